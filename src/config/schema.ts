@@ -1,0 +1,168 @@
+// The one source of truth for configuration: decoding parameters, endpoints, rewards.
+// The CLI config file, the VS Code settings (package.json contributes.configuration) and the
+// webview's view of a run are all derived from or checked against these schemas.
+import { z } from 'zod';
+
+export const STRATEGY_NAMES = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'greedy', 'sample', 'baseline'] as const;
+export const StrategyName = z.enum(STRATEGY_NAMES);
+export type StrategyName = z.infer<typeof StrategyName>;
+
+export const DecodingParams = z
+  .object({
+    topK: z.number().int().min(1).max(100).default(10).describe('Candidates considered at each step (k).'),
+    alpha: z.number().min(0).default(1).describe('Decoding alignment strength α: next token ∝ π_base · exp(α·Q̂).'),
+    horizon: z.number().int().min(1).max(512).default(20).describe('Rollout horizon H in tokens.'),
+    rollouts: z.number().int().min(1).max(256).default(4).describe('Rollouts N per candidate.'),
+    rolloutTemperature: z.number().min(0).default(1).describe('Temperature of rollouts (1 is the unbiased estimator; 0 is greedy).'),
+    proposer: z.enum(['baseline', 'base', 'union']).default('baseline').describe('Which model proposes the top-k candidates.'),
+    selection: z.enum(['greedy', 'sample']).default('greedy').describe('Take the argmax of log π_base + α·Q̂, or sample it.'),
+    selectionTemperature: z.number().positive().default(1).describe('Temperature on the combined score in sampling mode.'),
+    transfer: z.enum(['direct', 'indirect']).default('direct').describe('Direct: the baseline was aligned to the target reward. Indirect: to a different reward (importance weights).'),
+    indirectWeights: z
+      .enum(['baseline-reward', 'implicit'])
+      .default('implicit')
+      .describe("Indirect transfer weights: from the baselineReward source, or from the DPO implicit reward log ρ_BL − log π_base."),
+    beta: z.number().positive().default(1).describe('β of the target objective E[r] − β·KL.'),
+    betaBaseline: z.number().positive().default(1).describe('β_BL the baseline was aligned with (indirect transfer).'),
+    maxTokens: z.number().int().min(1).max(4096).default(64).describe('Maximum response tokens.'),
+    stop: z.array(z.string()).default([]).describe('Stop sequences.'),
+    seed: z.number().int().default(0).describe('Random seed: the same seed gives the same output.'),
+    argsWeight: z.number().default(1).describe('ARGS reward weight w.'),
+    bestOfN: z.number().int().min(1).max(256).default(8).describe('Best-of-N: number of full responses.'),
+    bestOfNModel: z.enum(['base', 'baseline']).default('baseline').describe('Best-of-N: which model samples.'),
+    blockSize: z.number().int().min(1).max(256).default(8).describe('Blockwise best-of-K: tokens per block (m).'),
+    blockCandidates: z.number().int().min(1).max(64).default(4).describe('Blockwise best-of-K: blocks per step (K).'),
+    budget: z
+      .object({
+        maxModelTokens: z.number().int().positive().default(2_000_000).describe('Stop with an error past this many generated and scored model tokens per run.'),
+        maxRequests: z.number().int().positive().default(20_000).describe('Stop with an error past this many model and reward requests per run.'),
+      })
+      .prefault({})
+      .describe('Budget limits per run.'),
+    speed: z
+      .object({
+        reuseRollouts: z.boolean().default(true).describe("Take the next step's candidates from the rollout request (same estimator, fewer requests)."),
+        skipMass: z.number().min(0).max(1).default(1).describe('Skip rollouts when one candidate holds at least this much of π_base mass (1 = never).'),
+        coverMass: z.number().min(0).max(1).default(1).describe('Shrink k to the candidates covering this π_base mass (1 = keep all k).'),
+        blockAccept: z.number().int().min(0).default(0).describe('Block acceptance: commit up to this many tokens of the best rollout when the choice leads by blockMargin (0 = off).'),
+        blockMargin: z.number().min(0).default(2).describe('Lead in combined score needed for block acceptance.'),
+      })
+      .prefault({})
+      .describe('Speed options (see README, Performance).'),
+  })
+  .strict();
+export type DecodingParams = z.infer<typeof DecodingParams>;
+export type DecodingParamsInput = z.input<typeof DecodingParams>;
+
+export const PROMPT_TEMPLATE_PRESETS = ['raw', 'chatml', 'llama3', 'mistral', 'zephyr'] as const;
+/** A preset name, or a custom template with {prompt} (and for rewards {response}) placeholders. */
+export const PromptTemplate = z.union([z.enum(PROMPT_TEMPLATE_PRESETS), z.string().includes('{prompt}')]);
+
+export const DIALECTS = ['auto', 'vllm', 'sglang', 'llamacpp', 'ollama', 'openai'] as const;
+export const Dialect = z.enum(DIALECTS);
+export type Dialect = z.infer<typeof Dialect>;
+
+const Url = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL');
+
+export const ModelEndpoint = z
+  .object({
+    baseUrl: z.union([Url, z.array(Url).min(1)]).describe('OpenAI base URL, e.g. http://localhost:8000/v1 (a list for replicas).'),
+    model: z.string().min(1).describe('Model name as the server knows it.'),
+    dialect: Dialect.default('auto'),
+    apiKeyEnv: z.string().optional().describe('Environment variable holding the API key (CLI). In VS Code use "Set API Key…".'),
+    promptTemplate: PromptTemplate.default('raw'),
+    timeoutMs: z.number().int().positive().default(60_000),
+    maxConcurrency: z.number().int().positive().default(8).describe('Requests in flight per replica.'),
+  })
+  .strict();
+export type ModelEndpoint = z.infer<typeof ModelEndpoint>;
+
+const RewardCommon = {
+  weight: z.number().optional().describe('Weight inside a "sum" reward.'),
+  template: PromptTemplate.optional().describe('How (prompt, response) becomes the reward model input; {prompt} and {response}.'),
+  timeoutMs: z.number().int().positive().optional(),
+  apiKeyEnv: z.string().optional(),
+};
+
+const HttpReward = <K extends string>(kind: K) =>
+  z.object({ kind: z.literal(kind), baseUrl: Url, model: z.string().optional(), ...RewardCommon }).strict();
+
+export type RewardConfig =
+  | z.infer<ReturnType<typeof HttpReward<'vllm-pooling'>>>
+  | z.infer<ReturnType<typeof HttpReward<'vllm-classify'>>>
+  | z.infer<ReturnType<typeof HttpReward<'tei'>>>
+  | z.infer<ReturnType<typeof HttpReward<'openrlhf'>>>
+  | z.infer<typeof HttpJsonReward>
+  | z.infer<typeof JudgeReward>
+  | z.infer<typeof BuiltinReward>
+  | z.infer<typeof VscodeLmReward>
+  | { kind: 'sum'; terms: RewardConfig[]; weight?: number };
+
+export const HttpJsonReward = z
+  .object({
+    kind: z.literal('http-json'),
+    baseUrl: Url.describe('Full URL to POST to.'),
+    requestTemplate: z.unknown().describe('JSON body; the strings "{prompt}", "{response}", "{text}" and "{pairs}" are substituted.'),
+    responsePath: z.string().describe('Dot path to the score (or array of scores), e.g. "data.0.score" or "rewards".'),
+    batch: z.boolean().default(false).describe('Send all pairs in one request ({pairs}); otherwise one request per pair.'),
+    ...RewardCommon,
+  })
+  .strict();
+
+export const JudgeReward = z
+  .object({
+    kind: z.literal('judge'),
+    baseUrl: Url.describe('OpenAI base URL serving /chat/completions.'),
+    model: z.string(),
+    mode: z.enum(['score', 'yes-probability']).default('score'),
+    instruction: z.string().optional().describe('Judge instruction; {prompt} and {response} are substituted.'),
+    ...RewardCommon,
+  })
+  .strict();
+
+export const BuiltinReward = z
+  .object({
+    kind: z.literal('builtin'),
+    name: z.enum(['sentiment', 'keyword', 'regex', 'length', 'tabular']).describe('A reward that needs no server.'),
+    pattern: z.string().optional().describe('regex: the pattern; keyword: comma-separated words.'),
+    target: z.number().optional().describe('length: target length in characters.'),
+    ...RewardCommon,
+  })
+  .strict();
+
+export const VscodeLmReward = z
+  .object({
+    kind: z.literal('vscode-lm'),
+    vendor: z.string().optional(),
+    family: z.string().optional(),
+    instruction: z.string().optional(),
+    ...RewardCommon,
+  })
+  .strict();
+
+export const RewardConfig: z.ZodType<RewardConfig> = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    HttpReward('vllm-pooling'),
+    HttpReward('vllm-classify'),
+    HttpReward('tei'),
+    HttpReward('openrlhf'),
+    HttpJsonReward,
+    JudgeReward,
+    BuiltinReward,
+    VscodeLmReward,
+    z.object({ kind: z.literal('sum'), terms: z.array(RewardConfig).min(1), weight: z.number().optional() }).strict(),
+  ]),
+) as z.ZodType<RewardConfig>;
+
+export const RunConfig = z
+  .object({
+    base: ModelEndpoint.describe('The base (reference/SFT) model π_base.'),
+    baseline: ModelEndpoint.describe('The baseline model ρ_BL, already aligned (e.g. DPO).'),
+    reward: RewardConfig.describe('The target reward r.'),
+    baselineReward: RewardConfig.optional().describe('The reward r_BL the baseline was aligned to (indirect transfer).'),
+    decoding: DecodingParams.prefault({}),
+    strategies: z.array(StrategyName).default(['tqstar', 'args', 'cd', 'bon', 'baseline', 'greedy']).describe('Strategies to run and compare.'),
+  })
+  .strict();
+export type RunConfig = z.infer<typeof RunConfig>;
+export type RunConfigInput = z.input<typeof RunConfig>;

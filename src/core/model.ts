@@ -1,0 +1,100 @@
+// The decoder's view of the outside world: batched language-model and reward interfaces.
+// Every method takes a whole step's work in one call, so that a backend can send one
+// request per call. Token ids are first-class; texts are for display and reward input.
+
+export type TokenId = number;
+
+/** A vocabulary entry: its id, and its text (for display and for building reward inputs). */
+export interface Token {
+  id: TokenId;
+  text: string;
+}
+
+/** A token with its log-probability under the model that produced or scored it. */
+export interface TokenLogprob extends Token {
+  logprob: number;
+}
+
+/** One generated token, with the model's top alternatives at that position when asked for. */
+export interface SampledToken extends TokenLogprob {
+  /** Top-k alternatives at this position (the distribution the token was drawn from), when `topLogprobs` was set. */
+  top?: TokenLogprob[];
+}
+
+export type FinishReason = 'eos' | 'stop' | 'length';
+
+/** One sampled continuation of a prompt. */
+export interface Completion {
+  /** Generated tokens, without the terminating EOS token. */
+  tokens: SampledToken[];
+  /** The continuation as text, as the server decoded it (authoritative over joining token texts). */
+  text: string;
+  finish: FinishReason;
+  /** log-probability of the EOS token that ended the sample, when finish is 'eos' and the server reports it. */
+  eosLogprob?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface SampleRequest {
+  /** Token-id prompts; each is sampled `n` times. */
+  prompts: TokenId[][];
+  n: number;
+  temperature: number;
+  maxTokens: number;
+  stop?: string[];
+  seed?: number;
+  /** Ask for the top-k alternatives at every generated position (0 or absent: none). */
+  topLogprobs?: number;
+}
+
+export interface ScoreItem {
+  prompt: TokenId[];
+  /** Tokens whose log-probabilities are wanted, each given everything before it. May be empty. */
+  continuation: TokenId[];
+}
+
+export interface ScoreRequest {
+  items: ScoreItem[];
+  /** Also return the model's top-k next tokens after prompt+continuation (0 or absent: none). */
+  nextTopK?: number;
+}
+
+export interface ScoreResult {
+  /** log p(continuation[i] | prompt, continuation[<i]) for each i. */
+  logprobs: number[];
+  /** Top-k next tokens after prompt+continuation, most likely first, when nextTopK was set. */
+  next?: TokenLogprob[];
+}
+
+/** A token-level language model behind one endpoint (or an in-process table). */
+export interface LanguageModel {
+  /** Human-readable identity for diagnostics and errors, e.g. "http://host:8000/v1 (model-name)". */
+  readonly label: string;
+  /** The end-of-sequence token id, or null when unknown (then only 'stop'/'length' end a response). */
+  readonly eosId: TokenId | null;
+  /** Top-k next-token candidates with log-probabilities for each prompt, most likely first. */
+  nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]>;
+  /** `n` sampled continuations for each prompt: result[promptIndex][sampleIndex]. */
+  sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]>;
+  /** Log-probabilities of given continuations after given prompts. */
+  score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]>;
+  /** Text → token ids (used once per run for the prompt). */
+  encode(text: string, opts?: CallOptions): Promise<TokenId[]>;
+  /** Warnings that the decoder must carry into diagnostics (e.g. "string prompts: re-tokenisation may drift"). */
+  readonly warnings?: readonly string[];
+}
+
+export interface RewardPair {
+  prompt: string;
+  response: string;
+}
+
+/** Anything that scores (prompt, response) pairs. */
+export interface RewardSource {
+  readonly label: string;
+  /** One finite score per pair, in order; a missing or non-finite score must throw, never become 0. */
+  score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]>;
+}
