@@ -73,6 +73,7 @@ export const ModelEndpoint = z
     promptTemplate: PromptTemplate.default('raw'),
     timeoutMs: z.number().int().positive().default(60_000),
     maxConcurrency: z.number().int().positive().default(8).describe('Requests in flight per replica.'),
+    eosTokenId: z.number().int().min(0).optional().describe('End-of-sequence token id; when unset it is learned from the server (reported model info, EOS-ended samples, special-token text).'),
   })
   .strict();
 export type ModelEndpoint = z.infer<typeof ModelEndpoint>;
