@@ -1,0 +1,100 @@
+// Owns driving the VS Code workbench in Debian's Chromium via playwright-core: open the workspace,
+// run Command Palette commands by title, find the results webview, read editors and notifications.
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../package/vsix';
+import { chromiumBin } from './prereqs';
+import type { CodeServer } from './codeServer';
+
+export const outputDir = join(repoRoot, 'test-output');
+
+// Without the background-networking flags Chromium floods the closed network with failing requests.
+const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+
+export interface Workbench {
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openWorkbench(cs: CodeServer): Promise<Workbench> {
+  const browser: Browser = await chromium.launch({ executablePath: chromiumBin, args: chromiumArgs, timeout: 60_000 });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(cs.workspace)}`, { timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    // The explorer shows the workspace once the file service is up; commands before that race it.
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
+    return { page, close: () => browser.close() };
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+}
+
+/**
+ * Runs a command from the Command Palette by its full title, e.g. "Transfer Q*: Try the Demo".
+ * Retries for a while: right after the workbench loads, contributed commands may not be registered yet.
+ */
+export async function runCommand(page: Page, title: string, timeout = 60_000): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const rows = page.locator('.quick-input-widget .monaco-list-row');
+  const deadline = Date.now() + timeout;
+  let seen: string[] = [];
+  while (Date.now() < deadline) {
+    if (!(await input.isVisible())) {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
+      if (!(await input.isVisible())) continue;
+    }
+    await input.fill(`>${title}`);
+    await rows.filter({ hasText: title }).first().waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
+    // Exact label match: "Generate from Selection" must not pick a longer sibling title.
+    seen = (await page.locator('.quick-input-widget .monaco-list-row .label-name').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
+    const idx = seen.indexOf(title);
+    if (idx >= 0) {
+      await rows.nth(idx).click();
+      await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+      return;
+    }
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1_000);
+  }
+  throw new Error(`Command Palette has no command titled "${title}"; it shows: ${seen.join(' | ') || '(nothing)'}`);
+}
+
+/**
+ * The results panel's document. Webviews are nested frames (an outer host iframe, the content in
+ * #active-frame); the workbench may hold several (e.g. the history view), so pick the one with a run status.
+ */
+export async function resultsPanel(page: Page, timeout = 60_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const hosts = page.locator('iframe.webview.ready');
+    const n = await hosts.count();
+    for (let i = 0; i < n; i++) {
+      const inner = hosts.nth(i).contentFrame().frameLocator('#active-frame');
+      if (await inner.locator('[data-testid="run-status"]').count().catch(() => 0)) return inner;
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error('results panel ("Transfer Q* Results") with [data-testid="run-status"] did not appear');
+}
+
+/** The text of the active editor as Monaco renders it (non-breaking spaces normalised). */
+export async function activeEditorText(page: Page): Promise<string> {
+  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+  return (await lines.innerText()).replace(/\u00a0/g, ' ');
+}
+
+export function notifications(page: Page): Locator {
+  return page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item');
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(outputDir, { recursive: true });
+  const path = join(outputDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
