@@ -1,0 +1,55 @@
+// What a model server can do, per dialect: the capability report the decoder and `tqstar probe` rely on.
+import type { Dialect } from '../config/schema';
+
+export type ConcreteDialect = Exclude<Dialect, 'auto'>;
+
+export interface Capabilities {
+  dialect: ConcreteDialect;
+  /** Largest top-k of next-token log-probabilities the server returns. */
+  maxTopK: number;
+  /** Accepts `prompt: number[] | number[][]`. */
+  tokenIdPrompts: boolean;
+  /** Accepts several prompts in one request. */
+  multiPrompt: boolean;
+  /** Honours `n` samples per prompt. */
+  n: boolean;
+  /** How a given text is scored: echo + logprobs, vLLM's prompt_logprobs, or not at all. */
+  scoring: 'echo' | 'prompt_logprobs' | 'none';
+  /** SGLang: echo needs max_tokens > 0. */
+  echoNeedsToken: boolean;
+  /** Where text is tokenised. */
+  tokenize: 'root' | 'v1' | 'llamacpp' | 'none';
+  /** How token ids come back in logprobs. */
+  idsBack: 'token_id' | 'llamacpp' | 'none';
+  /** Shape of `choices[].logprobs`. */
+  logprobsShape: 'legacy' | 'llamacpp' | 'chat';
+}
+
+/** What each server is documented to do (BACKENDS.md); `auto` replaces these with what it measured. */
+export const DIALECT_CAPABILITIES: Record<ConcreteDialect, Capabilities> = {
+  vllm: { dialect: 'vllm', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: false, tokenize: 'root', idsBack: 'token_id', logprobsShape: 'legacy' },
+  sglang: { dialect: 'sglang', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: true, tokenize: 'v1', idsBack: 'token_id', logprobsShape: 'legacy' },
+  llamacpp: { dialect: 'llamacpp', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: false, scoring: 'none', echoNeedsToken: false, tokenize: 'llamacpp', idsBack: 'llamacpp', logprobsShape: 'llamacpp' },
+  ollama: { dialect: 'ollama', maxTopK: 20, tokenIdPrompts: false, multiPrompt: false, n: false, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'chat' },
+  openai: { dialect: 'openai', maxTopK: 5, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'legacy' },
+};
+
+/** Token ids end to end need ids in prompts, ids back and a tokenizer; otherwise the model works on strings. */
+export function usesTokenIds(c: Capabilities): boolean {
+  return c.tokenIdPrompts && c.idsBack !== 'none' && c.tokenize !== 'none';
+}
+
+export interface CapabilityReport {
+  role: string;
+  url: string;
+  model: string;
+  /** The dialect configured, and (for auto) the one detected. */
+  configured: Dialect;
+  capabilities?: Capabilities;
+  /** Model names the server lists on /v1/models (empty when it has no such endpoint). */
+  models: string[];
+  ok: boolean;
+  /** Problems found (unreachable, model not listed, a capability the settings need but the server lacks). */
+  problems: string[];
+  notes: string[];
+}

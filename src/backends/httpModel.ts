@@ -1,0 +1,299 @@
+// A LanguageModel behind an OpenAI-compatible /v1/completions server, per dialect capability set.
+import type { ModelEndpoint } from '../config/schema';
+import { TqError } from '../core/errors';
+import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToken, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
+import { usesTokenIds, type Capabilities } from './capabilities';
+import type { Endpoint } from './endpoint';
+import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type TokenKey } from './parse';
+import { applyPromptTemplate, templateHasBos } from './templates';
+import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
+
+export class HttpLanguageModel implements LanguageModel {
+  readonly label: string;
+  readonly warnings: string[] = [];
+  readonly caps: Capabilities;
+  private eos: TokenId | null;
+  private readonly texts: TokenTexts;
+  /** Set when the server takes strings only: ids are local and prompts travel as text. */
+  private readonly vocab?: StringVocab;
+
+  constructor(
+    private readonly ep: Endpoint,
+    private readonly cfg: ModelEndpoint,
+    caps: Capabilities,
+  ) {
+    this.caps = caps;
+    this.label = `${ep.baseUrl} (${cfg.model})`;
+    this.eos = cfg.eosTokenId ?? null;
+    this.texts = new TokenTexts(ep, cfg.model, caps);
+    if (!usesTokenIds(caps)) {
+      this.vocab = new StringVocab();
+      this.warnings.push(
+        `${this.label}: the ${caps.dialect} server takes text prompts only, so each step's text is re-tokenised by the server and may split differently from the tokens shown (re-tokenisation drift); candidate log-probabilities are per server token string.`,
+      );
+    }
+  }
+
+  get eosId(): TokenId | null {
+    return this.eos;
+  }
+
+  private get setting(): string {
+    return this.ep.settingPrefix;
+  }
+  private get completionsUrl(): string {
+    return this.ep.urlOf({ v1: '/completions' });
+  }
+
+  async encode(text: string, opts?: CallOptions): Promise<TokenId[]> {
+    const templated = applyPromptTemplate(this.cfg.promptTemplate, text);
+    if (this.vocab) return [this.vocab.intern(templated)];
+    const addSpecial = !templateHasBos(this.cfg.promptTemplate);
+    if (this.caps.tokenize === 'llamacpp') {
+      const body = await this.ep.request<{ tokens?: unknown[] }>({ root: '/tokenize' }, { content: templated, add_special: addSpecial, with_pieces: true }, opts);
+      if (!Array.isArray(body?.tokens)) throw this.protocol('/tokenize', 'no "tokens" array');
+      return body.tokens.map((t) => {
+        if (typeof t === 'number') return t;
+        const o = t as { id: number; piece?: unknown };
+        if (typeof o.piece === 'string') this.texts.set(o.id, o.piece);
+        return o.id;
+      });
+    }
+    const route = this.caps.tokenize === 'v1' ? { v1: '/tokenize' } : { root: '/tokenize' };
+    const body = await this.ep.request<{ tokens?: unknown }>(route, { model: this.cfg.model, prompt: templated, add_special_tokens: addSpecial }, opts);
+    if (!Array.isArray(body?.tokens) || !body.tokens.every((t) => typeof t === 'number')) throw this.protocol(this.ep.urlOf(route), 'no "tokens" id array in the /tokenize answer');
+    return body.tokens as number[];
+  }
+
+  async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
+    this.needTopK(k);
+    const body = { temperature: 0, max_tokens: 1, logprobs: k };
+    const choices = await this.complete(prompts, 1, body, undefined, opts);
+    const firstTops = choices.map((cs) => {
+      const pos = cs[0]?.positions[0];
+      if (!pos) throw this.ignoredLogprobs();
+      return pos.top.slice(0, k);
+    });
+    await this.resolveKeys(firstTops.flat().map((t) => t.key), opts);
+    return firstTops.map((tops) => tops.map((t) => ({ ...this.token(t.key), logprob: t.logprob })));
+  }
+
+  async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
+    const top = req.topLogprobs ?? 0;
+    if (top > 0) this.needTopK(top);
+    // logprobs ≥ 1 so that every sampled token's own log-probability comes back (indirect weights need it).
+    const body: Record<string, unknown> = { temperature: req.temperature, max_tokens: req.maxTokens, logprobs: Math.max(1, top) };
+    if (req.stop?.length) body.stop = req.stop;
+    const choices = await this.complete(req.prompts, req.n, body, req.seed, opts);
+    const keys: TokenKey[] = [];
+    for (const cs of choices)
+      for (const c of cs)
+        for (const p of c.positions) {
+          keys.push(p.key);
+          if (top > 0) for (const t of p.top.slice(0, top)) keys.push(t.key);
+        }
+    this.learnTextsFromOffsets(choices.flat());
+    await this.resolveKeys(keys, opts);
+    return choices.map((cs) => cs.map((c) => this.completion(c, top, req.stop ?? [])));
+  }
+
+  async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
+    if (req.items.length === 0) return [];
+    if (req.nextTopK) this.needTopK(req.nextTopK);
+    if (this.caps.scoring === 'none') return this.scoreFromTopK(req, opts);
+    const full = req.items.map((it) => [...it.prompt, ...it.continuation]);
+    const k = req.nextTopK ?? 0;
+    const body: Record<string, unknown> =
+      this.caps.scoring === 'echo'
+        ? { temperature: 0, echo: true, max_tokens: k > 0 || this.caps.echoNeedsToken ? 1 : 0, logprobs: Math.max(1, k) }
+        : { temperature: 0, max_tokens: 1, prompt_logprobs: 0, ...(k > 0 ? { logprobs: k } : {}) };
+    const choices = await this.complete(full, 1, body, undefined, opts);
+    const results = req.items.map((it, i) => {
+      const c = choices[i]![0]!;
+      const P = it.prompt.length;
+      const C = it.continuation.length;
+      let logprobs: Array<number | null>;
+      let nextPos: ParsedPosition | undefined;
+      if (this.caps.scoring === 'echo') {
+        if (c.positions.length < P + C) throw this.capability('scoring (echo + logprobs)', `echoed ${c.positions.length} of ${P + C} prompt positions`);
+        logprobs = c.positions.slice(P, P + C).map((p) => p.logprob);
+        nextPos = c.positions[P + C];
+      } else {
+        const pl = promptLogprobsFor(c.raw, full[i]!);
+        if (pl.length < P + C) throw this.capability('scoring (prompt_logprobs)', 'no prompt_logprobs in the answer');
+        logprobs = pl.slice(P, P + C);
+        nextPos = c.positions[0];
+      }
+      if (logprobs.some((x) => x === null)) throw this.protocol(this.completionsUrl, 'a scored position has no log-probability');
+      return { logprobs: logprobs as number[], next: k > 0 ? (nextPos?.top.slice(0, k) ?? null) : undefined };
+    });
+    if (k > 0) {
+      if (results.some((r) => r.next === null)) throw this.ignoredLogprobs();
+      await this.resolveKeys(results.flatMap((r) => r.next!.map((t) => t.key)), opts);
+    }
+    return results.map((r) => (r.next ? { logprobs: r.logprobs, next: r.next.map((t) => ({ ...this.token(t.key), logprob: t.logprob })) } : { logprobs: r.logprobs }));
+  }
+
+  /**
+   * Servers without prompt log-probabilities (llama.cpp, Ollama, hosted OpenAI) can still give
+   * log p of ONE token: look it up in the top-k after the prompt. Anything else is a capability error.
+   */
+  private async scoreFromTopK(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
+    if (req.items.some((it) => it.continuation.length > 1))
+      throw this.capability('scoring a text (prompt log-probabilities)', 'indirect transfer with implicit weights needs it', 'tqstar.decoding.transfer');
+    const k = this.caps.maxTopK;
+    const needLookup = req.items.filter((it) => it.continuation.length === 1);
+    const [tops, nexts] = await Promise.all([
+      needLookup.length ? this.nextTokens(needLookup.map((it) => it.prompt), k, opts) : Promise.resolve([]),
+      req.nextTopK ? this.nextTokens(req.items.map((it) => [...it.prompt, ...it.continuation]), req.nextTopK, opts) : Promise.resolve(undefined),
+    ]);
+    let j = 0;
+    return req.items.map((it, i) => {
+      const logprobs: number[] = [];
+      if (it.continuation.length === 1) {
+        const hit = tops[j++]!.find((t) => t.id === it.continuation[0]);
+        if (!hit)
+          throw new TqError(
+            'capability',
+            `${this.completionsUrl}: the ${this.caps.dialect} server cannot score a token outside its own top-${k}, and a candidate proposed by the baseline is not among them. Set tqstar.decoding.proposer to "base", or serve the base model with vLLM.`,
+            { url: this.completionsUrl, setting: 'tqstar.decoding.proposer' },
+          );
+        logprobs.push(hit.logprob);
+      }
+      return nexts ? { logprobs, next: nexts[i]! } : { logprobs };
+    });
+  }
+
+  /**
+   * One request when the server takes several prompts and `n`; otherwise as many concurrent requests
+   * as it needs (each sample gets its own seed so that split requests do not repeat each other).
+   * Returns choices[promptIndex][sampleIndex].
+   */
+  private async complete(prompts: TokenId[][], n: number, extra: Record<string, unknown>, seed: number | undefined, opts?: CallOptions): Promise<ParsedChoice[][]> {
+    const base: Record<string, unknown> = { model: this.cfg.model, top_p: 1, ...extra };
+    if (this.caps.idsBack === 'token_id') base.return_tokens_as_token_ids = true;
+    const wire = prompts.map((p) => (this.vocab ? p.map((id) => this.vocab!.text(id)).join('') : p));
+    const send = async (ps: typeof wire, nPer: number, s: number | undefined): Promise<ParsedChoice[]> => {
+      const body = { ...base, prompt: ps.length === 1 && this.vocab ? ps[0] : ps, n: nPer, ...(s !== undefined ? { seed: s } : {}) };
+      try {
+        return parseCompletion(await this.ep.request({ v1: '/completions' }, body, opts), this.caps, this.completionsUrl, nPer);
+      } catch (e) {
+        throw this.explain(e);
+      }
+    };
+    const out: ParsedChoice[][] = prompts.map(() => []);
+    const place = (choices: ParsedChoice[], promptOffset: number, nPer: number, sampleOffset: number) => {
+      for (const c of choices) {
+        const p = promptOffset + Math.floor(c.index / nPer);
+        if (!out[p]) throw this.protocol(this.completionsUrl, `choice index ${c.index} out of range`);
+        out[p]!.push({ ...c, index: sampleOffset + (c.index % nPer) });
+      }
+    };
+    const nPer = this.caps.n ? n : 1;
+    const splits = this.caps.n ? 1 : n;
+    const jobs: Promise<void>[] = [];
+    for (let j = 0; j < splits; j++) {
+      const s = seed === undefined ? undefined : seed + j;
+      if (this.caps.multiPrompt) jobs.push(send(wire, nPer, s).then((cs) => place(cs, 0, nPer, j * nPer)));
+      else wire.forEach((w, i) => jobs.push(send([w], nPer, s).then((cs) => place(cs, i, nPer, j * nPer))));
+    }
+    await Promise.all(jobs);
+    for (const cs of out) {
+      cs.sort((a, b) => a.index - b.index);
+      if (cs.length !== n) throw this.protocol(this.completionsUrl, `expected ${n} choice(s) per prompt, got ${cs.length}`);
+    }
+    return out;
+  }
+
+  private completion(c: ParsedChoice, top: number, stop: string[]): Completion {
+    const tokens: SampledToken[] = c.positions.map((p) => {
+      const t: SampledToken = { ...this.token(p.key), logprob: p.logprob ?? Number.NEGATIVE_INFINITY };
+      if (top > 0) t.top = p.top.slice(0, top).map((x) => ({ ...this.token(x.key), logprob: x.logprob }));
+      return t;
+    });
+    let finish: Completion['finish'];
+    if (c.finishReason === 'length') finish = 'length';
+    else if (typeof c.stopReason === 'string') finish = 'stop';
+    else if (!('stop_reason' in c.raw) && stop.length > 0 && c.finishReason === 'stop') finish = 'stop';
+    else finish = 'eos';
+    const out: Completion = { tokens, text: c.text, finish };
+    if (finish === 'eos' && tokens.length > 0) {
+      const last = tokens[tokens.length - 1]!;
+      const lastPos = c.positions[c.positions.length - 1]!;
+      // vLLM lists the EOS token among the logprobs though not in the text: it sits at the end of the text.
+      const atEnd = lastPos.offset !== undefined ? lastPos.offset >= c.text.length : last.text === '' || looksLikeEos(last.text);
+      if (this.eos === null && !this.vocab && atEnd && c.positions.length > 0) this.eos = last.id;
+      if (this.eos !== null && last.id === this.eos) {
+        tokens.pop();
+        out.eosLogprob = last.logprob;
+      }
+    }
+    return out;
+  }
+
+  /** Sampled tokens' texts are free: slices of the choice text between text_offsets. */
+  private learnTextsFromOffsets(choices: ParsedChoice[]): void {
+    for (const c of choices) {
+      c.positions.forEach((p, i) => {
+        if (!('id' in p.key) || p.offset === undefined) return;
+        const next = c.positions[i + 1]?.offset ?? c.text.length;
+        // At or past the end of the text: a token the text does not show (EOS, or cut by a stop string).
+        if (p.offset >= c.text.length || next < p.offset) return;
+        this.texts.set(p.key.id, c.text.slice(p.offset, next));
+      });
+    }
+  }
+
+  private async resolveKeys(keys: TokenKey[], opts?: CallOptions): Promise<void> {
+    if (this.vocab) return;
+    const ids: number[] = [];
+    for (const k of keys) {
+      if (!('id' in k)) continue;
+      if (k.text !== undefined) this.texts.set(k.id, k.text);
+      else ids.push(k.id);
+    }
+    await this.texts.resolve(ids, opts?.signal);
+    if (this.eos === null) for (const id of ids) if (looksLikeEos(this.texts.get(id) ?? '')) this.eos = id;
+  }
+
+  private token(key: TokenKey): Token {
+    if ('str' in key) {
+      if (!this.vocab) throw this.protocol(this.completionsUrl, `expected token ids ("token_id:N"), got the string ${JSON.stringify(key.str)}; is dialect right?`);
+      return { id: this.vocab.intern(key.str), text: key.str };
+    }
+    if (this.vocab) return { id: this.vocab.intern(key.text ?? String(key.id)), text: key.text ?? String(key.id) };
+    return { id: key.id, text: key.text ?? this.texts.get(key.id) ?? `‹${key.id}›` };
+  }
+
+  private needTopK(k: number): void {
+    if (k > this.caps.maxTopK)
+      throw new TqError(
+        'capability',
+        `${this.completionsUrl}: top-k of ${k} asked, but the ${this.caps.dialect} server returns at most ${this.caps.maxTopK} log-probabilities per position. Lower tqstar.decoding.topK to ${this.caps.maxTopK}${this.caps.dialect === 'vllm' ? ' or restart vLLM with a larger --max-logprobs' : ''}.`,
+        { url: this.completionsUrl, setting: 'tqstar.decoding.topK' },
+      );
+  }
+
+  private ignoredLogprobs(): TqError {
+    return this.capability('next-token log-probabilities', 'the answer has no logprobs (the server ignored the "logprobs" parameter)');
+  }
+
+  private capability(what: string, detail: string, setting = `${this.setting}.dialect`): TqError {
+    return new TqError('capability', `${this.completionsUrl}: the server lacks ${what}: ${detail}. Check ${setting} (dialect now "${this.caps.dialect}").`, { url: this.completionsUrl, setting });
+  }
+
+  private protocol(url: string, detail: string): TqError {
+    return new TqError('protocol', `${url}: ${detail}`, { url, setting: `${this.setting}.dialect` });
+  }
+
+  /** Turn a server's 400 about a parameter into the capability error it really is. */
+  private explain(e: unknown): unknown {
+    if (!(e instanceof TqError) || e.kind !== 'http' || (e.status !== 400 && e.status !== 422)) return e;
+    const m = e.message.toLowerCase();
+    if (m.includes('logprobs') && /max|greater|exceed|allowed|range/.test(m))
+      return new TqError('capability', `${e.message} — lower tqstar.decoding.topK`, { url: e.url, setting: 'tqstar.decoding.topK', status: e.status, cause: e });
+    if (m.includes('echo') || m.includes('prompt_logprobs') || m.includes('max_tokens'))
+      return new TqError('capability', `${e.message} — this server cannot score given text; check ${this.setting}.dialect`, { url: e.url, setting: `${this.setting}.dialect`, status: e.status, cause: e });
+    return e;
+  }
+}

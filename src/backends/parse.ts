@@ -1,0 +1,123 @@
+// Parsers for the completion response shapes of each server (legacy, llama.cpp, chat-style logprobs).
+import { TqError } from '../core/errors';
+import type { Capabilities } from './capabilities';
+
+/** A token as the server named it: by id when it gave ids, else by its string. */
+export type TokenKey = { id: number; text?: string } | { str: string };
+
+export interface ParsedPosition {
+  key: TokenKey;
+  logprob: number | null;
+  /** Alternatives at this position, most likely first. */
+  top: Array<{ key: TokenKey; logprob: number }>;
+  /** Start of this token in the choice text, in UTF-16 units (legacy shape only). */
+  offset?: number;
+}
+
+export interface ParsedChoice {
+  index: number;
+  text: string;
+  finishReason: string | null;
+  /** vLLM: the stop string or stop token id that ended it; null when EOS (or length) did. */
+  stopReason: unknown;
+  positions: ParsedPosition[];
+  /** The choice as sent, for fields only one dialect has (vLLM prompt_logprobs). */
+  raw: Record<string, unknown>;
+}
+
+const TOKEN_ID = /^token_id:(\d+)$/;
+
+function keyOf(token: string, idsBack: boolean): TokenKey {
+  const m = idsBack ? TOKEN_ID.exec(token) : null;
+  return m ? { id: Number(m[1]) } : { str: token };
+}
+
+// vLLM clamps -inf to -9999; keep it as a very small finite number, as sent.
+function num(x: unknown): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : x === null || x === undefined ? null : Number.isNaN(Number(x)) ? null : Number(x);
+}
+
+/** Python code-point offsets → JavaScript UTF-16 offsets within `text`. */
+function codePointToUtf16(text: string): (cp: number) => number {
+  const map: number[] = [];
+  let u = 0;
+  for (const ch of text) {
+    map.push(u);
+    u += ch.length;
+  }
+  map.push(u);
+  return (cp) => map[Math.max(0, Math.min(cp, map.length - 1))]!;
+}
+
+/**
+ * All choices of a completion response, placed by their index. llama.cpp answers several prompts
+ * with a bare JSON array of completion objects; each then holds the choices of one prompt.
+ */
+export function parseCompletion(body: unknown, caps: Capabilities, url: string, perPrompt: number): ParsedChoice[] {
+  const objects = Array.isArray(body) ? body : [body];
+  const out: ParsedChoice[] = [];
+  objects.forEach((obj, objIndex) => {
+    const choices = (obj as { choices?: unknown })?.choices;
+    if (!Array.isArray(choices)) throw new TqError('protocol', `${url}: the answer has no "choices" array`, { url });
+    choices.forEach((c: Record<string, unknown>, i: number) => {
+      const idx = typeof c.index === 'number' ? c.index : i;
+      out.push({
+        index: Array.isArray(body) ? objIndex * perPrompt + idx : idx,
+        text: typeof c.text === 'string' ? c.text : typeof (c.message as { content?: unknown })?.content === 'string' ? ((c.message as { content: string }).content) : '',
+        finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : null,
+        stopReason: c.stop_reason ?? null,
+        positions: parseLogprobs(c.logprobs, caps, typeof c.text === 'string' ? c.text : ''),
+        raw: c,
+      });
+    });
+  });
+  out.sort((a, b) => a.index - b.index);
+  return out;
+}
+
+function parseLogprobs(lp: unknown, caps: Capabilities, text: string): ParsedPosition[] {
+  if (!lp || typeof lp !== 'object') return [];
+  const o = lp as Record<string, unknown>;
+  if (Array.isArray(o.content)) return parseContentLogprobs(o.content as Array<Record<string, unknown>>, caps);
+  if (!Array.isArray(o.tokens)) return [];
+  const idsBack = caps.idsBack === 'token_id';
+  const tokens = o.tokens as string[];
+  const lps = (o.token_logprobs as unknown[]) ?? [];
+  const tops = (o.top_logprobs as Array<Record<string, number> | null>) ?? [];
+  const offsets = Array.isArray(o.text_offset) ? (o.text_offset as number[]) : undefined;
+  const toU16 = offsets ? codePointToUtf16(text) : undefined;
+  const base = offsets && offsets.length ? offsets[0]! : 0;
+  return tokens.map((t, i) => {
+    const top = Object.entries(tops[i] ?? {})
+      .map(([k, v]) => ({ key: keyOf(k, idsBack), logprob: num(v) ?? -Infinity }))
+      .sort((a, b) => b.logprob - a.logprob);
+    const pos: ParsedPosition = { key: keyOf(String(t), idsBack), logprob: num(lps[i]), top };
+    // text_offset counts from the start of the prompt when echo is on; relative offsets into `text` otherwise.
+    if (offsets && toU16 && typeof offsets[i] === 'number') pos.offset = toU16(offsets[i]! - base);
+    return pos;
+  });
+}
+
+/** llama.cpp: content[{id, token, bytes, logprob, top_logprobs:[{id, token, logprob}]}]; Ollama: the same without ids. */
+function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Capabilities): ParsedPosition[] {
+  const key = (e: Record<string, unknown>): TokenKey =>
+    caps.idsBack !== 'none' && typeof e.id === 'number' ? { id: e.id, text: typeof e.token === 'string' ? e.token : undefined } : { str: String(e.token ?? '') };
+  return content.map((e) => ({
+    key: key(e),
+    logprob: num(e.logprob),
+    top: (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : [])
+      .map((t) => ({ key: key(t), logprob: num(t.logprob) ?? -Infinity }))
+      .sort((a, b) => b.logprob - a.logprob),
+  }));
+}
+
+/** log p of `tokenId` at each prompt position, from vLLM's prompt_logprobs maps (first position: null). */
+export function promptLogprobsFor(choice: Record<string, unknown>, promptIds: number[]): Array<number | null> {
+  const list = choice.prompt_logprobs as Array<Record<string, { logprob: number }> | null> | undefined;
+  if (!Array.isArray(list)) return [];
+  return promptIds.map((id, i) => {
+    const m = list[i];
+    const e = m ? m[String(id)] : undefined;
+    return e && typeof e.logprob === 'number' ? e.logprob : null;
+  });
+}
