@@ -1,12 +1,13 @@
 // Owns building tqstar.vsix for tests: rebuilds only when a packaged input is newer, under a lock so
 // the package test and the e2e tests (run in parallel by scripts/test.mjs) never package at once.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const vsixPath = join(repoRoot, 'tqstar.vsix');
+export const buildLogPath = join(repoRoot, '.cache', 'vsix-build.log');
 
 const inputs = ['src', 'media', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'scripts/build.mjs'];
 
@@ -44,6 +45,8 @@ export async function ensureVsix(): Promise<string> {
     if (!vsixIsFresh()) {
       const r = spawnSync('npm', ['run', 'package'], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
       if (r.status !== 0) throw new Error(`npm run package failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+      // Kept so the package test can check the build that produced this .vsix printed no warning.
+      writeFileSync(buildLogPath, `${r.stdout}\n${r.stderr}`);
     }
     return vsixPath;
   } finally {

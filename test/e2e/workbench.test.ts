@@ -1,0 +1,204 @@
+// End-to-end: the packaged .vsix installed into a real VS Code (code-server), driven through its UI in
+// Chromium, against the reference server over real HTTP. Screenshots of each scenario go to test-output/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { startServer } from '../../src/server/index';
+import { demoRunConfig } from '../../src/server/demoConfig';
+import { ensureVsix } from '../package/vsix';
+import { startCodeServer, type CodeServer } from './harness/codeServer';
+import { e2eSkip } from './harness/prereqs';
+import { activeEditorText, notifications, openWorkbench, resultsPanel, runCommand, screenshot, type Workbench } from './harness/workbench';
+import { errorTexts, readCards, settledStatus } from './panel';
+import { closedPort, settingsFor } from './settings';
+
+type RefServer = Awaited<ReturnType<typeof startServer>>;
+
+const PROMPT = 'The movie was';
+const files = { 'prompt.txt': `${PROMPT}\n` };
+
+/** Opens a workspace file in an editor and selects all of its text. */
+async function selectAllIn(page: Page, file: string): Promise<void> {
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: file }).first().click();
+  await page.locator('.tab.active', { hasText: file }).waitFor();
+  const lines = page.locator('.editor-instance .monaco-editor .view-lines').first();
+  await lines.click();
+  await page.keyboard.press('Control+A');
+}
+
+/** Runs `body`, and screenshots the workbench whether it passed or failed. */
+async function scenario(page: () => Page, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } finally {
+    await screenshot(page(), name).catch(() => undefined);
+  }
+}
+
+/** One code-server + Chromium per suite, torn down even if setup half-failed. */
+function workbenchSuite(setup: () => Promise<{ settings: Record<string, unknown> }>) {
+  const s = {} as { cs: CodeServer; wb: Workbench };
+  before(async () => {
+    const { settings } = await setup();
+    s.cs = await startCodeServer({ vsix: await ensureVsix(), settings, files });
+    s.wb = await openWorkbench(s.cs);
+  });
+  after(async () => {
+    await s.wb?.close();
+    await s.cs?.close();
+  });
+  return s;
+}
+
+const skip = e2eSkip();
+
+describe('e2e: configured against the reference server', { skip, timeout: 10 * 60_000 }, () => {
+  let server: RefServer;
+  const s = workbenchSuite(async () => {
+    server = await startServer({ quiet: true });
+    return { settings: settingsFor(demoRunConfig(server.url)) };
+  });
+  after(() => server?.close());
+  const page = () => s.wb.page;
+
+  test('smoke: the workbench opens and the Command Palette lists the Transfer Q* commands', { timeout: 120_000 }, () =>
+    scenario(page, '0-smoke', async () => {
+      await page().keyboard.press('F1');
+      await page().locator('.quick-input-widget .quick-input-box input').fill('>Transfer Q*');
+      const labels = page().locator('.quick-input-widget .monaco-list-row .label-name');
+      await labels.filter({ hasText: 'Generate from Selection' }).first().waitFor({ timeout: 60_000 });
+      const titles = (await labels.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      for (const t of ['Transfer Q*: Generate from Selection', 'Transfer Q*: Test Connections', 'Transfer Q*: Try the Demo']) {
+        assert.ok(titles.includes(t), `palette lacks "${t}"; shows ${titles.join(' | ')}`);
+      }
+      await screenshot(page(), '0-smoke-palette');
+      await page().keyboard.press('Escape');
+    }));
+
+  test('(a) Generate from Selection shows reward-ranked outputs of TQ* and its peers', { timeout: 240_000 }, () =>
+    scenario(page, 'a-generate-from-selection', async () => {
+      const before = server.stats().requests;
+      await selectAllIn(page(), 'prompt.txt');
+      await runCommand(page(), 'Transfer Q*: Generate from Selection');
+      const panel = await resultsPanel(page());
+      const status = await settledStatus(panel);
+      assert.match(status, /done/, `run did not finish: ${status}; errors: ${(await errorTexts(panel)).join(' / ')}`);
+      const cards = await readCards(panel);
+      const tq = cards.find((c) => c.strategy === 'tqstar');
+      assert.ok(tq, `no TQ* card among ${cards.map((c) => c.strategy).join(', ')}`);
+      assert.ok(cards.some((c) => c.strategy !== 'tqstar' && c.reward !== null), 'no peer strategy with a reward');
+      assert.ok(tq.reward !== null && Number.isFinite(tq.reward), `TQ* reward is ${tq.reward}`);
+      assert.ok(tq.text.trim().length > 0, 'TQ* output is empty');
+      // Ranked: rewards descend down the page, unscored cards last.
+      const rewards = cards.map((c) => c.reward ?? -Infinity);
+      assert.deepEqual(rewards, [...rewards].sort((x, y) => y - x), `cards not ranked by reward: ${rewards.join(', ')}`);
+      // The panel's numbers came over real HTTP from the reference server, not from a stand-in.
+      assert.ok(server.stats().requests > before, 'the reference server saw no requests');
+    }));
+
+  test('(b) a focused token shows its candidate table; Insert at Cursor changes the editor', { timeout: 120_000 }, () =>
+    scenario(page, 'b-token-and-insert', async () => {
+      const panel = await resultsPanel(page());
+      const tqCard = panel.locator('[data-testid="result-card"][data-strategy="tqstar"]');
+      const token = tqCard.locator('[data-testid="token"]').first();
+      await token.focus();
+      const table = tqCard.locator('[data-testid="candidate-table"]');
+      await table.locator('tbody tr').first().waitFor();
+      const rows = await table.locator('tbody tr').count();
+      assert.ok(rows >= 1, 'candidate table has no rows');
+      assert.equal(await table.locator('tbody tr.chosen').count(), 1, 'exactly one candidate is marked chosen');
+      const tokenText = await token.innerText();
+      assert.match(await table.locator('h3').innerText(), new RegExp(`chose ${JSON.stringify(tokenText).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      await screenshot(page(), 'b-candidate-table');
+
+      const output = (await tqCard.locator('[data-testid="output-text"]').innerText()).trim();
+      const editorBefore = await activeEditorText(page());
+      await tqCard.getByRole('button', { name: 'Insert at Cursor' }).click();
+      const deadline = Date.now() + 30_000;
+      let editorAfter = editorBefore;
+      while (editorAfter === editorBefore && Date.now() < deadline) {
+        await page().waitForTimeout(250);
+        editorAfter = await activeEditorText(page());
+      }
+      assert.notEqual(editorAfter, editorBefore, 'editor text did not change after Insert at Cursor');
+      const norm = (x: string) => x.replace(/\s+/g, ' ');
+      assert.ok(norm(editorAfter).includes(norm(output).slice(0, 40)), `editor lacks the TQ* output: ${JSON.stringify(editorAfter)} vs ${JSON.stringify(output)}`);
+      assert.ok(editorAfter.includes(PROMPT), 'the prompt text was lost');
+    }));
+
+  test('(c) Test Connections reports the endpoints; a closed port is named with "Open Settings"', { timeout: 180_000 }, () =>
+    scenario(page, 'c-test-connections', async () => {
+      await runCommand(page(), 'Transfer Q*: Test Connections');
+      const host = new URL(server.url).host;
+      const ok = notifications(page()).filter({ hasText: /connection|endpoint|reachable|ok/i }).first();
+      await ok.waitFor({ timeout: 60_000 });
+      await screenshot(page(), 'c-test-connections-ok');
+      await page().keyboard.press('Escape');
+
+      const port = await closedPort();
+      const cfg = demoRunConfig(server.url);
+      const badUrl = `http://127.0.0.1:${port}/v1`;
+      s.cs.writeSettings(settingsFor({ ...cfg, base: { ...cfg.base, baseUrl: badUrl } }));
+      // The workbench watches settings.json; repeat the command until it reports the new URL.
+      const bad = notifications(page()).filter({ hasText: `127.0.0.1:${port}` }).first();
+      const deadline = Date.now() + 90_000;
+      while (!(await bad.isVisible()) && Date.now() < deadline) {
+        await runCommand(page(), 'Transfer Q*: Test Connections');
+        await bad.waitFor({ timeout: 15_000 }).catch(() => undefined);
+      }
+      assert.ok(await bad.isVisible(), `no notification names 127.0.0.1:${port} (the working server was ${host})`);
+      await screenshot(page(), 'c-closed-port-error');
+      const openSettings = bad.getByRole('button', { name: 'Open Settings' });
+      assert.equal(await openSettings.count(), 1, 'the error offers no "Open Settings"');
+      await openSettings.click();
+      await page().locator('.settings-editor').waitFor({ timeout: 30_000 });
+      const query = await page().locator('.settings-editor .suggest-input-container .view-lines').innerText().catch(() => '');
+      assert.match(query.replace(/\u00a0/g, ' '), /tqstar/, `Settings opened without a tqstar filter: ${JSON.stringify(query)}`);
+      await screenshot(page(), 'c-open-settings');
+      s.cs.writeSettings(settingsFor(cfg));
+    }));
+});
+
+describe('e2e: Try the Demo in a fresh profile with nothing configured', { skip, timeout: 6 * 60_000 }, () => {
+  const s = workbenchSuite(async () => ({ settings: {} }));
+  const page = () => s.wb.page;
+
+  test('(d) Try the Demo shows a result', { timeout: 240_000 }, () =>
+    scenario(page, 'd-try-the-demo', async () => {
+      await runCommand(page(), 'Transfer Q*: Try the Demo');
+      const panel = await resultsPanel(page());
+      const status = await settledStatus(panel);
+      assert.match(status, /done/, `demo did not finish: ${status}; errors: ${(await errorTexts(panel)).join(' / ')}`);
+      const cards = await readCards(panel);
+      const tq = cards.find((c) => c.strategy === 'tqstar');
+      assert.ok(tq && tq.text.trim() && tq.reward !== null, `no TQ* result with a reward: ${JSON.stringify(cards)}`);
+    }));
+});
+
+describe('e2e: cancelling a slow run', { skip, timeout: 8 * 60_000 }, () => {
+  let slow: RefServer;
+  // Each request costs ≥ 400 ms, so a run takes many seconds and Cancel lands mid-decode.
+  const s = workbenchSuite(async () => {
+    slow = await startServer({ quiet: true, latency: 'request=400,step=40' });
+    return { settings: settingsFor(demoRunConfig(slow.url)) };
+  });
+  after(() => slow?.close());
+  const page = () => s.wb.page;
+
+  test('(e) Cancel keeps the partial result visible', { timeout: 240_000 }, () =>
+    scenario(page, 'e-cancel-slow-run', async () => {
+      await selectAllIn(page(), 'prompt.txt');
+      await runCommand(page(), 'Transfer Q*: Generate from Selection');
+      const panel = await resultsPanel(page());
+      // Wait until TQ* has decided at least one token, so there is something partial to keep.
+      await panel.locator('[data-testid="result-card"][data-strategy="tqstar"] [data-testid="token"]').first().waitFor({ timeout: 120_000 });
+      const status = panel.locator('[data-testid="run-status"]');
+      assert.match(await status.innerText(), /running/, 'run finished before it could be cancelled');
+      await panel.getByRole('button', { name: 'Cancel' }).click();
+      const final = await settledStatus(panel, 60_000);
+      assert.match(final, /cancelled/);
+      const cards = await readCards(panel);
+      const tq = cards.find((c) => c.strategy === 'tqstar');
+      assert.ok(tq && tq.text.length > 0, `partial TQ* output not visible after cancel: ${JSON.stringify(cards)}`);
+    }));
+});

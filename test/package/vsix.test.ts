@@ -1,0 +1,59 @@
+// The packaged .vsix: only allow-listed files, within the size budget README states, built without warnings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { buildLogPath, ensureVsix } from './vsix';
+import { listZip } from './zip';
+
+// Budgets stated in README (Development → Packaging). The bundle inlines openai, zod and sentiment.
+const MAX_VSIX_BYTES = 1_500_000;
+const MAX_UNPACKED_BYTES = 4_000_000;
+
+// Every file the .vsix may hold; vsce adds the manifest and content types, renames README/LICENSE.
+const ALLOWED: RegExp[] = [
+  /^extension\.vsixmanifest$/,
+  /^\[Content_Types\]\.xml$/,
+  /^extension\/package\.json$/,
+  /^extension\/readme\.md$/,
+  /^extension\/changelog\.md$/,
+  /^extension\/LICENSE\.txt$/,
+  /^extension\/dist\/extension\.js$/,
+  /^extension\/media\/icon\.png$/,
+  /^extension\/media\/[\w-]+\.svg$/,
+  /^extension\/media\/dist\/[\w-]+\.(js|css)$/,
+];
+const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/media/icon.png', 'extension/media/dist/panel.js', 'extension/media/dist/sidebar.js'];
+
+test('npm run package builds a .vsix of allow-listed files within the size budget', { timeout: 6 * 60_000 }, async () => {
+  const vsix = await ensureVsix();
+  const entries = listZip(vsix);
+  const names = entries.map((e) => e.name);
+  const stray = names.filter((n) => !ALLOWED.some((re) => re.test(n)));
+  assert.deepEqual(stray, [], `files outside the allow-list: ${stray.join(', ')}`);
+  for (const r of REQUIRED) assert.ok(names.includes(r), `missing ${r}`);
+  const unpacked = entries.reduce((s, e) => s + e.size, 0);
+  const packed = statSync(vsix).size;
+  console.log(`# vsix: ${entries.length} files, ${(packed / 1024).toFixed(0)} KiB packed, ${(unpacked / 1024).toFixed(0)} KiB unpacked`);
+  assert.ok(packed <= MAX_VSIX_BYTES, `.vsix is ${packed} bytes, budget ${MAX_VSIX_BYTES}`);
+  assert.ok(unpacked <= MAX_UNPACKED_BYTES, `unpacked size is ${unpacked} bytes, budget ${MAX_UNPACKED_BYTES}`);
+});
+
+test('the build that produced the .vsix printed no warning and asked nothing', { timeout: 6 * 60_000 }, async () => {
+  await ensureVsix();
+  // A .vsix made by hand (not through ensureVsix) has no log; rebuilding it is the caller's choice.
+  if (!existsSync(buildLogPath)) return;
+  const log = readFileSync(buildLogPath, 'utf8');
+  assert.doesNotMatch(log, /WARNING|\bwarn\b|Do you want to continue|\[y\/N\]/i, log);
+  assert.match(log, /DONE\s+Packaged/, log);
+});
+
+test('the packaged manifest carries what the Marketplace and vsce require', { timeout: 6 * 60_000 }, async () => {
+  await ensureVsix();
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  for (const k of ['publisher', 'license', 'repository', 'icon', 'engines']) assert.ok(pkg[k], `package.json lacks ${k}`);
+  assert.ok(!(pkg.activationEvents ?? []).includes('*'), 'activation on "*" slows every window');
+  assert.match(pkg.icon, /\.png$/, 'vsce rejects SVG icons');
+  const png = readFileSync(new URL(`../../${pkg.icon}`, import.meta.url));
+  assert.equal(png.readUInt32BE(16), 128, 'icon width');
+  assert.equal(png.readUInt32BE(20), 128, 'icon height');
+});
