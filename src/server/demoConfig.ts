@@ -1,0 +1,26 @@
+// Run configurations that point the decoder at the reference server's demo and tabular models.
+import type { RunConfigInput } from '../config/schema.js';
+
+/** The word-level demo: base demo-base, baseline demo-aligned (tilted toward demo-sentiment), reward demo-sentiment on /pooling. */
+export function demoRunConfig(url: string): RunConfigInput {
+  const root = url.replace(/\/+$/, '');
+  return {
+    base: { baseUrl: `${root}/v1`, model: 'demo-base', dialect: 'vllm' },
+    baseline: { baseUrl: `${root}/v1`, model: 'demo-aligned', dialect: 'vllm' },
+    reward: { kind: 'vllm-pooling', baseUrl: root, model: 'demo-sentiment' },
+    // Demo sentences end within about a dozen words, so a short horizon already sees the whole rollout.
+    decoding: { topK: 8, alpha: 1, horizon: 12, rollouts: 4, maxTokens: 24, seed: 0 },
+  };
+}
+
+/** The tabular models of the exact tests: base tabular-base, baseline ρ*_r (tabular-rho-r), reward tabular-reward; r_BL for indirect transfer. */
+export function tabularRunConfig(url: string): RunConfigInput {
+  const root = url.replace(/\/+$/, '');
+  return {
+    base: { baseUrl: `${root}/v1`, model: 'tabular-base', dialect: 'vllm' },
+    baseline: { baseUrl: `${root}/v1`, model: 'tabular-rho-r', dialect: 'vllm' },
+    reward: { kind: 'vllm-pooling', baseUrl: root, model: 'tabular-reward' },
+    baselineReward: { kind: 'vllm-pooling', baseUrl: root, model: 'tabular-reward-bl' },
+    decoding: { topK: 6, alpha: 1, horizon: 8, rollouts: 8, maxTokens: 8, seed: 0 },
+  };
+}

@@ -1,0 +1,83 @@
+// Runs one completion on an in-process model: sampling, stop handling and the logprob records every dialect renders from.
+import { mix32, rng, sampleToken, topIds } from './sampling.js';
+import type { ServableModel } from './servable.js';
+
+export interface GenParams {
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  stop: string[];
+  /** Undefined: a fresh random stream per request. */
+  seed?: number;
+  /** Top alternatives to record per generated position; null records nothing, 0 only the sampled token. */
+  logprobs: number | null;
+  ignoreEos: boolean;
+}
+
+/** One position: the token there, its raw log-probability and rank, and the top alternatives of the raw distribution. */
+export interface PositionLogprobs {
+  id: number;
+  logprob: number;
+  rank: number;
+  top: { id: number; logprob: number }[];
+}
+
+export interface Generation {
+  ids: number[];
+  /** Per generated token (EOS included when it ended the sample); empty unless logprobs were asked for. */
+  positions: PositionLogprobs[];
+  text: string;
+  finish: 'stop' | 'length';
+  /** The stop string matched, or null (EOS or length). */
+  stopReason: string | null;
+}
+
+export function rankOf(lp: Float64Array, id: number): number {
+  const v = lp[id]!;
+  let r = 1;
+  for (let i = 0; i < lp.length; i++) if (lp[i]! > v) r++;
+  return r;
+}
+
+export function position(lp: Float64Array, id: number, k: number): PositionLogprobs {
+  return { id, logprob: lp[id]!, rank: rankOf(lp, id), top: topIds(lp, k).map((t) => ({ id: t, logprob: lp[t]! })) };
+}
+
+/** Log-probabilities of each prompt token given those before it; the first has no context (null, as vLLM reports). */
+export function promptPositions(model: ServableModel, prompt: readonly number[], k: number): (PositionLogprobs | null)[] {
+  return prompt.map((id, i) => (i === 0 ? null : position(model.nextLogprobs(prompt.slice(0, i)), id, k)));
+}
+
+/** Python-style code point length, which is what vLLM's text_offset counts. */
+export const codePoints = (s: string) => [...s].length;
+
+export function generate(model: ServableModel, prompt: readonly number[], p: GenParams, stream: { promptIndex: number; sampleIndex: number; requestNonce: number }): Generation {
+  const seed = p.seed !== undefined ? mix32(p.seed, stream.promptIndex, stream.sampleIndex) : mix32(stream.requestNonce, stream.promptIndex, stream.sampleIndex);
+  const u = rng(seed);
+  const ids: number[] = [];
+  const positions: PositionLogprobs[] = [];
+  const ctx = [...prompt];
+  const room = Math.max(0, model.maxModelLen - prompt.length);
+  const limit = Math.min(p.maxTokens, room);
+  const opts = { temperature: p.temperature, topP: p.topP, topK: p.topK };
+  while (ids.length < limit) {
+    const lp = model.nextLogprobs(ctx);
+    const id = sampleToken(lp, opts, u, p.ignoreEos ? model.eosId : undefined);
+    if (p.logprobs !== null) positions.push(position(lp, id, p.logprobs));
+    if (id === model.eosId) return { ids: [...ids, id], positions, text: model.decode(ids), finish: 'stop', stopReason: null };
+    ids.push(id);
+    ctx.push(id);
+    if (p.stop.length) {
+      const text = model.decode(ids);
+      let cut = -1;
+      let which = '';
+      for (const s of p.stop) {
+        const at = s ? text.indexOf(s) : -1;
+        if (at >= 0 && (cut < 0 || at < cut)) [cut, which] = [at, s];
+      }
+      if (cut >= 0) return { ids, positions, text: text.slice(0, cut), finish: 'stop', stopReason: which };
+    }
+  }
+  return { ids, positions, text: model.decode(ids), finish: 'length', stopReason: null };
+}

@@ -1,0 +1,274 @@
+// The local reference server: a vLLM-shaped (or llama.cpp/Ollama-shaped) HTTP server over in-process models, for demos and tests.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseCompletion, resolveModel } from './completionRequest.js';
+import { llamacppCheck, llamacppCompletion, llamacppError } from './dialectLlamacpp.js';
+import { ollamaCheck, ollamaCompletion, ollamaError, ollamaPrecheck } from './dialectOllama.js';
+import { vllmCompletion, vllmError } from './dialectVllm.js';
+import { Engine, type EngineStats } from './engine.js';
+import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
+import { badRequest, HttpError } from './httpError.js';
+import { isOff, parseLatency, type LatencyOptions } from './latency.js';
+import { defaultServed } from './registry.js';
+import { runCompletion } from './runCompletion.js';
+import type { ServableModel, ServableReward } from './servable.js';
+
+export type { LatencyOptions } from './latency.js';
+export { criticalPathMs, isolatedRequestMs, parseLatency, VLLM_8B, type ScheduledRequest, type SequenceCost } from './latency.js';
+export type { FaultOptions } from './faults.js';
+export type { ServableModel, ServableReward } from './servable.js';
+
+export type ServerDialect = 'vllm' | 'llamacpp' | 'ollama';
+
+export interface ServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  dialect?: ServerDialect;
+  latency?: string | Partial<LatencyOptions>;
+  faults?: string | FaultOptions;
+  quiet?: boolean;
+  /** Extra in-process models and rewards to serve beside the defaults (same names replace them). */
+  models?: ServableModel[];
+  rewards?: ServableReward[];
+}
+
+export interface ServerStats {
+  requests: number;
+  byPath: Record<string, number>;
+  faults: Record<FaultKind | 'delay', number>;
+  /** Per model or reward name: the engine's own accounting under the latency model. */
+  engines: Record<string, EngineStats>;
+}
+
+export interface RunningServer {
+  /** Root URL, e.g. http://127.0.0.1:PORT; the OpenAI base URL is url + '/v1'. */
+  url: string;
+  close(): Promise<void>;
+  stats(): ServerStats;
+}
+
+/** Every /v1/models entry says what this is, so nobody mistakes it for a real language model. */
+export const OWNED_BY = 'tqstar-reference-server (demo/test backend)';
+const MAX_BODY = 64 * 1024 * 1024;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) reject(new HttpError(413, 'Request body too large.'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const dialect = opts.dialect ?? 'vllm';
+  if (!['vllm', 'llamacpp', 'ollama'].includes(dialect)) throw new Error(`--dialect must be vllm, llamacpp or ollama, got "${dialect}"`);
+  const latency = parseLatency(opts.latency);
+  const faults = new FaultInjector(parseFaults(opts.faults));
+  const served = defaultServed();
+  const models = new Map<string, ServableModel>([...served.models, ...(opts.models ?? [])].map((m) => [m.name, m]));
+  const rewards = new Map<string, ServableReward>([...served.rewards, ...(opts.rewards ?? [])].map((r) => [r.name, r]));
+  const engines = new Map<string, Engine>();
+  const engine = (name: string) => {
+    let e = engines.get(name);
+    if (!e) engines.set(name, (e = new Engine(latency, !isOff(latency))));
+    return e;
+  };
+  const stats: ServerStats = { requests: 0, byPath: {}, faults: { '429': 0, '500': 0, drop: 0, malformed: 0, delay: 0 }, engines: {} };
+  let counter = 0;
+  const created = () => Math.floor(Date.now() / 1000);
+  const renderError = dialect === 'vllm' ? vllmError : dialect === 'llamacpp' ? llamacppError : ollamaError;
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+    res.end(text);
+  };
+  const overhead = () => (latency.request > 0 ? sleep(latency.request) : Promise.resolve());
+
+  const modelList = () => ({
+    object: 'list',
+    data: [...models.values(), ...rewards.values()].map((m) => ({
+      id: m.name,
+      object: 'model',
+      created: created(),
+      owned_by: OWNED_BY,
+      root: m.name,
+      parent: null,
+      ...('maxModelLen' in m ? { max_model_len: m.maxModelLen } : {}),
+    })),
+  });
+
+  async function completions(body: Record<string, unknown>) {
+    if (dialect === 'ollama') ollamaPrecheck(body);
+    const job = parseCompletion(models, body);
+    if (dialect === 'llamacpp') llamacppCheck(job, body);
+    if (dialect === 'ollama') ollamaCheck(job);
+    await overhead();
+    const results = runCompletion(job);
+    await engine(job.model.name).submit(
+      results.flatMap((r) =>
+        r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] })),
+      ),
+    );
+    const id = `cmpl-${(++counter).toString(16).padStart(8, '0')}`;
+    if (dialect === 'llamacpp') return llamacppCompletion(job, results, id, created());
+    if (dialect === 'ollama') return ollamaCompletion(job, results, id, created());
+    return vllmCompletion(job, results, id, created());
+  }
+
+  async function pool(body: Record<string, unknown>, path: '/pooling' | '/classify') {
+    const name = body.model ?? rewards.keys().next().value;
+    const reward = typeof name === 'string' ? rewards.get(name) : undefined;
+    if (!reward) throw new HttpError(404, `The model \`${String(name)}\` does not exist.`, 'NotFoundError', 'model');
+    const raw = body.input ?? body.text;
+    const inputs = typeof raw === 'string' ? [raw] : raw;
+    if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((s) => typeof s === 'string'))
+      throw badRequest('input must be a string or a non-empty array of strings (this reference server does not take token ids or messages here).', 'input');
+    await overhead();
+    const counts = inputs.map((s) => reward.countTokens(s));
+    await engine(reward.name).submit(counts.map((c) => ({ prompt: null, promptTokens: Math.max(1, c), genTokens: 0 })));
+    const scores = inputs.map((s) => reward.score(s));
+    const activation = body.use_activation ?? body.activation ?? body.softmax;
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    const promptTokens = counts.reduce((a, b) => a + b, 0);
+    const usage = { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0 };
+    const id = `${path === '/pooling' ? 'pool' : 'classify'}-${(++counter).toString(16).padStart(8, '0')}`;
+    // A reward model's pooler returns the raw score; /classify applies the 1-label activation unless told not to.
+    if (path === '/pooling')
+      return { id, object: 'list', created: created(), model: reward.name, data: scores.map((s, index) => ({ index, object: 'pooling', data: [activation === true ? sigmoid(s) : s] })), usage };
+    return {
+      id,
+      object: 'list',
+      created: created(),
+      model: reward.name,
+      data: scores.map((s, index) => ({ index, label: 'LABEL_0', probs: [activation === false ? s : sigmoid(s)], num_classes: 1 })),
+      usage,
+    };
+  }
+
+  function tokenize(body: Record<string, unknown>) {
+    const model = resolveModel(models, body.model);
+    if (dialect === 'llamacpp') {
+      if (typeof body.content !== 'string') throw badRequest('"content" must be a string', 'content');
+      const ids = model.encode(body.content);
+      if (body.with_pieces !== true) return { tokens: ids };
+      return {
+        tokens: ids.map((id) => {
+          const bytes = model.tokenBytes(id);
+          const text = model.decode([id]);
+          // llama-server sends a piece that is not valid UTF-8 on its own as its bytes.
+          return { id, piece: text.includes('\uFFFD') ? bytes : text };
+        }),
+      };
+    }
+    if (body.messages !== undefined) throw badRequest('messages are not supported by the reference server; send prompt.', 'messages');
+    if (typeof body.prompt !== 'string') throw badRequest('prompt must be a string.', 'prompt');
+    const ids = model.encode(body.prompt);
+    return { count: ids.length, max_model_len: model.maxModelLen, tokens: ids, token_strs: body.return_token_strs === true ? ids.map((id) => model.vocab[id]!) : null };
+  }
+
+  function detokenize(body: Record<string, unknown>) {
+    const model = resolveModel(models, body.model);
+    const ids = body.tokens;
+    if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && t < model.vocab.length))
+      throw badRequest(`tokens must be an array of token ids in [0, ${model.vocab.length}).`, 'tokens');
+    const text = model.decode(ids as number[]);
+    return dialect === 'llamacpp' ? { content: text } : { prompt: text };
+  }
+
+  async function route(method: string, path: string, body: Record<string, unknown>): Promise<unknown> {
+    const post = (f: () => unknown) => {
+      if (method !== 'POST') throw new HttpError(405, 'Method Not Allowed');
+      return f();
+    };
+    switch (path) {
+      case '/v1/models':
+        if (method !== 'GET') throw new HttpError(405, 'Method Not Allowed');
+        return modelList();
+      case '/health':
+        return dialect === 'llamacpp' ? { status: 'ok' } : {};
+      case '/v1/completions':
+        return post(() => completions(body));
+      case '/pooling':
+      case '/classify':
+        return post(() => pool(body, path));
+      case '/tokenize':
+      case '/detokenize':
+        if (dialect !== 'ollama') return post(() => (path === '/tokenize' ? tokenize(body) : detokenize(body)));
+    }
+    throw new HttpError(404, `Not Found: ${method} ${path}`, 'NotFoundError');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+    stats.requests++;
+    stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
+    try {
+      const text = await readBody(req);
+      if (method === 'POST' && faults.active) {
+        const f = faults.next();
+        if (f.delayMs > 0) {
+          stats.faults.delay++;
+          await sleep(f.delayMs);
+        }
+        if (f.kind) stats.faults[f.kind]++;
+        if (f.kind === 'drop') return void req.socket.destroy();
+        if (f.kind === 'malformed') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return void res.end('{"id":"cmpl-malformed","object":"text_completion","choices":[{"index":0,"text":"');
+        }
+        if (f.kind === '429')
+          return send(res, 429, renderError(new HttpError(429, 'Too many requests (injected fault).', 'RateLimitError')), { 'retry-after': String(faults.o.retryAfter ?? 1) });
+        if (f.kind === '500') return send(res, 500, renderError(new HttpError(500, 'Internal server error (injected fault).')));
+      }
+      let body: Record<string, unknown> = {};
+      if (method === 'POST') {
+        try {
+          body = text ? JSON.parse(text) : {};
+        } catch {
+          throw badRequest('The request body is not valid JSON.');
+        }
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
+      }
+      send(res, 200, await route(method, path, body));
+    } catch (e) {
+      const err = e instanceof HttpError ? e : new HttpError(500, e instanceof Error ? e.message : String(e));
+      if (!res.headersSent) send(res, err.status, renderError(err));
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  if (!opts.quiet) console.log(`tqstar reference server (demo/test backend, ${dialect} dialect) listening on ${url} — OpenAI base URL ${url}/v1`);
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    stats: () => ({
+      requests: stats.requests,
+      byPath: { ...stats.byPath },
+      faults: { ...stats.faults },
+      engines: Object.fromEntries([...engines].map(([k, e]) => [k, { ...e.stats }])),
+    }),
+  };
+}
