@@ -32,6 +32,8 @@ export interface Completion {
   finish: FinishReason;
   /** log-probability of the EOS token that ended the sample, when finish is 'eos' and the server reports it. */
   eosLogprob?: number;
+  /** Top-k alternatives at the position where EOS was sampled (when `topLogprobs` was set and the server reports it). */
+  eosTop?: TokenLogprob[];
 }
 
 export interface CallOptions {

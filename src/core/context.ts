@@ -1,0 +1,71 @@
+// What a strategy sees while decoding: the (metered) environment, parameters, the state s_t, and the step's outcome type.
+import type { DecodingParams, StrategyName } from '../config/schema';
+import type { CandidateDiagnostics } from './events';
+import type { LanguageModel, RewardSource, Token, TokenId } from './model';
+import type { Meter } from './meter';
+import type { Rng } from './rng';
+
+export interface DecodeEnv {
+  /** π_base: the reference / SFT model. */
+  base: LanguageModel;
+  /** ρ_BL: the already-aligned baseline model. */
+  baseline: LanguageModel;
+  /** r: the target reward. */
+  reward: RewardSource;
+  /** r_BL: the reward the baseline was aligned to (indirect transfer with indirectWeights 'baseline-reward'). */
+  baselineReward?: RewardSource;
+}
+
+export interface Prompt {
+  text: string;
+  /** Already templated and tokenised; otherwise the core calls base.encode(text). */
+  ids?: TokenId[];
+}
+
+/** s_t = [x, y<t]: the prompt plus the tokens decided so far. */
+export interface DecodeState {
+  /** Prompt ids followed by the response ids (the prefix every model call continues). */
+  ids: TokenId[];
+  tokens: Token[];
+  /** The response text so far (joined token texts, or the server's text for whole-response strategies). */
+  text: string;
+  step: number;
+}
+
+export interface RunContext {
+  strategy: StrategyName;
+  env: DecodeEnv; // metered
+  params: DecodingParams;
+  prompt: { text: string; ids: TokenId[] };
+  meter: Meter;
+  signal?: AbortSignal;
+  /** Per-step randomness (selection); requests get seeds from seedFor. */
+  rngFor(step: number, purpose: string): Rng;
+  seedFor(step: number, purpose: string): number;
+  /** r(x, response) for many responses in one reward call, cached by response text. */
+  rewards(responses: string[]): Promise<number[]>;
+  /** Cached reward of a response, if known. */
+  cachedReward(response: string): number | undefined;
+  warn(message: string): void;
+}
+
+export interface StepOutcome {
+  /** The token this step chose (EOS when it ended the response). */
+  chosen: Token;
+  /** Further tokens committed at once (block acceptance, or the rest of a whole response). */
+  accepted: Token[];
+  candidates: CandidateDiagnostics[];
+  note?: string;
+  /** The response ends after this step. */
+  end?: 'eos' | 'stop' | 'maxTokens';
+  /** `chosen` is the EOS token: it ends the response and is not appended. */
+  eosChosen?: boolean;
+  /** The server's text for chosen+accepted when it is authoritative (whole-response strategies). */
+  text?: string;
+}
+
+/** One decoding strategy; it may keep state between steps of one run (e.g. reusable rollouts). */
+export interface Strategy {
+  step(state: DecodeState): Promise<StepOutcome>;
+}
+export type StrategyFactory = (ctx: RunContext) => Strategy;

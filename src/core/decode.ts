@@ -1,0 +1,172 @@
+// The one decoding loop every strategy shares: state, stop conditions, budget, cancellation, events, final reward.
+import type { DecodingParams, StrategyName } from '../config/schema';
+import type { DecodeEnv, DecodeState, Prompt, RunContext } from './context';
+import { TqError, isAbort } from './errors';
+import type { DecodeResult, ErrorInfo, FinishReason, RunOptions, RunResult, StepDiagnostics } from './events';
+import { Meter, meteredModel, meteredReward } from './meter';
+import { Rng, deriveSeed } from './rng';
+import { STRATEGIES } from './strategies/index';
+
+const now = () => performance.now();
+
+function errorInfo(e: unknown): ErrorInfo {
+  if (e instanceof TqError) return e.toInfo();
+  if (isAbort(e)) return { kind: 'aborted', message: 'Cancelled.' };
+  return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** First occurrence of any stop sequence in text at or after `from`, or -1. */
+function findStop(text: string, stop: readonly string[], from: number): number {
+  let best = -1;
+  for (const s of stop) {
+    if (!s) continue;
+    const i = text.indexOf(s, Math.max(0, from - s.length + 1));
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best;
+}
+
+export async function decode(strategy: StrategyName, prompt: Prompt, env: DecodeEnv, params: DecodingParams, opts: RunOptions = {}): Promise<DecodeResult> {
+  const t0 = now();
+  const { signal, onEvent } = opts;
+  const meter = new Meter(params.budget);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    onEvent?.({ type: 'warning', strategy, message });
+  };
+  for (const m of [env.base, env.baseline]) for (const w of m.warnings ?? []) warn(w);
+
+  const metered: DecodeEnv = {
+    base: meteredModel(env.base, meter),
+    baseline: meteredModel(env.baseline, meter),
+    reward: meteredReward(env.reward, meter),
+    ...(env.baselineReward ? { baselineReward: meteredReward(env.baselineReward, meter) } : {}),
+  };
+  const rewardCache = new Map<string, number>();
+  const ctx: RunContext = {
+    strategy,
+    env: metered,
+    params,
+    prompt: { text: prompt.text, ids: prompt.ids ?? [] },
+    meter,
+    signal,
+    rngFor: (step, purpose) => new Rng(deriveSeed(params.seed, strategy, step, purpose)),
+    seedFor: (step, purpose) => deriveSeed(params.seed, strategy, step, purpose),
+    cachedReward: (response) => rewardCache.get(response),
+    async rewards(responses) {
+      const missing = [...new Set(responses.filter((r) => !rewardCache.has(r)))];
+      if (missing.length) {
+        const scores = await metered.reward.score(missing.map((response) => ({ prompt: prompt.text, response })), { signal });
+        missing.forEach((r, i) => rewardCache.set(r, scores[i]));
+      }
+      return responses.map((r) => rewardCache.get(r)!);
+    },
+    warn,
+  };
+
+  const state: DecodeState = { ids: [], tokens: [], text: '', step: 0 };
+  const steps: StepDiagnostics[] = [];
+  let finish: FinishReason = 'maxTokens';
+  let error: ErrorInfo | undefined;
+  try {
+    if (signal?.aborted) throw new TqError('aborted', 'Cancelled.');
+    ctx.prompt.ids = prompt.ids ?? (await metered.base.encode(prompt.text, { signal }));
+    state.ids = [...ctx.prompt.ids];
+    onEvent?.({ type: 'start', strategy, promptTokens: state.ids.length });
+    const strat = STRATEGIES[strategy](ctx);
+    while (state.tokens.length < params.maxTokens) {
+      if (signal?.aborted) throw new TqError('aborted', 'Cancelled.');
+      const ts = now();
+      const r0 = meter.requests;
+      const m0 = meter.modelTokens;
+      const out = await strat.step(state);
+      const appended = out.eosChosen ? out.accepted : [out.chosen, ...out.accepted];
+      const room = params.maxTokens - state.tokens.length;
+      const kept = appended.slice(0, room);
+      const prevLen = state.text.length;
+      for (const t of kept) {
+        state.tokens.push(t);
+        state.ids.push(t.id);
+      }
+      state.text += out.text !== undefined && kept.length === appended.length ? out.text : kept.map((t) => t.text).join('');
+      const step: StepDiagnostics = {
+        index: state.step,
+        chosen: { id: out.chosen.id, text: out.chosen.text },
+        accepted: out.accepted,
+        candidates: out.candidates,
+        ...(out.note ? { note: out.note } : {}),
+        timing: { wallMs: now() - ts },
+        requests: meter.requests - r0,
+        modelTokens: meter.modelTokens - m0,
+      };
+      steps.push(step);
+      state.step++;
+      const stopAt = params.stop.length ? findStop(state.text, params.stop, prevLen) : -1;
+      if (stopAt >= 0) state.text = state.text.slice(0, stopAt);
+      onEvent?.({ type: 'step', strategy, step, text: state.text });
+      if (stopAt >= 0) {
+        finish = 'stop';
+        break;
+      }
+      if (out.end) {
+        finish = out.end === 'maxTokens' ? 'maxTokens' : out.end;
+        break;
+      }
+    }
+    if (finish !== 'stop' && finish !== 'eos') finish = 'maxTokens';
+  } catch (e) {
+    finish = isAbort(e) || signal?.aborted ? 'aborted' : 'error';
+    error = finish === 'aborted' ? { kind: 'aborted', message: 'Cancelled.' } : errorInfo(e);
+  }
+
+  // The reward of the (possibly partial) answer: after a budget error or a cancel this is one
+  // request past the limit, bounded in time, because a scored partial answer is worth it.
+  let reward: number | null = rewardCache.get(state.text) ?? null;
+  if (reward === null && error?.kind !== 'reward') {
+    meter.enforce = false;
+    try {
+      const s = finish === 'aborted' ? AbortSignal.timeout(5000) : signal;
+      [reward] = await metered.reward.score([{ prompt: prompt.text, response: state.text }], { signal: s });
+    } catch (e) {
+      if (!error) {
+        finish = isAbort(e) ? 'aborted' : 'error';
+        error = errorInfo(e);
+      }
+    }
+  }
+  const result: DecodeResult = {
+    strategy,
+    text: state.text,
+    tokens: state.tokens,
+    reward,
+    steps,
+    stats: { requests: meter.requests, modelTokens: meter.modelTokens, wallMs: now() - t0 },
+    finish,
+    ...(error ? { error } : {}),
+    warnings,
+  };
+  onEvent?.({ type: 'end', strategy, result });
+  return result;
+}
+
+/** Runs each strategy in turn (they share the servers), then ranks by reward, best first. */
+export async function runStrategies(strategies: StrategyName[], prompt: Prompt, env: DecodeEnv, params: DecodingParams, opts: RunOptions = {}): Promise<RunResult> {
+  const t0 = now();
+  const results: DecodeResult[] = [];
+  for (const s of strategies) {
+    if (opts.signal?.aborted && results.length) break;
+    results.push(await decode(s, prompt, env, params, opts));
+  }
+  const rank = (r: DecodeResult) => r.reward ?? -Infinity;
+  results.sort((a, b) => rank(b) - rank(a));
+  return {
+    results,
+    stats: {
+      requests: results.reduce((n, r) => n + r.stats.requests, 0),
+      modelTokens: results.reduce((n, r) => n + r.stats.modelTokens, 0),
+      wallMs: now() - t0,
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// Request and model-token accounting around the models and rewards, enforcing the run's budget.
+import type { DecodingParams } from '../config/schema';
+import { TqError } from './errors';
+import type { CallOptions, Completion, LanguageModel, RewardPair, RewardSource, SampleRequest, ScoreRequest, ScoreResult, TokenId, TokenLogprob } from './model';
+
+export class Meter {
+  requests = 0;
+  modelTokens = 0;
+  /** Off for the final scoring of a partial answer, which may run after the budget is spent. */
+  enforce = true;
+  constructor(private readonly budget: DecodingParams['budget']) {}
+
+  beforeRequest(): void {
+    if (this.enforce && this.requests + 1 > this.budget.maxRequests) {
+      throw new TqError('budget', `The run needs more than ${this.budget.maxRequests} requests (decoding.budget.maxRequests).`, {
+        setting: 'tqstar.decoding.budget.maxRequests',
+      });
+    }
+    this.requests++;
+  }
+
+  addTokens(n: number): void {
+    this.modelTokens += n;
+    if (this.enforce && this.modelTokens > this.budget.maxModelTokens) {
+      throw new TqError('budget', `The run used more than ${this.budget.maxModelTokens} model tokens (decoding.budget.maxModelTokens).`, {
+        setting: 'tqstar.decoding.budget.maxModelTokens',
+      });
+    }
+  }
+}
+
+/** The same model, with every call counted against the meter (one call = one request). */
+export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel {
+  return {
+    label: model.label,
+    eosId: model.eosId,
+    warnings: model.warnings,
+    async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
+      meter.beforeRequest();
+      const r = await model.nextTokens(prompts, k, opts);
+      meter.addTokens(prompts.length); // one forward position per prompt
+      return r;
+    },
+    async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
+      meter.beforeRequest();
+      const r = await model.sample(req, opts);
+      let n = 0;
+      for (const perPrompt of r) for (const c of perPrompt) n += c.tokens.length + (c.finish === 'eos' ? 1 : 0);
+      meter.addTokens(n);
+      return r;
+    },
+    async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
+      meter.beforeRequest();
+      const r = await model.score(req, opts);
+      let n = 0;
+      for (const item of req.items) n += item.prompt.length + item.continuation.length;
+      meter.addTokens(n);
+      return r;
+    },
+    async encode(text: string, opts?: CallOptions): Promise<TokenId[]> {
+      meter.beforeRequest();
+      return model.encode(text, opts);
+    },
+  };
+}
+
+export function meteredReward(reward: RewardSource, meter: Meter): RewardSource {
+  return {
+    label: reward.label,
+    async score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]> {
+      meter.beforeRequest();
+      const r = await reward.score(pairs, opts);
+      if (r.length !== pairs.length || r.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
+        throw new TqError('reward', `${reward.label} returned ${r.length} scores for ${pairs.length} inputs, or a non-finite score.`);
+      }
+      return r;
+    },
+  };
+}

@@ -1,0 +1,320 @@
+// Transfer Q* (direct and indirect transfer) and CD: one step of Algorithm 1 in ALGORITHM.md, equation by equation.
+// Request economy per step: (a) one base `score` for the candidates' log π_base, (b) one `sample`
+// for all k·N rollouts (its top-logprobs at each rollout's first position are ρ_BL's top-k at
+// [s_t, z], i.e. the next step's candidates), (c) one reward call; indirect adds one base `score`
+// of the rollouts (implicit weights) or one baseline-reward call. (a) and (b) are in flight together.
+import type { StrategyFactory, RunContext, DecodeState, StepOutcome } from '../context';
+import { TqError } from '../errors';
+import type { CandidateDiagnostics, RolloutDiagnostics } from '../events';
+import { meanEstimate, selfNormalisedEstimate, type QEstimate } from '../estimators';
+import { logSumExp } from '../logspace';
+import type { LanguageModel, Token, TokenId, TokenLogprob } from '../model';
+import { select } from '../selection';
+import { carryFrom, fromCompletion, type Carry, type Rollout } from './rollouts';
+
+type Kind = 'tqstar' | 'cd';
+
+interface Candidate extends Token {
+  logprobBase: number | null;
+  logprobBaseline: number | null;
+  /** No rollouts: EOS (Q = r(x, y<t)) or no room left (Q = r(x, [y<t, z])). */
+  terminal: boolean;
+  rollouts: Rollout[];
+  rewards: number[];
+  estimate?: QEstimate;
+  flags: string[];
+}
+
+const finite = (ts: readonly TokenLogprob[]) => ts.filter((t) => Number.isFinite(t.logprob));
+
+/** C_t from the proposer's top-k (ALGORITHM step 1); union keeps the baseline's order, then the base's extra tokens. */
+function proposerSet(proposer: 'baseline' | 'base' | 'union', k: number, baselineTop?: TokenLogprob[], baseTop?: TokenLogprob[]): TokenLogprob[] {
+  const bl = finite(baselineTop ?? []).slice(0, k);
+  const b = finite(baseTop ?? []).slice(0, k);
+  if (proposer === 'baseline') return bl;
+  if (proposer === 'base') return b;
+  const seen = new Set(bl.map((t) => t.id));
+  return [...bl, ...b.filter((t) => !seen.has(t.id))];
+}
+
+export function valueGuided(kind: Kind): StrategyFactory {
+  return (ctx) => {
+    let carry: Carry | undefined;
+    return {
+      async step(state) {
+        const out = await tqStep(ctx, state, kind, carry);
+        carry = out.carry;
+        return out.outcome;
+      },
+    };
+  };
+}
+
+async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined): Promise<{ outcome: StepOutcome; carry?: Carry }> {
+  const { env, params: p, signal } = ctx;
+  const k = p.topK;
+  const N = p.rollouts;
+  // CD values candidates by π_base's own continuations, so it proposes from π_base too (Mudgal et al.).
+  const rolloutModel: LanguageModel = kind === 'cd' ? env.base : env.baseline;
+  const rolloutIsBase = kind === 'cd';
+  const proposer = kind === 'cd' ? 'base' : p.proposer;
+  const indirect = kind === 'tqstar' && p.transfer === 'indirect';
+  const eosId = env.base.eosId ?? rolloutModel.eosId;
+  const reuse = p.speed.reuseRollouts;
+  const opts = { signal };
+  const notes: string[] = [];
+
+  // ── 1. Candidates C_t: the proposer's top-k at s_t (carried from the last step's rollouts when possible).
+  const wantBaseline = proposer !== 'base';
+  const wantBase = proposer !== 'baseline';
+  let baselineTop = !rolloutIsBase ? carry?.rolloutTop : undefined;
+  let baseTop = carry?.baseTop ?? (rolloutIsBase ? carry?.rolloutTop : undefined);
+  const [fetchedBl, fetchedBase] = await Promise.all([
+    wantBaseline && !baselineTop ? env.baseline.nextTokens([state.ids], k, opts) : undefined,
+    wantBase && !baseTop ? env.base.nextTokens([state.ids], k, opts) : undefined,
+  ]);
+  baselineTop ??= fetchedBl?.[0];
+  baseTop ??= fetchedBase?.[0];
+  const known = new Map<TokenId, number>(carry?.baseLogprob ?? []);
+  for (const t of baseTop ?? []) known.set(t.id, t.logprob);
+  const blLogprob = new Map<TokenId, number>((baselineTop ?? []).map((t) => [t.id, t.logprob]));
+  const remaining = p.maxTokens - state.tokens.length - 1; // tokens a rollout may still add after z
+  const horizon = Math.min(p.horizon, remaining);
+  let cands: Candidate[] = proposerSet(proposer, k, baselineTop, baseTop).map((t) => ({
+    id: t.id,
+    text: t.text,
+    logprobBase: known.get(t.id) ?? null,
+    logprobBaseline: blLogprob.get(t.id) ?? null,
+    terminal: t.id === eosId || horizon <= 0,
+    rollouts: [],
+    rewards: [],
+    flags: [],
+  }));
+  if (!cands.length) throw new TqError('protocol', `${proposer === 'base' ? env.base.label : env.baseline.label} returned no candidate tokens with a finite log-probability.`);
+
+  // ── 2. log π_base(z | s_t) exactly, for every candidate (one scoring call; also the base's next top-k when proposing from it).
+  const needNextBaseTop = wantBase && !rolloutIsBase && reuse;
+  const toScore = needNextBaseTop ? cands : cands.filter((c) => c.logprobBase === null);
+  const scoring = toScore.length
+    ? env.base.score({ items: toScore.map((c) => ({ prompt: state.ids, continuation: [c.id] })), ...(needNextBaseTop ? { nextTopK: k } : {}) }, opts)
+    : Promise.resolve([]);
+  const applyScores = (res: Awaited<typeof scoring>) => {
+    toScore.forEach((c, i) => {
+      const lp = res[i]?.logprobs[0];
+      if (typeof lp === 'number' && !Number.isNaN(lp)) c.logprobBase = lp;
+    });
+    return res;
+  };
+
+  // Speed options need π_base's mass before deciding on rollouts, so they wait for (a).
+  let skipTo: Candidate | undefined;
+  let scored: Awaited<typeof scoring> | undefined;
+  if (p.speed.skipMass < 1 || p.speed.coverMass < 1) {
+    scored = applyScores(await scoring);
+    const lps = cands.map((c) => c.logprobBase ?? -Infinity);
+    const lse = logSumExp(lps);
+    const mass = lps.map((lp) => Math.exp(lp - lse));
+    const order = cands.map((_, i) => i).sort((a, b) => mass[b] - mass[a]);
+    if (mass[order[0]] >= p.speed.skipMass) {
+      skipTo = cands[order[0]];
+      notes.push(`rollouts skipped: "${skipTo.text}" holds ${(mass[order[0]] * 100).toFixed(1)}% of π_base mass over the candidates (speed.skipMass)`);
+    } else if (p.speed.coverMass < 1) {
+      let cum = 0;
+      const keep = new Set<number>();
+      for (const i of order) {
+        keep.add(i);
+        cum += mass[i];
+        if (cum >= p.speed.coverMass) break;
+      }
+      if (keep.size < cands.length) {
+        notes.push(`k shrunk from ${cands.length} to ${keep.size}: they cover ${(cum * 100).toFixed(1)}% of π_base mass (speed.coverMass)`);
+        cands = cands.filter((_, i) => keep.has(i));
+      }
+    }
+  }
+
+  // ── 3. Rollouts τ_i ~ ρ_BL(·|[s_t, z]) (π_base for CD), N per candidate, all in one request.
+  const rollable = skipTo ? [] : cands.filter((c) => !c.terminal);
+  const fresh: number[] = rollable.map((c) => {
+    const reused = reuse ? (carry?.reusable.get(c.id) ?? []).slice(0, N) : [];
+    c.rollouts = reused;
+    return N - reused.length;
+  });
+  const wantTops = reuse && (rolloutIsBase ? wantBase : wantBaseline);
+  const sampling = (async () => {
+    const uniform = fresh.every((f) => f === N);
+    const prompts: TokenId[][] = [];
+    const owner: Candidate[] = [];
+    rollable.forEach((c, i) => {
+      for (let j = 0; j < (uniform ? 1 : fresh[i]); j++) {
+        prompts.push([...state.ids, c.id]);
+        owner.push(c);
+      }
+    });
+    if (!prompts.length) return;
+    const res = await rolloutModel.sample(
+      {
+        prompts,
+        n: uniform ? N : 1,
+        temperature: p.rolloutTemperature,
+        maxTokens: horizon,
+        stop: p.stop,
+        seed: ctx.seedFor(state.step, 'rollouts'),
+        ...(wantTops ? { topLogprobs: k } : {}),
+      },
+      opts,
+    );
+    res.forEach((perPrompt, i) => {
+      for (const c of perPrompt) owner[i].rollouts.push(fromCompletion(c));
+    });
+  })();
+  const [scoreRes] = await Promise.all([scored ? Promise.resolve(scored) : scoring.then(applyScores), sampling]);
+
+  // ── 4. Rewards r_i = r(x, [y<t, z, τ_i]) for all rollouts, and r(x, [y<t, z]) for terminal candidates: one call.
+  // Indirect transfer needs each rollout's weight ingredients in parallel with it.
+  const responseOf = (c: Candidate, r?: Rollout) => (c.id === eosId ? state.text : state.text + c.text + (r?.text ?? ''));
+  const valued = skipTo ? [] : cands;
+  const texts: string[] = [];
+  for (const c of valued) {
+    if (c.terminal) texts.push(responseOf(c));
+    else for (const r of c.rollouts) texts.push(responseOf(c, r));
+  }
+  const rewarding = ctx.rewards(texts);
+  let blRewards: Promise<number[]> | undefined;
+  let baseScoring: Promise<void> | undefined;
+  if (indirect && p.indirectWeights === 'baseline-reward') {
+    if (!env.baselineReward) {
+      throw new TqError('config', 'Indirect transfer with indirectWeights "baseline-reward" needs a baseline reward source (baselineReward).', { setting: 'tqstar.baselineReward' });
+    }
+    const rolloutTexts = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.map((r) => responseOf(c, r))));
+    blRewards = rolloutTexts.length ? env.baselineReward.score(rolloutTexts.map((response) => ({ prompt: ctx.prompt.text, response })), opts) : Promise.resolve([]);
+  } else if (indirect) {
+    // log π_base(τ_i | [s_t, z]) for the implicit reward; reused rollouts already carry theirs.
+    const need = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.filter((r) => !r.baseLogprobs).map((r) => ({ c, r }))));
+    if (need.length) {
+      baseScoring = env.base
+        .score(
+          {
+            items: need.map(({ c, r }) => ({
+              prompt: [...state.ids, c.id],
+              continuation: [...r.tokens.map((t) => t.id), ...(r.finish === 'eos' && eosId !== null ? [eosId] : [])],
+            })),
+          },
+          opts,
+        )
+        .then((res) => need.forEach(({ r }, i) => (r.baseLogprobs = res[i].logprobs)));
+    }
+  }
+  const [rewards, rBL] = await Promise.all([rewarding, blRewards, baseScoring]);
+  let at = 0;
+  for (const c of valued) {
+    const n = c.terminal ? 1 : c.rollouts.length;
+    c.rewards = rewards.slice(at, at + n);
+    at += n;
+  }
+
+  // ── 5. Q̂(s_t, z): the mean (direct), or self-normalised importance sampling (indirect).
+  let blAt = 0;
+  for (const c of valued) {
+    if (c.terminal) {
+      c.estimate = { q: c.rewards[0], stderr: 0, ess: 1 };
+      continue;
+    }
+    if (!indirect) {
+      c.estimate = meanEstimate(c.rewards);
+      continue;
+    }
+    // w_i = exp(r_i/β − r_BL,i/β_BL); with the implicit reward r_BL/β_BL = log ρ_BL(τ) − log π_base(τ) + const.
+    const logW = c.rollouts.map((r, i) => {
+      if (rBL) return c.rewards[i] / p.beta - rBL[blAt + i] / p.betaBaseline;
+      return c.rewards[i] / p.beta + baseLogprob(r, eosId) - rolloutLogprob(r, c, eosId);
+    });
+    if (rBL) blAt += c.rollouts.length;
+    c.estimate = selfNormalisedEstimate(c.rewards, logW);
+  }
+
+  // ── 6. Choose z_t: argmax (or sample) of log π_base(z|s_t) + α·Q̂(s_t, z).
+  const scores = cands.map((c) => {
+    if (c.logprobBase === null) {
+      c.flags.push('log π_base unavailable from the base model: excluded from selection');
+      return -Infinity;
+    }
+    return c.logprobBase + (skipTo ? 0 : p.alpha * c.estimate!.q);
+  });
+  const sel = select(scores, skipTo ? 'greedy' : p.selection, p.selectionTemperature, ctx.rngFor(state.step, 'select'));
+  if (!Number.isFinite(scores[sel.index])) throw new TqError('capability', `${env.base.label} gave no log-probability for any candidate.`);
+  const chosen = skipTo ?? cands[sel.index];
+  const chosenToken: Token = { id: chosen.id, text: chosen.text };
+
+  // Block acceptance: a clear lead commits the next tokens of the chosen candidate's best rollout.
+  let accepted: Token[] = [];
+  if (p.speed.blockAccept > 0 && !chosen.terminal && chosen.rollouts.length && !skipTo) {
+    const others = scores.filter((_, i) => cands[i] !== chosen);
+    const runnerUp = others.length ? Math.max(...others) : -Infinity;
+    if (scores[cands.indexOf(chosen)] - runnerUp >= p.speed.blockMargin) {
+      let best = 0;
+      for (let i = 1; i < chosen.rewards.length; i++) if (chosen.rewards[i] > chosen.rewards[best]) best = i;
+      const m = Math.min(p.speed.blockAccept, chosen.rollouts[best].tokens.length, remaining);
+      accepted = chosen.rollouts[best].tokens.slice(0, m).map((t) => ({ id: t.id, text: t.text }));
+      if (accepted.length) notes.push(`block accepted: ${accepted.length} more tokens of the best rollout (lead ≥ speed.blockMargin)`);
+    }
+  }
+
+  const candidates: CandidateDiagnostics[] = cands.map((c, i) => ({
+    id: c.id,
+    text: c.text,
+    logprobBase: c.logprobBase,
+    logprobBaseline: c.logprobBaseline,
+    q: c.estimate?.q ?? null,
+    qStderr: c.estimate?.stderr ?? null,
+    ess: indirect && c.estimate && !c.terminal ? c.estimate.ess : null,
+    score: scores[i],
+    selectProb: sel.probs[i],
+    chosen: c === chosen,
+    rollouts: c.rollouts.map((r, j): RolloutDiagnostics => ({
+      text: r.text,
+      reward: c.rewards[j],
+      ...(c.estimate?.weights ? { weight: c.estimate.weights[j] } : {}),
+    })),
+    ...(c.flags.length ? { flags: c.flags } : {}),
+  }));
+  const outcome: StepOutcome = {
+    chosen: chosenToken,
+    accepted,
+    candidates,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+    ...(chosen.id === eosId ? { end: 'eos' as const, eosChosen: true } : {}),
+  };
+  if (!reuse || chosen.id === eosId) return { outcome };
+
+  // What this step leaves for s_{t+1}: the rollout model's top-k there, π_base's, and reusable rollouts.
+  const next = carryFrom(chosen.rollouts, accepted.map((t) => t.id), rolloutIsBase);
+  if (needNextBaseTop && !accepted.length) {
+    const i = toScore.indexOf(chosen);
+    if (i >= 0 && scoreRes[i]?.next) next.baseTop = scoreRes[i].next;
+  }
+  return { outcome, carry: next };
+}
+
+/** log π_base(τ | [s_t, z]); the EOS term only when the baseline's is known too, so that both sides cover the same tokens. */
+function baseLogprob(r: Rollout, eosId: TokenId | null): number {
+  const lps = r.baseLogprobs ?? [];
+  const withEos = r.finish === 'eos' && eosId !== null && r.eosLogprob !== undefined;
+  const n = Math.min(lps.length, r.tokens.length + (withEos ? 1 : 0));
+  let s = 0;
+  for (let i = 0; i < n; i++) s += lps[i];
+  return s;
+}
+
+/** log ρ_BL(τ | [s_t, z]) from the sampled tokens' log-probabilities (and the EOS that ended τ). */
+function rolloutLogprob(r: Rollout, c: Candidate, eosId: TokenId | null): number {
+  let s = 0;
+  for (const t of r.tokens) s += t.logprob;
+  if (r.finish === 'eos' && eosId !== null) {
+    if (r.eosLogprob === undefined) {
+      const flag = 'implicit weights: EOS log-probability not reported by the baseline, weights omit the end of some rollouts';
+      if (!c.flags.includes(flag)) c.flags.push(flag);
+    } else s += r.eosLogprob;
+  }
+  return s;
+}
