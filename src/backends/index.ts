@@ -1,0 +1,141 @@
+// Public API of the backends: a DecodeEnv from a RunConfig, capability probes, and config loading.
+import type { ModelEndpoint, RewardConfig, RunConfig } from '../config/schema';
+import { TqError } from '../core/errors';
+import type { RewardSource } from '../core/model';
+import type { DecodeEnv } from '../core/index';
+import { DIALECT_CAPABILITIES, type CapabilityReport } from './capabilities';
+import { Endpoint, type RequestLog } from './endpoint';
+import { HttpLanguageModel } from './httpModel';
+import { capabilitiesFor, capabilityProblems, describeCapabilities, detectCapabilities, listModels } from './probe';
+import { makeReward, type RewardFactory } from './rewards/index';
+
+export { loadRunConfig } from './loadConfig';
+export { openaiBaseUrl, serverRoot } from './url';
+export { Endpoint, type RequestLog, type RequestLogLine } from './endpoint';
+export { HttpLanguageModel } from './httpModel';
+export { makeReward, type RewardFactory } from './rewards/index';
+export { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport } from './capabilities';
+
+export type ModelRole = 'base' | 'baseline';
+export type Role = ModelRole | 'reward' | 'baselineReward';
+
+export interface BackendOptions {
+  /** The API key of a role; default: the environment variable named by the role's apiKeyEnv. */
+  apiKey?: (role: Role) => Promise<string | undefined>;
+  /** One line per HTTP request (never contains a key). */
+  log?: RequestLog;
+  /** Reward kinds built outside the backends (the extension's 'vscode-lm'); 'builtin:NAME' overrides a builtin. */
+  rewardFactories?: Record<string, RewardFactory>;
+  signal?: AbortSignal;
+}
+
+async function keyFor(role: Role, apiKeyEnv: string | undefined, opts: BackendOptions): Promise<string | undefined> {
+  const fromHost = await opts.apiKey?.(role);
+  if (fromHost) return fromHost;
+  return apiKeyEnv ? process.env[apiKeyEnv] : undefined;
+}
+
+function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | undefined, log: RequestLog | undefined): Endpoint {
+  return new Endpoint({
+    role,
+    baseUrls: Array.isArray(cfg.baseUrl) ? cfg.baseUrl : [cfg.baseUrl],
+    apiKey,
+    timeoutMs: cfg.timeoutMs,
+    maxConcurrency: cfg.maxConcurrency,
+    log,
+    settingPrefix: `tqstar.${role}`,
+  });
+}
+
+async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: RunConfig, opts: BackendOptions, warnings: string[]): Promise<HttpLanguageModel> {
+  const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log);
+  const { caps, notes } = await capabilitiesFor(ep, cfg, opts.signal);
+  const problems = capabilityProblems(role, caps, config.decoding);
+  // A top-k the server cannot give fails every step: say so before the run starts.
+  const fatal = problems.find((p) => p.startsWith('top-k'));
+  if (fatal) throw new TqError('capability', `${ep.urlOf({ v1: '/completions' })}: ${fatal}`, { url: ep.urlOf({ v1: '/completions' }), setting: 'tqstar.decoding.topK' });
+  for (const p of problems) warnings.push(`${role} (${ep.baseUrl}): ${p}`);
+  if (cfg.dialect === 'auto') for (const n of notes) warnings.push(`${role} (${ep.baseUrl}): ${n}`);
+  const model = new HttpLanguageModel(ep, cfg, caps);
+  warnings.push(...model.warnings.filter((w) => !warnings.includes(w)));
+  return model;
+}
+
+async function buildReward(role: 'reward' | 'baselineReward', cfg: RewardConfig, opts: BackendOptions): Promise<RewardSource> {
+  const apiKeyEnv = 'apiKeyEnv' in cfg ? cfg.apiKeyEnv : undefined;
+  return makeReward(cfg, { role, apiKey: await keyFor(role, apiKeyEnv, opts), log: opts.log, factories: opts.rewardFactories });
+}
+
+/** Everything the core needs to decode against the configured servers. */
+export async function buildEnv(config: RunConfig, opts: BackendOptions = {}): Promise<{ env: DecodeEnv; warnings: string[]; dispose(): void }> {
+  const warnings: string[] = [];
+  const [base, baseline, reward, baselineReward] = await Promise.all([
+    buildModel('base', config.base, config, opts, warnings),
+    buildModel('baseline', config.baseline, config, opts, warnings),
+    buildReward('reward', config.reward, opts),
+    config.baselineReward ? buildReward('baselineReward', config.baselineReward, opts) : Promise.resolve(undefined),
+  ]);
+  if (config.decoding.transfer === 'indirect' && config.decoding.indirectWeights === 'baseline-reward' && !baselineReward)
+    throw new TqError('config', 'indirect transfer with baseline-reward weights needs a baselineReward source', { setting: 'tqstar.baselineReward' });
+  const env: DecodeEnv = baselineReward ? { base, baseline, reward, baselineReward } : { base, baseline, reward };
+  // Nothing is pooled beyond the SDK's keep-alive agents, which close with the process.
+  return { env, warnings, dispose() {} };
+}
+
+const PROBE_PAIR = [{ prompt: 'The weather today', response: ' is lovely.' }];
+
+/** One report per endpoint: reachable, model listed, measured capabilities, what the settings need that it lacks. */
+export async function probeAll(config: RunConfig, opts: BackendOptions = {}): Promise<CapabilityReport[]> {
+  const models = (['base', 'baseline'] as const).map(async (role): Promise<CapabilityReport> => {
+    const cfg = config[role];
+    const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log);
+    const report: CapabilityReport = { role, url: ep.baseUrl, model: cfg.model, configured: cfg.dialect, models: [], ok: true, problems: [], notes: [] };
+    try {
+      report.models = await listModels(ep, opts.signal);
+      if (report.models.length && !report.models.includes(cfg.model))
+        report.problems.push(`model "${cfg.model}" is not served here (served: ${report.models.join(', ')}); check tqstar.${role}.model`);
+      const measured = await detectCapabilities(ep, cfg.model, opts.signal);
+      report.notes.push(...measured.notes);
+      const used = cfg.dialect === 'auto' ? measured.caps : DIALECT_CAPABILITIES[cfg.dialect];
+      if (cfg.dialect !== 'auto' && measured.caps.dialect !== cfg.dialect)
+        report.notes.push(`configured dialect "${cfg.dialect}", but the server behaves like "${measured.caps.dialect}" (tqstar.${role}.dialect)`);
+      report.capabilities = cfg.dialect === 'auto' ? measured.caps : { ...used, maxTopK: Math.min(used.maxTopK, measured.caps.maxTopK || used.maxTopK) };
+      report.problems.push(...capabilityProblems(role, report.capabilities, config.decoding).filter((p) => !p.startsWith('text prompts')));
+      if (!report.capabilities.tokenIdPrompts || report.capabilities.idsBack === 'none') report.notes.push('text prompts only: re-tokenisation may drift');
+    } catch (e) {
+      report.problems.push(e instanceof Error ? e.message : String(e));
+    }
+    report.ok = report.problems.length === 0;
+    return report;
+  });
+  const rewards = (['reward', 'baselineReward'] as const)
+    .filter((role) => config[role])
+    .map(async (role): Promise<CapabilityReport> => {
+      const cfg = config[role]!;
+      const url = 'baseUrl' in cfg ? cfg.baseUrl : cfg.kind === 'sum' ? 'sum' : '(in process)';
+      const report: CapabilityReport = { role, url, model: 'model' in cfg && cfg.model ? cfg.model : cfg.kind, configured: 'auto', models: [], ok: true, problems: [], notes: [] };
+      try {
+        const source = await buildReward(role, cfg, opts);
+        const [s] = await source.score(PROBE_PAIR, { signal: opts.signal });
+        report.notes.push(`${source.label}: scored a test pair → ${s!.toFixed(4)}`);
+      } catch (e) {
+        report.problems.push(e instanceof Error ? e.message : String(e));
+      }
+      report.ok = report.problems.length === 0;
+      return report;
+    });
+  return Promise.all([...models, ...rewards]);
+}
+
+/** The text `tqstar probe` prints and the extension's Test Connections shows. */
+export function formatCapabilityReport(reports: CapabilityReport[]): string {
+  const out: string[] = [];
+  for (const r of reports) {
+    out.push(`${r.ok ? 'OK  ' : 'FAIL'} ${r.role}: ${r.url} (${r.model})`);
+    if (r.capabilities) for (const line of describeCapabilities(r.capabilities)) out.push(`       ${line}`);
+    if (r.models.length) out.push(`       served models      ${r.models.join(', ')}`);
+    for (const n of r.notes) out.push(`       note: ${n}`);
+    for (const p of r.problems) out.push(`       problem: ${p}`);
+  }
+  return out.join('\n');
+}

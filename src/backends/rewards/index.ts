@@ -1,0 +1,47 @@
+// Builds a RewardSource from a RewardConfig: the one place that knows every reward kind.
+import type { RewardConfig } from '../../config/schema';
+import { TqError } from '../../core/errors';
+import type { RewardSource } from '../../core/model';
+import { Endpoint, type RequestLog } from '../endpoint';
+import { BuiltinReward, SumReward } from './builtin';
+import { HttpJsonReward } from './httpJson';
+import { JudgeReward } from './judge';
+import { ServerReward } from './serverRewards';
+
+export type RewardFactory = (cfg: RewardConfig) => RewardSource;
+
+export interface RewardContext {
+  /** 'reward' | 'baselineReward' */
+  role: string;
+  apiKey?: string;
+  log?: RequestLog;
+  factories?: Record<string, RewardFactory>;
+}
+
+export function makeReward(cfg: RewardConfig, ctx: RewardContext, settingPrefix = `tqstar.${ctx.role}`): RewardSource {
+  const custom = ctx.factories?.[cfg.kind === 'builtin' ? `builtin:${cfg.name}` : cfg.kind];
+  if (custom) return custom(cfg);
+  const endpoint = (baseUrl: string) =>
+    new Endpoint({ role: ctx.role, baseUrls: [baseUrl], apiKey: ctx.apiKey, timeoutMs: ('timeoutMs' in cfg && cfg.timeoutMs) || 60_000, maxConcurrency: 8, log: ctx.log, settingPrefix });
+  switch (cfg.kind) {
+    case 'vllm-pooling':
+    case 'vllm-classify':
+    case 'tei':
+    case 'openrlhf':
+      return new ServerReward(endpoint(cfg.baseUrl), cfg);
+    case 'http-json':
+      return new HttpJsonReward(endpoint(cfg.baseUrl), cfg);
+    case 'judge':
+      return new JudgeReward(endpoint(cfg.baseUrl), cfg);
+    case 'builtin':
+      if (cfg.name === 'tabular')
+        throw new TqError('config', 'the builtin "tabular" reward is only wired in the demo and tests (it scores the tabular test vocabulary)', { setting: `${settingPrefix}.name` });
+      return new BuiltinReward(cfg);
+    case 'sum':
+      return new SumReward(cfg.terms.map((t, i) => ({ source: makeReward(t, ctx, `${settingPrefix}.terms[${i}]`), weight: t.weight ?? 1 })));
+    case 'vscode-lm':
+      throw new TqError('config', 'the "vscode-lm" reward uses a language model of VS Code and is only available inside VS Code; in the CLI choose another reward kind', {
+        setting: `${settingPrefix}.kind`,
+      });
+  }
+}
