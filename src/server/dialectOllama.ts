@@ -8,9 +8,14 @@ export function ollamaError(e: HttpError) {
   return { error: { message: e.message, type: e.status === 404 ? 'not_found_error' : e.status >= 500 ? 'api_error' : 'invalid_request_error', param: null, code: null } };
 }
 
-/** Runs before parsing: Ollama rejects anything but one string prompt. */
+/** Runs before parsing: Ollama's request struct types prompt as a string, so Go's JSON decoding rejects anything else. */
 export function ollamaPrecheck(body: Record<string, unknown>) {
-  if (typeof body.prompt !== 'string') throw badRequest("invalid type for 'prompt' field");
+  if (typeof body.prompt !== 'string') {
+    const got = Array.isArray(body.prompt) ? 'array' : body.prompt === undefined ? 'null' : typeof body.prompt;
+    throw badRequest(`json: cannot unmarshal ${got} into Go struct field CompletionRequest.prompt of type string`);
+  }
+  const k = body.logprobs;
+  if (typeof k === 'number' && (k < 0 || k > 20)) throw badRequest('top_logprobs must be between 0 and 20');
 }
 
 export function ollamaCheck(job: CompletionJob) {
@@ -18,6 +23,8 @@ export function ollamaCheck(job: CompletionJob) {
   job.echo = false;
   job.promptLogprobs = null;
   job.returnTokensAsIds = false;
+  // Ollama turns logprobs on only for a count above zero.
+  if (job.gen.logprobs === 0) job.gen.logprobs = null;
 }
 
 export function ollamaCompletion(job: CompletionJob, results: PromptResult[], id: string, created: number) {

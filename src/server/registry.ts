@@ -1,6 +1,7 @@
 // The models and rewards the reference server serves by default: the word-level demo pair and the tabular suite.
 import { buildWordDemo } from '../models/wordDemo.js';
 import type { ServableModel, ServableReward } from './servable.js';
+import { tabularServed } from './tabularServed.js';
 
 export interface Served {
   models: ServableModel[];
@@ -13,6 +14,7 @@ let cached: Served | null = null;
 export function defaultServed(): Served {
   if (cached) return cached;
   const demo = buildWordDemo();
-  cached = { models: [demo.base, demo.aligned], rewards: [demo.reward] };
+  const tab = tabularServed();
+  cached = { models: [demo.base, demo.aligned, ...tab.models], rewards: [demo.reward, ...tab.rewards] };
   return cached;
 }
