@@ -14,6 +14,11 @@ export interface DecodeEnv {
   reward: RewardSource;
   /** r_BL: the reward the baseline was aligned to (indirect transfer with indirectWeights 'baseline-reward'). */
   baselineReward?: RewardSource;
+  /**
+   * Exact values in place of rollouts (tabular verification and demos): Q(s_t, z) for each
+   * candidate z at the state ids s_t. TQ* uses it as Q*, CD as Q^{π_base}.
+   */
+  valueOracle?: (state: TokenId[], candidates: TokenId[]) => number[];
 }
 
 export interface Prompt {

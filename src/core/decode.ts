@@ -43,6 +43,7 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
     baseline: meteredModel(env.baseline, meter),
     reward: meteredReward(env.reward, meter),
     ...(env.baselineReward ? { baselineReward: meteredReward(env.baselineReward, meter) } : {}),
+    ...(env.valueOracle ? { valueOracle: env.valueOracle } : {}),
   };
   const rewardCache = new Map<string, number>();
   const ctx: RunContext = {

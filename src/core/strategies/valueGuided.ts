@@ -133,8 +133,16 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     }
   }
 
+  // An exact value oracle replaces steps 3–5 (no rollouts, no rewards).
+  if (env.valueOracle && !skipTo) {
+    const qs = env.valueOracle(state.ids, cands.map((c) => c.id));
+    cands.forEach((c, i) => (c.estimate = { q: qs[i], stderr: 0, ess: 1 }));
+    notes.push('exact values from the value oracle (no rollouts)');
+  }
+  const oracle = !!env.valueOracle;
+
   // ── 3. Rollouts τ_i ~ ρ_BL(·|[s_t, z]) (π_base for CD), N per candidate, all in one request.
-  const rollable = skipTo ? [] : cands.filter((c) => !c.terminal);
+  const rollable = skipTo || oracle ? [] : cands.filter((c) => !c.terminal);
   const fresh: number[] = rollable.map((c) => {
     const reused = reuse ? (carry?.reusable.get(c.id) ?? []).slice(0, N) : [];
     c.rollouts = reused;
@@ -173,7 +181,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   // ── 4. Rewards r_i = r(x, [y<t, z, τ_i]) for all rollouts, and r(x, [y<t, z]) for terminal candidates: one call.
   // Indirect transfer needs each rollout's weight ingredients in parallel with it.
   const responseOf = (c: Candidate, r?: Rollout) => (c.id === eosId ? state.text : state.text + c.text + (r?.text ?? ''));
-  const valued = skipTo ? [] : cands;
+  const valued = skipTo || oracle ? [] : cands;
   const texts: string[] = [];
   for (const c of valued) {
     if (c.terminal) texts.push(responseOf(c));
@@ -267,7 +275,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     logprobBaseline: c.logprobBaseline,
     q: c.estimate?.q ?? null,
     qStderr: c.estimate?.stderr ?? null,
-    ess: indirect && c.estimate && !c.terminal ? c.estimate.ess : null,
+    ess: indirect && !oracle && c.estimate && !c.terminal ? c.estimate.ess : null,
     score: scores[i],
     selectProb: sel.probs[i],
     chosen: c === chosen,

@@ -1,0 +1,28 @@
+// Test fixtures: decoding environments over the tabular suite, and the tabular state a decoding step starts from.
+import { parseDecodingParams, type DecodeEnv, type DecodeResult, type DecodingParams, type DecodingParamsInput } from '../../src/core/index';
+import type { TabularSuite } from '../../src/models/inProcess';
+
+/** The prompt text whose tabular state is `words` (word ids). */
+export const promptOf = (suite: TabularSuite, words: readonly number[]) => words.map((w) => suite.vocab[w]).join('');
+
+/** Word ids of a decoder state (prompt ids with BOS, then response ids). */
+export const wordsOf = (suite: TabularSuite, ids: readonly number[]) => ids.filter((id) => id !== suite.world.bosId);
+
+export const params = (p: DecodingParamsInput): DecodingParams => parseDecodingParams(p);
+
+/** Direct transfer: the baseline is ρ*_r itself. */
+export const directEnv = (s: TabularSuite): DecodeEnv => ({ base: s.base, baseline: s.rhoStarR, reward: s.reward });
+
+/** Indirect transfer: the baseline is ρ*_{r_BL}, aligned to a different reward. */
+export const indirectEnv = (s: TabularSuite): DecodeEnv => ({ base: s.base, baseline: s.rhoStarRbl, reward: s.reward, baselineReward: s.rewardBL });
+
+/** An environment whose TQ* values are the exact Q*_r (CD: Q^{π_base}), for plug-in tests. */
+export const oracleEnv = (s: TabularSuite, value: 'qStar' | 'qBase'): DecodeEnv => ({
+  ...directEnv(s),
+  valueOracle: (state, cands) => cands.map((z) => s.exact[value](wordsOf(s, state), z)),
+});
+
+export const firstStep = (r: DecodeResult) => {
+  if (!r.steps.length) throw new Error(`no step decoded: ${r.finish} ${r.error?.message ?? ''}`);
+  return r.steps[0];
+};
