@@ -4,18 +4,7 @@ import { qChart } from './chart';
 import { baseShift, shiftLevel } from './tokenShift';
 import { rankResults } from './runState';
 import type { ResultView, RunView, StepView, PanelToHost } from './protocol';
-import type { StrategyName } from '../config/schema';
-
-export const STRATEGY_LABELS: Record<StrategyName, string> = {
-  tqstar: 'Transfer Q*',
-  args: 'ARGS',
-  cd: 'CD (rollouts from π_base)',
-  bon: 'Best-of-N',
-  blockwise: 'Blockwise best-of-K',
-  greedy: 'Greedy (base)',
-  sample: 'Sampling (base)',
-  baseline: 'Baseline alone (ρ_BL)',
-};
+import { STRATEGY_LABELS } from './labels';
 
 /** What the user has focused; survives re-renders as live steps stream in. */
 export interface UiState {

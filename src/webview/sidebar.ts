@@ -1,7 +1,7 @@
 // Entry of the history side view: lists past runs from the host and asks it to reopen or clear them.
 import { HostToSidebar, SidebarToHost, parseMessage, type HistorySummary } from './protocol';
 import { h, fmt } from './dom';
-import { STRATEGY_LABELS } from './render';
+import { STRATEGY_LABELS } from './labels';
 import { vscodeApi } from './vscodeApi';
 
 const api = vscodeApi<{ entries: HistorySummary[] }>();

@@ -1,0 +1,112 @@
+// The command table: each entry is a small factory (ctx) => handler, registered in one place by activate().
+import * as vscode from 'vscode';
+import { STRATEGY_NAMES, RunConfig, type StrategyName } from '../config/schema';
+import { probeAll, formatCapabilityReport } from '../backends';
+import { startServer } from '../server';
+import { demoRunConfig } from '../server/demoConfig';
+import { STRATEGY_LABELS } from '../webview/labels';
+import type { Ctx, DemoServer } from './ctx';
+import { startRun } from './runner';
+import { showError } from './errorsUi';
+import { ROLES, ROLE_LABELS, type Role } from './apiKeys';
+import { formatRequestLine } from './runner';
+
+type Factory = (ctx: Ctx) => (...args: unknown[]) => unknown;
+
+/** The selection is the prompt; with no selection, the current line. */
+function promptFromEditor(editor: vscode.TextEditor | undefined): string | undefined {
+  if (!editor) return undefined;
+  const sel = editor.selection;
+  const text = sel.isEmpty ? editor.document.lineAt(sel.active.line).text : editor.document.getText(sel);
+  return text.trim() ? text : undefined;
+}
+
+const generateFromSelection: Factory = (ctx) => async () => {
+  const prompt = promptFromEditor(vscode.window.activeTextEditor ?? ctx.editors.target());
+  if (prompt === undefined) {
+    void vscode.window.showInformationMessage('Transfer Q*: select the prompt text (or put the cursor on a non-empty line) first.', 'Generate from Prompt…').then((p) => p && vscode.commands.executeCommand('tqstar.generateFromPrompt'));
+    return;
+  }
+  await startRun(ctx, { prompt });
+};
+
+const generateFromPrompt: Factory = (ctx) => async () => {
+  const prompt = await vscode.window.showInputBox({ title: 'Transfer Q*: Generate from Prompt', prompt: 'The prompt x to decode a response for', placeHolder: 'e.g. Write a short review of the film:', ignoreFocusOut: true });
+  if (prompt) await startRun(ctx, { prompt });
+};
+
+const compareStrategies: Factory = (ctx) => async () => {
+  let configured: StrategyName[] = ['tqstar'];
+  try { configured = ctx.config.runConfig().strategies; } catch (e) { return showError(e, ctx.log); }
+  const picks = await vscode.window.showQuickPick(
+    STRATEGY_NAMES.map((s) => ({ label: STRATEGY_LABELS[s], description: s, picked: configured.includes(s), strategy: s })),
+    { canPickMany: true, title: 'Transfer Q*: strategies to compare (ranked by reward)', ignoreFocusOut: true },
+  );
+  if (!picks?.length) return;
+  const prompt = promptFromEditor(vscode.window.activeTextEditor ?? ctx.editors.target()) ?? (await vscode.window.showInputBox({ title: 'Transfer Q*: Compare Strategies', prompt: 'The prompt x', ignoreFocusOut: true }));
+  if (prompt) await startRun(ctx, { prompt, strategies: picks.map((p) => p.strategy) });
+};
+
+const cancel: Factory = (ctx) => () => {
+  if (!ctx.cancel()) void vscode.window.showInformationMessage('Transfer Q*: no run in progress.');
+};
+
+const openPanel: Factory = (ctx) => () => ctx.panel.show(false);
+
+const testConnections: Factory = (ctx) => async () => {
+  let config;
+  try { config = ctx.config.runConfig(); } catch (e) { return showError(e, ctx.log); }
+  const reports = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*: testing connections…' }, () =>
+    probeAll(config, { apiKey: (role: Role) => ctx.keys.get(role), log: (l) => ctx.log.info(formatRequestLine(l)) }));
+  ctx.log.info(`Test Connections:\n${formatCapabilityReport(reports)}`);
+  const bad = reports.filter((r) => !r.ok);
+  if (!bad.length) {
+    const pick = await vscode.window.showInformationMessage(`Transfer Q*: all ${reports.length} endpoints are reachable and OK (${reports.map((r) => r.role).join(', ')}).`, 'Show Log');
+    if (pick) ctx.log.show(true);
+    return;
+  }
+  const first = bad[0]!;
+  await showError({ kind: 'connection', message: `${first.role} endpoint ${first.url}: ${first.problems.join('; ') || 'not OK'}${bad.length > 1 ? ` (and ${bad.length - 1} more endpoint problems: see the log)` : ''}`, setting: `tqstar.${first.role}` }, ctx.log);
+};
+
+const setApiKey: Factory = (ctx) => async () => {
+  const role = await vscode.window.showQuickPick(ROLES.map((r) => ({ label: ROLE_LABELS[r], role: r })), { title: 'Transfer Q*: Set API Key for…' });
+  if (!role) return;
+  const key = await vscode.window.showInputBox({ title: `API key for ${role.label}`, password: true, ignoreFocusOut: true, prompt: 'Stored in VS Code\'s secret storage (never in settings), sent only to this endpoint.' });
+  if (!key) return;
+  await ctx.keys.set(role.role, key);
+  void vscode.window.showInformationMessage(`Transfer Q*: API key stored for ${role.label}.`);
+};
+
+const clearApiKey: Factory = (ctx) => async () => {
+  const stored = await ctx.keys.stored();
+  if (!stored.length) { void vscode.window.showInformationMessage('Transfer Q*: no API keys are stored.'); return; }
+  const picks = await vscode.window.showQuickPick(stored.map((r) => ({ label: ROLE_LABELS[r], role: r })), { title: 'Transfer Q*: Clear API Key for…', canPickMany: true });
+  for (const p of picks ?? []) await ctx.keys.clear(p.role);
+  if (picks?.length) void vscode.window.showInformationMessage(`Transfer Q*: cleared ${picks.length} API key(s).`);
+};
+
+const DEMO_PROMPT = 'The movie was';
+
+const tryDemo: Factory = (ctx) => async () => {
+  ctx.demo ??= startServer({ port: 0, quiet: true }).then((s): DemoServer => { ctx.log.info(`demo: built-in reference server (a demo and test backend, not a real LLM) at ${s.url}`); return s; });
+  let server: DemoServer;
+  try { server = await ctx.demo; } catch (e) { ctx.demo = undefined; return showError(e, ctx.log); }
+  const editorPrompt = promptFromEditor(vscode.window.activeTextEditor);
+  await startRun(ctx, { prompt: editorPrompt && editorPrompt.length < 200 ? editorPrompt : DEMO_PROMPT, config: RunConfig.parse(demoRunConfig(server.url)) });
+};
+
+const clearHistory: Factory = (ctx) => () => ctx.historyView.clear();
+
+export const COMMAND_TABLE: Record<string, Factory> = {
+  'tqstar.generateFromSelection': generateFromSelection,
+  'tqstar.generateFromPrompt': generateFromPrompt,
+  'tqstar.compareStrategies': compareStrategies,
+  'tqstar.cancel': cancel,
+  'tqstar.openPanel': openPanel,
+  'tqstar.testConnections': testConnections,
+  'tqstar.setApiKey': setApiKey,
+  'tqstar.clearApiKey': clearApiKey,
+  'tqstar.tryDemo': tryDemo,
+  'tqstar.clearHistory': clearHistory,
+};

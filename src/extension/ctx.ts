@@ -1,0 +1,79 @@
+// The extension's one context object: owns every disposable, the settings wrapper, keys, log, panel, history and the active run.
+import * as vscode from 'vscode';
+import { Config } from './config';
+import { ApiKeys } from './apiKeys';
+import { HistoryStore } from './history';
+import { HistoryView, HISTORY_VIEW_ID } from './historyView';
+import { ResultsPanel, RESULTS_VIEW_TYPE, resultsSerializer } from './resultsPanel';
+import { EditorTracker, OUTPUT_SCHEME, OutputDocuments, handleOutputMessage } from './outputActions';
+import type { PanelToHost } from '../webview/protocol';
+
+export interface DemoServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export class Ctx implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly config = new Config();
+  readonly keys: ApiKeys;
+  readonly history: HistoryStore;
+  readonly historyView: HistoryView;
+  readonly panel: ResultsPanel;
+  readonly editors = new EditorTracker();
+  readonly outputs = new OutputDocuments();
+  readonly statusBar: vscode.StatusBarItem;
+  /** The run in progress; one at a time, so Cancel has one meaning. */
+  active: AbortController | undefined;
+  /** The built-in reference server, started on the first "Try the Demo" and stopped on deactivate. */
+  demo: Promise<DemoServer> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly ext: vscode.ExtensionContext) {
+    this.log = this.own(vscode.window.createOutputChannel('Transfer Q*', { log: true }));
+    this.keys = new ApiKeys(ext.secrets);
+    this.history = new HistoryStore(ext.workspaceState);
+    this.panel = this.own(new ResultsPanel(ext.extensionUri, (m) => void this.onPanelMessage(m), this.log));
+    this.historyView = new HistoryView(ext.extensionUri, this.history, (id) => this.reopen(id), this.log);
+    this.statusBar = this.own(vscode.window.createStatusBarItem('tqstar.run', vscode.StatusBarAlignment.Left, 100));
+    this.statusBar.name = 'Transfer Q* run';
+    this.statusBar.command = 'tqstar.cancel';
+    this.own(this.editors);
+    this.own(vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, resultsSerializer(this.panel)));
+    this.own(vscode.window.registerWebviewViewProvider(HISTORY_VIEW_ID, this.historyView));
+    this.own(vscode.workspace.registerTextDocumentContentProvider(OUTPUT_SCHEME, this.outputs));
+  }
+
+  own<T extends vscode.Disposable>(d: T): T {
+    this.disposables.push(d);
+    return d;
+  }
+
+  cancel(): boolean {
+    if (!this.active) return false;
+    this.active.abort();
+    return true;
+  }
+
+  reopen(id: string): void {
+    const run = this.history.get(id);
+    if (run) this.panel.showRun(run);
+    else void vscode.window.showWarningMessage('Transfer Q*: that run is no longer in the history.');
+  }
+
+  private async onPanelMessage(m: PanelToHost): Promise<void> {
+    try {
+      if (m.type === 'cancel') this.cancel();
+      else if (m.type === 'output' || m.type === 'diff' || m.type === 'export') await handleOutputMessage(m, this.editors, this.outputs);
+    } catch (e) {
+      this.log.error(`panel action ${m.type} failed: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`Transfer Q*: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  dispose(): void {
+    this.active?.abort();
+    void this.demo?.then((s) => s.close()).catch(() => undefined);
+    for (const d of this.disposables.reverse()) d.dispose();
+  }
+}

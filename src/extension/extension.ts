@@ -1,0 +1,12 @@
+// VS Code entry point: build the context, register the command table; everything else lives in the context.
+import * as vscode from 'vscode';
+import { Ctx } from './ctx';
+import { COMMAND_TABLE } from './commands';
+
+export function activate(ext: vscode.ExtensionContext): void {
+  const ctx = new Ctx(ext);
+  ext.subscriptions.push(ctx);
+  for (const [id, factory] of Object.entries(COMMAND_TABLE)) ext.subscriptions.push(vscode.commands.registerCommand(id, factory(ctx)));
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,37 @@
+// The "Run History" side view: lists stored runs; a click reopens one in the results panel.
+import * as vscode from 'vscode';
+import { SidebarToHost, parseMessage, type HostToSidebar } from '../webview/protocol';
+import type { HistoryStore } from './history';
+import { shellFor, webviewOptions } from './resultsPanel';
+
+export const HISTORY_VIEW_ID = 'tqstar.history';
+
+export class HistoryView implements vscode.WebviewViewProvider {
+  private view: vscode.WebviewView | undefined;
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly store: HistoryStore, private readonly open: (id: string) => void, private readonly log: vscode.LogOutputChannel) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = webviewOptions(this.extensionUri);
+    view.webview.html = shellFor(view.webview, this.extensionUri, 'sidebar', 'Transfer Q* history');
+    view.webview.onDidReceiveMessage(async (data) => {
+      const m = parseMessage(SidebarToHost, data);
+      if (!m.ok) return this.log.warn(`history view sent an invalid message (${m.reason}); ignored`);
+      if (m.value.type === 'ready') this.refresh();
+      else if (m.value.type === 'open') this.open(m.value.id);
+      else await this.clear();
+    });
+    view.onDidDispose(() => { this.view = undefined; });
+  }
+
+  refresh(): void {
+    const msg: HostToSidebar = { type: 'history', entries: this.store.list() };
+    void this.view?.webview.postMessage(msg);
+  }
+
+  async clear(): Promise<void> {
+    await this.store.clear();
+    this.refresh();
+  }
+}
