@@ -9,7 +9,7 @@ import type { Ctx, DemoServer } from './ctx';
 import { startRun } from './runner';
 import { showError } from './errorsUi';
 import { ROLES, ROLE_LABELS, type Role } from './apiKeys';
-import { formatRequestLine } from './runner';
+import { formatRequestLine } from './requestLog';
 
 type Factory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 

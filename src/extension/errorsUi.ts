@@ -1,14 +1,8 @@
 // Errors as notifications with the actions that fix them: Open Settings (on the named setting), Test Connections, Show Log.
 import * as vscode from 'vscode';
-import { TqError, isAbort } from '../core/errors';
+import { errorInfo } from './runPipeline';
 import type { ErrorView } from '../webview/protocol';
 import { settingForError } from './settings';
-
-export function errorInfo(e: unknown): ErrorView {
-  if (e instanceof TqError) return e.toInfo();
-  if (isAbort(e)) return { kind: 'aborted', message: 'cancelled' };
-  return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
-}
 
 export async function showError(e: unknown | ErrorView, log: vscode.LogOutputChannel): Promise<void> {
   const info = e && typeof e === 'object' && 'kind' in e && 'message' in e && !(e instanceof Error) ? (e as ErrorView) : errorInfo(e);
