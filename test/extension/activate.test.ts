@@ -1,0 +1,127 @@
+// Smoke test of the built extension bundle (dist/extension.js) under a FAKE vscode module (fakeVscode.ts), against the real reference server over HTTP.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createFakeVscode, FakeDocument, FakeEditor, type FakeWebview } from './fakeVscode';
+import { startServer } from '../../src/server';
+import { demoRunConfig } from '../../src/server/demoConfig';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const settings: Record<string, unknown> = {};
+const fake = createFakeVscode(settings);
+let server: Awaited<ReturnType<typeof startServer>>;
+let ext: { activate(c: unknown): void; deactivate(): void };
+
+function setDemoSettings(over: Record<string, unknown> = {}) {
+  for (const k of Object.keys(settings)) delete settings[k];
+  const cfg = demoRunConfig(server.url) as Record<string, unknown>;
+  for (const [k, v] of Object.entries({ ...cfg, decoding: { ...(cfg.decoding as object), maxTokens: 5, rollouts: 2, horizon: 5 }, strategies: ['tqstar', 'greedy'], ...over })) settings[`tqstar.${k}`] = v;
+}
+
+before(async () => {
+  const r = spawnSync(process.execPath, ['scripts/build.mjs', '--only', 'extension'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  server = await startServer({ port: 0, quiet: true });
+  const require = createRequire(import.meta.url);
+  const Module = require('node:module') as { _load: (req: string, ...a: unknown[]) => unknown };
+  const load = Module._load;
+  Module._load = function (req: string, ...a: unknown[]) { return req === 'vscode' ? fake.vscode : load.call(this, req, ...a); };
+  ext = require(`${root}/dist/extension.js`);
+  fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The movie was'));
+  ext.activate(fake.extContext);
+}, { timeout: 150_000 });
+
+after(async () => {
+  for (const d of fake.extContext.subscriptions) d.dispose();
+  await server?.close();
+});
+
+const lastPanel = () => fake.panels.at(-1)!;
+/** The page's "ready": the host answers with the whole current run, as after a reload. */
+function readyAndGetRun(w: FakeWebview) {
+  w.posted.length = 0;
+  w.receive({ type: 'ready' });
+  const m = w.posted.at(-1) as { type: string; run: { status: string; results: Array<{ strategy: string; text: string; reward: number | null }>; error?: { message: string } } };
+  assert.equal(m.type, 'showRun');
+  return m.run;
+}
+
+test('activation registers every contract command', () => {
+  for (const id of ['generateFromSelection', 'generateFromPrompt', 'compareStrategies', 'cancel', 'openPanel', 'testConnections', 'setApiKey', 'clearApiKey', 'tryDemo']) assert.ok(fake.commands.has(`tqstar.${id}`), id);
+});
+
+test('Try the Demo with nothing configured starts the built-in server and shows a ranked result in the panel', { timeout: 180_000 }, async () => {
+  for (const k of Object.keys(settings)) delete settings[k];
+  await fake.vscode.commands.executeCommand('tqstar.tryDemo');
+  const p = lastPanel();
+  assert.equal(p.viewType, 'tqstar.results');
+  assert.equal(p.title, 'Transfer Q* Results');
+  assert.match(p.webview.html, /script-src 'nonce-[A-Za-z0-9]+'/);
+  const run = readyAndGetRun(p.webview);
+  assert.equal(run.status, 'done', run.error?.message);
+  const tq = run.results.find((r) => r.strategy === 'tqstar');
+  assert.ok(tq && tq.text.length > 0 && tq.reward !== null);
+  const rewards = run.results.map((r) => r.reward ?? -Infinity);
+  assert.deepEqual(rewards, [...rewards].sort((a, b) => b - a));
+  assert.equal(fake.context['tqstar.running'], false);
+  // The run is in the workspace history.
+  assert.equal((fake.workspaceState.get('tqstar.history.v1') as unknown[]).length, 1);
+});
+
+test('Insert at Cursor from the panel inserts at the cursor of the editor the user was in, keeping the prompt', async () => {
+  const w = lastPanel().webview;
+  w.receive({ type: 'output', action: 'insert', output: { strategy: 'tqstar', text: ' great fun' } });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fake.state.activeTextEditor!.document.text, 'The movie was great fun');
+  w.receive({ type: 'output', action: 'copy', output: { strategy: 'greedy', text: 'copied' } });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fake.clipboard.text, 'copied');
+  // A malformed message from the page is logged and ignored.
+  w.receive({ type: 'output', action: 'format-disk', output: {} });
+  assert.ok(fake.logLines.some((l) => l.includes('invalid message')));
+});
+
+test('Generate from Selection logs one line per request with URL and status, never the stored key', { timeout: 120_000 }, async () => {
+  setDemoSettings();
+  await fake.secrets.set('tqstar.apiKey.base', 'sk-secret-for-test');
+  fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The food was'));
+  const before = fake.logLines.length;
+  await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  const run = readyAndGetRun(lastPanel().webview);
+  assert.equal(run.status, 'done', run.error?.message);
+  const requests = fake.logLines.slice(before).filter((l) => l.includes(' → '));
+  assert.ok(requests.length > 3);
+  assert.ok(requests.every((l) => l.includes(new URL(server.url).host)));
+  assert.ok(!fake.logLines.some((l) => l.includes('sk-secret-for-test')));
+});
+
+test('an invalid setting gives one message naming it, and "Open Settings" opens that setting', { timeout: 30_000 }, async () => {
+  setDemoSettings({ decoding: { topK: 0 } });
+  fake.shown.length = 0;
+  fake.state.messageAnswer = 'Open Settings';
+  await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  await new Promise((r) => setTimeout(r, 50));
+  fake.state.messageAnswer = undefined;
+  assert.equal(fake.shown.length, 1);
+  assert.match(fake.shown[0]!.message, /tqstar\.decoding\.topK/);
+  assert.deepEqual(fake.shown[0]!.actions, ['Open Settings', 'Test Connections', 'Show Log']);
+  assert.ok(fake.executed.some((e) => e.id === 'workbench.action.openSettings' && e.args[0] === 'tqstar.decoding'));
+});
+
+test('Test Connections reports OK endpoints, and names a closed port with the fixing actions', { timeout: 60_000 }, async () => {
+  setDemoSettings();
+  fake.shown.length = 0;
+  await fake.vscode.commands.executeCommand('tqstar.testConnections');
+  assert.match(fake.shown.at(-1)!.message, /reachable and OK/);
+  const port = await new Promise<number>((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address() as { port: number }; s.close(() => resolve(a.port)); }); });
+  const cfg = demoRunConfig(server.url) as { base: Record<string, unknown> };
+  setDemoSettings({ base: { ...cfg.base, baseUrl: `http://127.0.0.1:${port}/v1` } });
+  await fake.vscode.commands.executeCommand('tqstar.testConnections');
+  const bad = fake.shown.at(-1)!;
+  assert.equal(bad.level, 'error');
+  assert.match(bad.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+  assert.ok(bad.actions.includes('Open Settings'));
+});
