@@ -35,7 +35,7 @@ const SETTING_DOCS: Record<SettingKey, { order: number; markdownDescription: str
   strategies: {
     order: 6, restricted: false,
     markdownDescription:
-      'The strategies **Compare Strategies** runs side by side, ranked by reward. **Generate** runs Transfer Q* (`tqstar`) alone.',
+      'The strategies every run decodes side by side, ranked by reward in the results panel (Transfer Q* always runs first). **Compare Strategies** lets you pick another set for one run. Fewer strategies finish sooner.',
   },
 };
 

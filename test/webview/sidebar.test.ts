@@ -1,0 +1,31 @@
+// The history side view, run from its built bundle in jsdom: entries, reopen and clear messages, untrusted prompt text.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadWebview, buildWebview } from './loadWebview';
+
+before(() => buildWebview(), { timeout: 120_000 });
+
+const entry = (id: string, prompt: string, bestReward: number | null) => ({ id, prompt, strategies: ['tqstar', 'greedy'], bestReward, bestStrategy: bestReward === null ? null : 'tqstar', startedAt: 1_700_000_000_000, status: 'done' });
+
+test('lists runs; clicking one asks the host to reopen it; Clear History asks to clear', { timeout: 30_000 }, () => {
+  const v = loadWebview('sidebar');
+  assert.deepEqual(v.posted, [{ type: 'ready' }]);
+  assert.match(v.document.body.textContent!, /No runs yet/);
+  v.send({ type: 'history', entries: [entry('b', 'second prompt', 0.5), entry('a', 'first prompt', null)] });
+  const items = [...v.document.querySelectorAll<HTMLButtonElement>('[data-testid="history-entry"]')];
+  assert.equal(items.length, 2);
+  assert.match(items[0]!.textContent!, /second prompt.*Transfer Q\* 0\.500.*2 strategies/);
+  assert.match(items[1]!.textContent!, /no reward/);
+  items[1]!.click();
+  [...v.document.querySelectorAll('button')].find((b) => b.textContent === 'Clear History')!.click();
+  assert.deepEqual(v.posted.slice(1), [{ type: 'open', id: 'a' }, { type: 'clear' }]);
+});
+
+test('prompt excerpts are text, and invalid host messages are ignored', { timeout: 30_000 }, () => {
+  const v = loadWebview('sidebar');
+  v.send({ type: 'history', entries: [entry('x', '<img src=x onerror="window.__pwned=1"></script>', 1)] });
+  v.send({ type: 'history', entries: [{ id: 3 }] });
+  assert.equal(v.document.querySelectorAll('img, script').length, 0);
+  assert.equal((v.window as unknown as { __pwned?: number }).__pwned, undefined);
+  assert.match(v.document.querySelector('.excerpt')!.textContent!, /<img src=x/);
+});
