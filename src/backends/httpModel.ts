@@ -92,7 +92,8 @@ export class HttpLanguageModel implements LanguageModel {
           keys.push(p.key);
           if (top > 0) for (const t of p.top.slice(0, top)) keys.push(t.key);
         }
-    this.learnTextsFromOffsets(choices.flat());
+    for (const c of choices.flat()) this.learnEosFrom(c, req.stop ?? []);
+    this.inferTexts(choices.flat());
     await this.resolveKeys(keys, opts);
     return choices.map((cs) => cs.map((c) => this.completion(c, top, req.stop ?? [])));
   }
@@ -217,31 +218,78 @@ export class HttpLanguageModel implements LanguageModel {
     else if (!('stop_reason' in c.raw) && stop.length > 0 && c.finishReason === 'stop') finish = 'stop';
     else finish = 'eos';
     const out: Completion = { tokens, text: c.text, finish };
-    if (finish === 'eos' && tokens.length > 0) {
-      const last = tokens[tokens.length - 1]!;
-      const lastPos = c.positions[c.positions.length - 1]!;
-      // vLLM lists the EOS token among the logprobs though not in the text: it sits at the end of the text.
-      const atEnd = lastPos.offset !== undefined ? lastPos.offset >= c.text.length : last.text === '' || looksLikeEos(last.text);
-      if (this.eos === null && !this.vocab && atEnd && c.positions.length > 0) this.eos = last.id;
-      if (this.eos !== null && last.id === this.eos) {
-        tokens.pop();
-        out.eosLogprob = last.logprob;
-      }
+    if (finish === 'eos' && tokens.length > 0 && this.eos !== null && tokens[tokens.length - 1]!.id === this.eos) {
+      const eosToken = tokens.pop()!;
+      out.eosLogprob = eosToken.logprob;
+      if (eosToken.top) out.eosTop = eosToken.top;
     }
     return out;
   }
 
-  /** Sampled tokens' texts are free: slices of the choice text between text_offsets. */
-  private learnTextsFromOffsets(choices: ParsedChoice[]): void {
-    for (const c of choices) {
-      c.positions.forEach((p, i) => {
-        if (!('id' in p.key) || p.offset === undefined) return;
-        const next = c.positions[i + 1]?.offset ?? c.text.length;
-        // At or past the end of the text: a token the text does not show (EOS, or cut by a stop string).
-        if (p.offset >= c.text.length || next < p.offset) return;
-        this.texts.set(p.key.id, c.text.slice(p.offset, next));
-      });
+  /**
+   * Sampled tokens' texts without a request: when every token of a choice but one distinct id has a
+   * known text, that id's text is what remains of the choice text (checked by rebuilding the text).
+   * ("token_id:N" answers carry no texts, and their text_offsets count the "token_id:N" strings.)
+   */
+  private inferTexts(choices: ParsedChoice[]): void {
+    for (let pass = 0; pass < 3; pass++) {
+      let learned = false;
+      for (const c of choices) {
+        if (typeof c.stopReason === 'string') continue; // the text was cut by a stop string
+        let ids = c.positions.map((p) => ('id' in p.key ? p.key.id : -1));
+        if (ids.includes(-1)) continue;
+        if (this.eos !== null && ids[ids.length - 1] === this.eos) ids = ids.slice(0, -1);
+        const unknown = ids.filter((id) => this.texts.get(id) === undefined);
+        if (unknown.length === 0 || new Set(unknown).size !== 1) continue;
+        const u = unknown[0]!;
+        const rest = c.text.length - ids.reduce((s, id) => s + (id === u ? 0 : this.texts.get(id)!.length), 0);
+        if (rest < 0 || rest % unknown.length !== 0) continue;
+        const len = rest / unknown.length;
+        let pos = 0;
+        let guess: string | undefined;
+        let ok = true;
+        for (const id of ids) {
+          const t = id === u ? (guess ??= c.text.slice(pos, pos + len)) : this.texts.get(id)!;
+          if (c.text.slice(pos, pos + t.length) !== t) {
+            ok = false;
+            break;
+          }
+          pos += t.length;
+        }
+        if (ok && pos === c.text.length && guess !== undefined) {
+          this.texts.set(u, guess);
+          learned = true;
+        }
+      }
+      if (!learned) break;
     }
+  }
+
+  /**
+   * The EOS id, when neither the settings nor earlier answers gave it: sample a few short
+   * continuations and read it off one that ended by EOS (vLLM lists EOS last in the logprobs).
+   */
+  async learnEos(signal?: AbortSignal): Promise<TokenId | null> {
+    if (this.eos !== null || this.vocab) return this.eos;
+    const prompt = await this.encode('Hello', { signal });
+    const choices = await this.complete([prompt], 8, { temperature: 1, max_tokens: 48, logprobs: 1 }, 0, { signal });
+    for (const c of choices[0]!) this.learnEosFrom(c, []);
+    return this.eos;
+  }
+
+  private learnEosFrom(c: ParsedChoice, stop: string[]): void {
+    if (this.eos !== null || this.vocab || c.finishReason !== 'stop' || c.positions.length === 0) return;
+    const last = c.positions[c.positions.length - 1]!;
+    if (!('id' in last.key)) return;
+    // vLLM: finish "stop" with an explicit stop_reason null means EOS, and EOS is the last logprobs entry.
+    const vllmEos = 'stop_reason' in c.raw && c.stopReason === null && stop.length === 0;
+    const textless = last.key.text !== undefined && (last.key.text === '' || looksLikeEos(last.key.text));
+    if (vllmEos || textless) this.eos = last.key.id;
+  }
+
+  /** For endpoints that share a tokenizer (base and baseline of one TQ* setup). */
+  adoptEos(id: TokenId | null): void {
+    if (this.eos === null && id !== null) this.eos = id;
   }
 
   private async resolveKeys(keys: TokenKey[], opts?: CallOptions): Promise<void> {

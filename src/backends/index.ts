@@ -75,11 +75,36 @@ export async function buildEnv(config: RunConfig, opts: BackendOptions = {}): Pr
     buildReward('reward', config.reward, opts),
     config.baselineReward ? buildReward('baselineReward', config.baselineReward, opts) : Promise.resolve(undefined),
   ]);
+  await settleEos(base, baseline, warnings, opts.signal);
   if (config.decoding.transfer === 'indirect' && config.decoding.indirectWeights === 'baseline-reward' && !baselineReward)
     throw new TqError('config', 'indirect transfer with baseline-reward weights needs a baselineReward source', { setting: 'tqstar.baselineReward' });
   const env: DecodeEnv = baselineReward ? { base, baseline, reward, baselineReward } : { base, baseline, reward };
   // Nothing is pooled beyond the SDK's keep-alive agents, which close with the process.
   return { env, warnings, dispose() {} };
+}
+
+/**
+ * The decoder treats EOS as a candidate like any other token, so it must know its id before the
+ * first step. Base and baseline share a tokenizer (TQ* compares their log-probabilities per token).
+ */
+async function settleEos(base: HttpLanguageModel, baseline: HttpLanguageModel, warnings: string[], signal?: AbortSignal): Promise<void> {
+  if (base.eosId !== null && baseline.eosId !== null) return;
+  if (base.caps.idsBack === 'none') return; // text-only servers end by finish_reason alone
+  const learn = async (m: HttpLanguageModel) => {
+    try {
+      return await m.learnEos(signal);
+    } catch (e) {
+      if (e instanceof TqError && e.kind === 'aborted') throw e;
+      return null;
+    }
+  };
+  if (base.eosId === null && baseline.eosId === null) await learn(base);
+  base.adoptEos(baseline.eosId);
+  if (base.eosId === null) await learn(baseline);
+  base.adoptEos(baseline.eosId);
+  baseline.adoptEos(base.eosId);
+  if (base.eosId === null)
+    warnings.push(`${base.label}: the end-of-sequence token id is unknown (no probe sample ended by EOS); set tqstar.base.eosTokenId, otherwise only stop sequences and maxTokens end a response`);
 }
 
 const PROBE_PAIR = [{ prompt: 'The weather today', response: ' is lovely.' }];

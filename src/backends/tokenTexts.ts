@@ -10,16 +10,25 @@ export function looksLikeEos(text: string): boolean {
   return EOS_TEXT.test(text);
 }
 
+// Shared by every model object on the same server and model: token texts never change, and runs come and go.
+const SHARED = new Map<string, Map<number, string>>();
+
 export class TokenTexts {
-  private readonly cache = new Map<number, string>();
+  private readonly cache: Map<number, string>;
   private readonly pending = new Map<number, Promise<string>>();
   private detokenizeMissing = false;
+  private sep: Promise<number[] | null> | undefined;
 
   constructor(
     private readonly ep: Endpoint,
     private readonly model: string,
     private readonly caps: Capabilities,
-  ) {}
+  ) {
+    const key = `${ep.rootUrl}|${model}`;
+    let c = SHARED.get(key);
+    if (!c) SHARED.set(key, (c = new Map()));
+    this.cache = c;
+  }
 
   get(id: number): string | undefined {
     return this.cache.get(id);
@@ -31,50 +40,94 @@ export class TokenTexts {
     return this.cache.size;
   }
 
-  /** Fetch the texts of ids not cached yet: one /detokenize request per new id, concurrently. */
+  /**
+   * Fetch the texts of ids not cached yet. Detokenize answers one joined text per request, so many
+   * ids go out in ONE request, each between copies of a marker string, and the answer is split on
+   * the marker. Decoding each id after a marker also keeps SentencePiece's leading spaces, which a
+   * lone-token decode drops. When the split does not come out right: one request per id.
+   */
   async resolve(ids: Iterable<number>, signal?: AbortSignal): Promise<void> {
     const wanted = new Set<number>();
-    for (const id of ids) if (!this.cache.has(id)) wanted.add(id);
-    if (wanted.size === 0) return;
-    await Promise.all([...wanted].map((id) => this.one(id, signal)));
+    for (const id of ids) if (!this.cache.has(id) && !this.pending.has(id)) wanted.add(id);
+    const waiting = [...new Set([...ids].filter((id) => this.pending.has(id)))].map((id) => this.pending.get(id)!);
+    if (wanted.size > 0) {
+      const list = [...wanted];
+      const batch = this.batch(list, signal);
+      for (const id of list) this.pending.set(id, batch.then(() => this.cache.get(id) ?? ''));
+      try {
+        await batch;
+      } finally {
+        for (const id of list) this.pending.delete(id);
+      }
+    }
+    await Promise.all(waiting);
   }
 
-  private one(id: number, signal?: AbortSignal): Promise<string> {
-    const existing = this.pending.get(id);
-    if (existing) return existing;
-    const p = this.fetch(id, signal).then(
-      (t) => {
-        this.cache.set(id, t);
-        this.pending.delete(id);
-        return t;
-      },
-      (e) => {
-        this.pending.delete(id);
-        throw e;
-      },
-    );
-    this.pending.set(id, p);
-    return p;
+  private route() {
+    return this.caps.tokenize === 'v1' ? { v1: '/detokenize' } : { root: '/detokenize' };
   }
 
-  private async fetch(id: number, signal?: AbortSignal): Promise<string> {
-    // Without a detokenizer the id itself is the only honest display.
-    if (this.detokenizeMissing || this.caps.tokenize === 'none') return `‹${id}›`;
-    const route = this.caps.tokenize === 'v1' ? { v1: '/detokenize' } : { root: '/detokenize' };
+  private async batch(ids: number[], signal?: AbortSignal): Promise<void> {
+    if (this.detokenizeMissing || this.caps.tokenize === 'none') {
+      for (const id of ids) this.cache.set(id, `‹${id}›`);
+      return;
+    }
+    const sep = await this.separator(signal);
+    if (sep) {
+      for (let i = 0; i < ids.length; i += BATCH) {
+        const chunk = ids.slice(i, i + BATCH);
+        const tokens = [...sep, ...chunk.flatMap((id) => [id, ...sep])];
+        const text = await this.detokenize(tokens, signal);
+        const parts = text?.split(MARK);
+        if (parts && parts.length === chunk.length + 2 && parts[0] === '' && parts[parts.length - 1] === '') chunk.forEach((id, j) => this.cache.set(id, parts[j + 1]!));
+        else await Promise.all(chunk.map(async (id) => this.cache.set(id, (await this.detokenize([id], signal)) ?? `‹${id}›`)));
+      }
+      return;
+    }
+    await Promise.all(ids.map(async (id) => this.cache.set(id, (await this.detokenize([id], signal)) ?? `‹${id}›`)));
+  }
+
+  /** Token ids of the marker, checked to decode back to exactly the marker; null when they do not. */
+  private separator(signal?: AbortSignal): Promise<number[] | null> {
+    this.sep ??= (async () => {
+      try {
+        const route = this.caps.tokenize === 'v1' ? { v1: '/tokenize' } : { root: '/tokenize' };
+        const body = this.caps.tokenize === 'llamacpp' ? { content: MARK, add_special: false } : { model: this.model, prompt: MARK, add_special_tokens: false };
+        const r = await this.ep.request<{ tokens?: unknown[] }>(route, body, { signal });
+        const ids = (r?.tokens ?? []).map((t) => (typeof t === 'number' ? t : (t as { id: number }).id));
+        if (!ids.length || !ids.every((x) => Number.isInteger(x))) return null;
+        return (await this.detokenize([...ids, ...ids], signal)) === MARK + MARK ? ids : null;
+      } catch (e) {
+        if (e instanceof TqError && e.kind === 'aborted') {
+          this.sep = undefined;
+          throw e;
+        }
+        return null;
+      }
+    })();
+    return this.sep;
+  }
+
+  private async detokenize(tokens: number[], signal?: AbortSignal): Promise<string | undefined> {
+    const route = this.route();
     try {
-      const body = await this.ep.request<Record<string, unknown>>(route, { model: this.model, tokens: [id] }, { signal });
+      const body = await this.ep.request<Record<string, unknown>>(route, { model: this.model, tokens }, { signal });
       const text = body?.prompt ?? body?.content ?? body?.text;
       if (typeof text !== 'string') throw new TqError('protocol', `${this.ep.urlOf(route)}: no "prompt" text in the /detokenize answer`, { url: this.ep.urlOf(route) });
       return text;
     } catch (e) {
       if (e instanceof TqError && e.kind === 'http' && (e.status === 404 || e.status === 405)) {
         this.detokenizeMissing = true;
-        return `‹${id}›`;
+        return undefined;
       }
       throw e;
     }
   }
 }
+
+// Unlikely inside any token, and made of ordinary characters every tokenizer can spell.
+const MARK = '\n~|~\n';
+const BATCH = 512;
 
 /** Texts for servers without token ids: each distinct string gets a stable local id. */
 export class StringVocab {
