@@ -8,8 +8,9 @@ export function demoRunConfig(url: string): RunConfigInput {
     base: { baseUrl: `${root}/v1`, model: 'demo-base', dialect: 'vllm' },
     baseline: { baseUrl: `${root}/v1`, model: 'demo-aligned', dialect: 'vllm' },
     reward: { kind: 'vllm-pooling', baseUrl: root, model: 'demo-sentiment' },
-    // Demo sentences end within about a dozen words, so a short horizon already sees the whole rollout.
-    decoding: { topK: 8, alpha: 1, horizon: 12, rollouts: 4, maxTokens: 24, seed: 0 },
+    // Demo sentences end within about a dozen words, so a short horizon already sees the whole rollout;
+    // α = 2 because the reward spans only about [−1, 2] and the base often prefers the blunt word.
+    decoding: { topK: 8, alpha: 2, horizon: 12, rollouts: 4, maxTokens: 24, seed: 0 },
   };
 }
 
