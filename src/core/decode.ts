@@ -104,6 +104,8 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
       };
       steps.push(step);
       state.step++;
+      // Only rewards of texts that extend the new state can be asked for again (reused rollouts).
+      for (const key of rewardCache.keys()) if (!key.startsWith(state.text)) rewardCache.delete(key);
       const stopAt = params.stop.length ? findStop(state.text, params.stop, prevLen) : -1;
       if (stopAt >= 0) state.text = state.text.slice(0, stopAt);
       onEvent?.({ type: 'step', strategy, step, text: state.text });

@@ -154,8 +154,9 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     const prompts: TokenId[][] = [];
     const owner: Candidate[] = [];
     rollable.forEach((c, i) => {
+      const prompt = [...state.ids, c.id]; // one array per candidate, shared by its repeats
       for (let j = 0; j < (uniform ? 1 : fresh[i]); j++) {
-        prompts.push([...state.ids, c.id]);
+        prompts.push(prompt);
         owner.push(c);
       }
     });
