@@ -40,10 +40,18 @@ export interface Carry {
 }
 
 /**
- * The chosen candidate's rollouts that begin with the committed tokens `accepted`, cut after
- * them: each one's next token z' and the rest τ' is a draw from model(·|[s_{t+1}, z']) for the
- * continuation, because a rollout's tokens are drawn one after the other from the same model.
- * They are shorter by the tokens consumed (horizon H − 1 − |accepted|); see README, Performance.
+ * The chosen candidate's rollouts that begin with the committed tokens `accepted`, cut after them.
+ *
+ * Why reuse keeps Q̂ unbiased: a rollout of z was drawn token by token from ρ_BL(·|[s_t, z]); given
+ * its first token z', the rest τ' is distributed as ρ_BL(·|[s_t, z, z']) — exactly what a fresh
+ * rollout of candidate z' at s_{t+1} = [s_t, z] would be. The decoder tops each candidate up to N
+ * with fresh draws, so Q̂(s_{t+1}, z') is still a mean of N draws from the right distribution.
+ * When H ≥ the remaining length (every rollout ended by EOS/stop) the reused draw is complete and
+ * its reward is an unbiased sample of r under ρ_BL. When a rollout was cut at the horizon, the reused
+ * one is cut at H − 1 − |accepted|: those samples look one token less far ahead than fresh ones.
+ * One caveat, stated rather than hidden: z was chosen using these same rewards, so given that z won,
+ * they are slightly optimistic (a winner's curse that shrinks with N and with the winning margin).
+ * The exact tests check Q̂ at a first step, where nothing is reused.
  */
 export function carryFrom(rollouts: readonly Rollout[], accepted: readonly TokenId[], rolloutIsBase: boolean): Carry {
   const a = accepted.length;
