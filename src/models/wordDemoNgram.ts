@@ -73,7 +73,8 @@ export class TrigramModel {
     const p2 = TrigramModel.wittenBell(this.bigram.get(`${b}`), this.unigram);
     const p3 = TrigramModel.wittenBell(this.trigram.get(key), p2);
     const lp = p3.map(Math.log);
-    if (this.cache.size > 20_000) this.cache.clear();
+    // Bounded: each entry is a vocabulary-sized array (~6 kB for the demo vocabulary).
+    if (this.cache.size > 4_000) this.cache.clear();
     this.cache.set(key, lp);
     return lp;
   }
