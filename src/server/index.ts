@@ -68,6 +68,11 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** Drops the BOS that encode() adds when the caller asked for no special tokens. */
+function special(model: ServableModel, ids: number[], add: boolean): number[] {
+  return !add && model.bosId !== undefined && ids[0] === model.bosId ? ids.slice(1) : ids;
+}
+
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dialect = opts.dialect ?? 'vllm';
   if (!['vllm', 'llamacpp', 'ollama'].includes(dialect)) throw new Error(`--dialect must be vllm, llamacpp or ollama, got "${dialect}"`);
@@ -159,7 +164,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const model = resolveModel(models, body.model);
     if (dialect === 'llamacpp') {
       if (typeof body.content !== 'string') throw badRequest('"content" must be a string', 'content');
-      const ids = model.encode(body.content);
+      const ids = special(model, model.encode(body.content), body.add_special !== false);
       if (body.with_pieces !== true) return { tokens: ids };
       return {
         tokens: ids.map((id) => {
@@ -172,7 +177,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
     if (body.messages !== undefined) throw badRequest('messages are not supported by the reference server; send prompt.', 'messages');
     if (typeof body.prompt !== 'string') throw badRequest('prompt must be a string.', 'prompt');
-    const ids = model.encode(body.prompt);
+    const ids = special(model, model.encode(body.prompt), body.add_special_tokens !== false);
     return { count: ids.length, max_model_len: model.maxModelLen, tokens: ids, token_strs: body.return_token_strs === true ? ids.map((id) => model.vocab[id]!) : null };
   }
 

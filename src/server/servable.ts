@@ -7,6 +7,8 @@ export interface ServableModel {
   /** Token texts by id; the EOS entry is the text shown in logprobs (never in completion text). */
   readonly vocab: readonly string[];
   readonly eosId: TokenId;
+  /** A BOS token that encode() puts first, dropped from /tokenize when add_special_tokens is false. */
+  readonly bosId?: TokenId;
   readonly maxModelLen: number;
   /** Deterministic: decode(encode(text)) === text. */
   encode(text: string): TokenId[];

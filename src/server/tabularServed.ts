@@ -11,6 +11,7 @@ function tabularModel(name: string, world: TabularWorld, dist: NextDist): Servab
     name,
     vocab: world.vocab,
     eosId: world.eosId,
+    bosId: world.bosId,
     maxModelLen: 64,
     // Like a tokenizer with add_special_tokens: BOS first, so that no prompt is empty. Other words are skipped, as in-process.
     encode: (text) => [world.bosId, ...parseWords(world, text, true)],

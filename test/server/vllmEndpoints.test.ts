@@ -210,3 +210,12 @@ describe('tokenize, detokenize, pooling, classify', () => {
     assert.equal(s.byPath['/v1/models'], (before.byPath['/v1/models'] ?? 0) + 1);
   });
 });
+
+describe('special tokens', () => {
+  test('/tokenize adds the tabular BOS unless add_special_tokens is false', async () => {
+    const withBos = await post(server, '/tokenize', { model: 'tabular-base', prompt: ' a c' });
+    const without = await post(server, '/tokenize', { model: 'tabular-base', prompt: ' a c', add_special_tokens: false });
+    assert.deepEqual(withBos.body.tokens, [6, 0, 2]);
+    assert.deepEqual(without.body.tokens, [0, 2]);
+  });
+});
