@@ -73,3 +73,27 @@ test('instance-specific (this tabular world, seed 1, β = 1): TQ* with exact Q* 
   assert.ok(tq > greedy, `TQ* ${tq} > greedy ${greedy}`);
   assert.ok(tq > base, `TQ* ${tq} > π_base ${base}`);
 });
+
+test('exactStrategyValue (used by the demo) agrees with the decoder: value policies to 1e-12, Best-of-N by Monte Carlo', { timeout: 120_000 }, async () => {
+  const { exactStrategyValue } = await import('../../src/models/exactStrategies');
+  const P = params({ topK: 4, alpha: 1.5, selection: 'sample', maxTokens: 1 });
+  const fromDecoder = {
+    tqstar: exact.evaluate(await decoderPolicy('tqstar', oracleEnv(suite, 'qStar'), P)),
+    cd: exact.evaluate(await decoderPolicy('cd', oracleEnv(suite, 'qBase'), P)),
+    args: exact.evaluate(await decoderPolicy('args', directEnv(suite), P)),
+  };
+  for (const [s, v] of Object.entries(fromDecoder)) {
+    const e = exactStrategyValue(suite, s as StrategyName, P)!;
+    assert.ok(Math.abs(e.objective - v.objective) < 1e-12 && Math.abs(e.kl - v.kl) < 1e-12, `${s}: ${e.objective} vs ${v.objective}`);
+  }
+  assert.ok(Math.abs(exactStrategyValue(suite, 'greedy', P)!.objective - (await pathValue('greedy', directEnv(suite))).objective) < 1e-12);
+  // Best-of-4 from ρ*_r: the mean reward of 600 decoded runs within 4 standard errors of the exact E[r].
+  const bonP = (seed: number) => params({ bestOfN: 4, bestOfNModel: 'baseline', seed, maxTokens: 10 });
+  const rewards: number[] = [];
+  for (let seed = 0; seed < 600; seed++) rewards.push((await decode('bon', { text: '' }, directEnv(suite), bonP(seed))).reward!);
+  const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+  const se = Math.sqrt(rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / (rewards.length - 1) / rewards.length);
+  const e = exactStrategyValue(suite, 'bon', bonP(0))!;
+  assert.ok(Math.abs(mean - e.reward) <= 4 * se, `BoN mean ${mean} ± ${se} vs exact ${e.reward}`);
+  assert.ok(e.kl > 0 && e.objective <= exact.evaluate(suite.dists.rhoStarR).objective, 'BoN is a policy too: below the optimum');
+});
