@@ -86,6 +86,9 @@ export class ResultsPanel implements vscode.Disposable {
 
   private send(msg: HostToPanel): void {
     if (!this.panel || !this.ready) return;
+    // The page drops what fails the protocol; checking here too puts the reason in the log instead of a silent gap.
+    const checked = parseMessage(HostToPanel, msg);
+    if (!checked.ok) { this.log.warn(`results panel: not sending a ${msg.type} message that breaks the protocol (${checked.reason})`); return; }
     void this.panel.webview.postMessage(msg);
   }
 

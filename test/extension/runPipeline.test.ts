@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { startServer } from '../../src/server';
 import { demoRunConfig } from '../../src/server/demoConfig';
-import { RunConfig, type RunConfigInput } from '../../src/config/schema';
+import { RunConfig, STRATEGY_NAMES, type RunConfigInput } from '../../src/config/schema';
 import { newRun, orderStrategies, runPipeline } from '../../src/extension/runPipeline';
 import { formatRequestLine } from '../../src/extension/requestLog';
 import { lmJudgeReward } from '../../src/extension/lmJudge';
 import { settingForError } from '../../src/extension/settings';
-import type { RunView } from '../../src/webview/protocol';
+import { DecodeEventView, RunResultView, parseMessage, type RunView } from '../../src/webview/protocol';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 before(async () => { server = await startServer({ port: 0, quiet: true }); });
@@ -37,13 +37,18 @@ test('tqstar runs first whatever order was asked', () => {
 test('a run streams views step by step and ends done, with one log line per request and never the key', { timeout: 120_000 }, async () => {
   const lines: string[] = [];
   const views: RunView[] = [];
+  const events: unknown[] = [];
   const before = server.stats().requests;
   const out = await runPipeline(newRun('The movie was', ['tqstar', 'greedy']), config(), new AbortController().signal, {
     apiKey: async () => 'sk-very-secret-key',
     log: (l) => lines.push(formatRequestLine(l)),
-    onEvent: (_e, v) => views.push(v),
+    onEvent: (e, v) => { events.push(e); views.push(v); },
   });
   assert.equal(out.status, 'done', JSON.stringify(out.error));
+  // The core's real events and result fit the panel protocol (a mismatch would make the webview drop them).
+  for (const e of events) { const p = parseMessage(DecodeEventView, e); assert.ok(p.ok, `${e.type}: ${!p.ok && p.reason}`); }
+  const whole = parseMessage(RunResultView, out.result);
+  assert.ok(whole.ok, !whole.ok ? whole.reason : '');
   const tq = out.view.results.find((r) => r.strategy === 'tqstar')!;
   assert.ok(tq.steps.length > 0 && tq.reward !== null && Number.isFinite(tq.reward));
   assert.ok(tq.steps[0]!.candidates.some((c) => c.chosen));
@@ -91,4 +96,15 @@ test('a vscode-lm reward plugs in through rewardFactories and scores the outputs
   const g = out.view.results[0]!;
   assert.equal(g.reward, (g.text.match(/good|great/g) ?? []).length);
   assert.ok(asked > 0);
+});
+
+test('every strategy\'s real events fit the panel protocol', { timeout: 180_000 }, async () => {
+  const events: unknown[] = [];
+  const out = await runPipeline(newRun('The food was', [...STRATEGY_NAMES]), config({ decoding: { maxTokens: 3, bestOfN: 2, blockSize: 2, blockCandidates: 2 } }), new AbortController().signal, {
+    onEvent: (e) => events.push(e),
+  });
+  assert.equal(out.status, 'done', JSON.stringify(out.error));
+  assert.deepEqual(out.view.results.map((r) => r.strategy).sort(), [...STRATEGY_NAMES].sort());
+  for (const e of events) { const p = parseMessage(DecodeEventView, e); assert.ok(p.ok, `${(e as { type: string }).type}: ${!p.ok && p.reason}`); }
+  assert.ok(parseMessage(RunResultView, out.result).ok);
 });
