@@ -163,7 +163,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   function tokenize(body: Record<string, unknown>) {
     const model = resolveModel(models, body.model);
     if (dialect === 'llamacpp') {
-      if (typeof body.content !== 'string') throw badRequest('"content" must be a string', 'content');
+      // llama-server tokenizes only a "content" field; without one it answers an empty list.
+      if (typeof body.content !== 'string') return { tokens: [] };
       const ids = special(model, model.encode(body.content), body.add_special !== false);
       if (body.with_pieces !== true) return { tokens: ids };
       return {
