@@ -46,7 +46,7 @@ test('a run streams views step by step and ends done, with one log line per requ
   });
   assert.equal(out.status, 'done', JSON.stringify(out.error));
   // The core's real events and result fit the panel protocol (a mismatch would make the webview drop them).
-  for (const e of events) { const p = parseMessage(DecodeEventView, e); assert.ok(p.ok, `${e.type}: ${!p.ok && p.reason}`); }
+  for (const e of events) { const p = parseMessage(DecodeEventView, e); assert.ok(p.ok, `${(e as { type: string }).type}: ${!p.ok && p.reason}`); }
   const whole = parseMessage(RunResultView, out.result);
   assert.ok(whole.ok, !whole.ok ? whole.reason : '');
   const tq = out.view.results.find((r) => r.strategy === 'tqstar')!;
