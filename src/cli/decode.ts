@@ -1,0 +1,73 @@
+// `tqstar decode`: one prompt, TQ* and its peers, a reward-ranked table or one JSON object.
+import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { buildEnv } from '../backends/index';
+import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
+import { runStrategies } from '../core/index';
+import { TqError } from '../core/errors';
+import { parseFlags, UsageError } from './args';
+import { readConfigFile } from './configFile';
+import { EXIT } from './exitCodes';
+import { COLUMNS, footnotes, table, toJson } from './output';
+
+export async function decodeCommand(argv: string[]): Promise<number> {
+  const f = parseFlags(argv, { values: ['config', 'prompt', 'prompt-file', 'strategy'], repeat: ['strategy'], switches: ['json', 'verbose'] });
+  const config = readConfigFile(f.values.config);
+  if ((f.values.prompt === undefined) === (f.values['prompt-file'] === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompt-file FILE');
+  let prompt = f.values.prompt;
+  if (prompt === undefined) {
+    try {
+      prompt = readFileSync(f.values['prompt-file']!, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read prompt file ${f.values['prompt-file']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  const asked = f.lists.strategy ?? [];
+  for (const s of asked) if (!(STRATEGY_NAMES as readonly string[]).includes(s)) throw new UsageError(`--strategy: unknown "${s}"; expected one of ${STRATEGY_NAMES.join(', ')}`);
+  const strategies: StrategyName[] = asked.length ? [...new Set(asked as StrategyName[])] : [...new Set<StrategyName>(['tqstar', ...config.strategies])];
+  const json = f.switches.has('json');
+  const say = (line: string) => process.stderr.write(line + '\n');
+  const log = f.switches.has('verbose') ? (l: { role: string; method: string; url: string; status: number | string; ms: number }) => say(`${l.role} ${l.method} ${l.url} ${l.status} ${l.ms}ms`) : undefined;
+
+  // First Ctrl-C: cancel and print what was decoded so far. Second: leave at once.
+  const abort = new AbortController();
+  // Every request in flight listens on the run's signal: more than Node's default of 10 is expected.
+  setMaxListeners(1000, abort.signal);
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(EXIT.cancelled);
+    say('cancelling… (Ctrl-C again to quit at once)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    let built;
+    try {
+      built = await buildEnv(config, { log, signal: abort.signal });
+    } catch (e) {
+      if (abort.signal.aborted) return EXIT.cancelled;
+      if (e instanceof TqError) {
+        say(`tqstar: ${e.kind} error: ${e.message}${e.setting ? `\n  setting: ${e.setting}` : ''}`);
+        return e.kind === 'config' ? EXIT.usage : EXIT.backend;
+      }
+      throw e;
+    }
+    for (const w of built.warnings) say(`warning: ${w}`);
+    const run = await runStrategies(strategies, { text: prompt }, built.env, config.decoding, {
+      signal: abort.signal,
+      onEvent: (ev) => {
+        if (ev.type === 'end' && !json) say(`${ev.strategy}: ${ev.result.finish} after ${ev.result.steps.length} step(s), ${(ev.result.stats.wallMs / 1000).toFixed(2)}s`);
+      },
+    });
+    built.dispose();
+    if (json) process.stdout.write(JSON.stringify(toJson(run, built.warnings)) + '\n');
+    else {
+      process.stdout.write(table(run.results, COLUMNS) + '\n');
+      for (const n of footnotes(run.results)) process.stdout.write(n + '\n');
+      process.stdout.write(`total: ${run.stats.requests} requests, ${run.stats.modelTokens} model tokens, ${(run.stats.wallMs / 1000).toFixed(2)}s\n`);
+    }
+    if (abort.signal.aborted || run.results.some((r) => r.finish === 'aborted')) return EXIT.cancelled;
+    return run.results.some((r) => r.error) ? EXIT.runError : EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,47 @@
+// The --help texts of `tqstar` and its commands.
+export const HELP: Record<string, string> = {
+  main: `tqstar — Transfer Q* aligned decoding against OpenAI-compatible model servers
+
+Usage:
+  tqstar serve  [--port N] [--host H] [--dialect vllm|llamacpp|ollama] [--latency SPEC] [--faults SPEC]
+  tqstar probe  --config FILE
+  tqstar decode --config FILE (--prompt TEXT | --prompt-file FILE) [--strategy NAME]... [--json] [--verbose]
+  tqstar demo
+
+Run "tqstar COMMAND --help" for details. Exit codes: 0 ok, 1 a strategy ended with an error or
+probe found problems, 2 usage/config error, 3 a server could not be used, 130 cancelled (Ctrl-C).`,
+  serve: `tqstar serve — start the local reference server (a demo/test backend, not a real LLM)
+
+Options:
+  --port N         port to listen on (0 = any free port; default 8000)
+  --host H         interface (default 127.0.0.1)
+  --dialect D      answer like vllm (default), llamacpp or ollama
+  --latency SPEC   simulated GPU latency, e.g. vllm-8b, 0, or request=5,prefill=0.027,step=19
+  --faults SPEC    injected faults, e.g. 429:0.1,500:0.05,drop:0.05,malformed:0.05,delay=200:0.1,seed=1
+
+Prints the URL it listens on; the OpenAI base URL is that URL + /v1. Ctrl-C stops it.`,
+  probe: `tqstar probe — check every endpoint of a config file and print its capability report
+
+Options:
+  --config FILE    the run configuration (JSON; see README, section CLI)
+
+Exit code 1 when an endpoint is unreachable or lacks what the decoding settings need.`,
+  decode: `tqstar decode — decode one prompt with Transfer Q* and its peers, ranked by reward
+
+Options:
+  --config FILE        the run configuration (JSON; see README, section CLI)
+  --prompt TEXT        the prompt
+  --prompt-file FILE   read the prompt from a file (instead of --prompt)
+  --strategy NAME      tqstar, args, cd, bon, blockwise, greedy, sample or baseline; repeatable
+                       (default: tqstar and the strategies the config lists)
+  --json               print one JSON object (schema in README) instead of the table
+  --verbose            log every HTTP request (role, method, URL, status, ms) to stderr
+
+Ctrl-C cancels and prints the partial result (exit code 130).`,
+  demo: `tqstar demo — the built-in demo, no GPU and no configuration needed
+
+Starts the local reference server in-process (a demo/test backend: a word-level n-gram model and a
+sentiment-aligned copy of it, not a real LLM), decodes a sample prompt over HTTP with TQ* and its
+peers, and prints a reward-ranked table; then does the same on the tabular test models, with each
+strategy's exact objective E[r] − β·KL computed by enumeration.`,
+};

@@ -1,0 +1,58 @@
+// The `tqstar` command line: serve, probe, decode, demo (bundled to dist/cli.js).
+import { TqError } from '../core/errors';
+import { UsageError } from './args';
+import { decodeCommand } from './decode';
+import { demoCommand } from './demo';
+import { EXIT } from './exitCodes';
+import { HELP } from './help';
+import { probeCommand } from './probe';
+import { serveCommand } from './serve';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  probe: probeCommand,
+  decode: decodeCommand,
+  demo: demoCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(HELP.main + '\n');
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`tqstar: unknown command "${name}"\n\n${HELP.main}\n`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(HELP[name] + '\n');
+    return EXIT.ok;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tqstar ${name}: ${e.message}\n(see tqstar ${name} --help)\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof TqError) {
+      process.stderr.write(`tqstar ${name}: ${e.kind} error: ${e.message}${e.setting ? `\n  setting: ${e.setting}` : ''}\n`);
+      return e.kind === 'config' ? EXIT.usage : e.kind === 'aborted' ? EXIT.cancelled : EXIT.backend;
+    }
+    throw e;
+  }
+}
+
+// Run only as the entry point, so tests can import main() without side effects.
+const isEntry = typeof require !== 'undefined' && require.main === module;
+if (isEntry || process.env.TQSTAR_CLI_MAIN === '1') {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`tqstar: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(EXIT.runError);
+    },
+  );
+}
