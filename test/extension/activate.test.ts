@@ -125,3 +125,28 @@ test('Test Connections reports OK endpoints, and names a closed port with the fi
   assert.match(bad.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
   assert.ok(bad.actions.includes('Open Settings'));
 });
+
+test('Cancel from the panel aborts the run; the panel ends "cancelled" with the partial output', { timeout: 120_000 }, async () => {
+  setDemoSettings({ decoding: { ...(demoRunConfig(server.url).decoding as object), maxTokens: 24 } });
+  fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The movie was'));
+  const running = fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  const w = lastPanel().webview;
+  w.receive({ type: 'ready' });
+  // Cancel as soon as the first TQ* step reaches the page, as a user would mid-run.
+  const post = w.postMessage;
+  w.postMessage = async (m: unknown) => {
+    const r = await post(m);
+    const msg = m as { type: string; event?: { type: string } };
+    if (msg.type === 'event' && msg.event?.type === 'step') w.receive({ type: 'cancel' });
+    return r;
+  };
+  await running;
+  w.postMessage = post;
+  const end = w.posted.find((m) => (m as { type: string }).type === 'runEnd') as { status: string } | undefined;
+  assert.equal(end?.status, 'cancelled');
+  const run = readyAndGetRun(w);
+  assert.equal(run.status, 'cancelled');
+  const tq = run.results.find((r) => r.strategy === 'tqstar');
+  assert.ok(tq && tq.text.length > 0, 'partial TQ* output kept');
+  assert.equal(fake.context['tqstar.running'], false);
+});
