@@ -116,6 +116,7 @@ function card(r: ResultView, rank: number, all: ResultView[], range: { lo: numbe
     r.error ? errorBox(r.error.message, r.error.url, r.error.setting) : null,
     ...r.warnings.map((w) => h('p', { class: 'warning' }, w)),
     h('div', { class: 'actions' }, button('Insert at Cursor', 'insert'), button('Replace Selection', 'replace'), button('Copy', 'copy'), button('Open as Document', 'openDocument'), diffRow),
+    isTq ? h('p', { class: 'legend' }, 'Shading: how far the reward moved each token away from the base model\'s own favourite (darker = further). Tab or click a token — then ← → — for its candidates.') : null,
     isTq ? qChart(r) : null,
     isTq ? candidatePanel(r.steps, ctx.ui.selectedStep) : null,
   );
@@ -142,7 +143,15 @@ function tokenSpans(steps: StepView[], ctx: RenderContext): HTMLElement[] {
     };
     span.addEventListener('focus', select);
     span.addEventListener('click', select);
-    span.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(); } });
+    span.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(); }
+      // Arrow keys walk the sequence without tabbing through every token.
+      if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+        const all = [...(span.parentElement?.querySelectorAll<HTMLElement>('[data-testid="token"]') ?? [])];
+        const next = all[all.indexOf(span) + (e.key === 'ArrowRight' ? 1 : -1)];
+        if (next) { e.preventDefault(); next.focus(); }
+      }
+    });
     // Block acceptance commits extra tokens in one step; they share its diagnostics.
     const extra = s.accepted.map((t) => h('span', { class: 'token accepted', title: 'accepted with the step before (block acceptance)' }, t.text));
     return [span, ...extra];

@@ -73,6 +73,12 @@ test('focusing a token shows its candidate table with Q̂ ± SE and the rollouts
   assert.match(table.textContent!, / world and more/);
   // Focus stays on the token after the re-render, so arrow/tab navigation keeps working.
   assert.equal((p.document.activeElement as HTMLElement).dataset.step, '1');
+  // Arrow keys walk the tokens.
+  world.ownerDocument.activeElement!.dispatchEvent(new p.window.KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
+  assert.equal((p.document.activeElement as HTMLElement).dataset.step, '0');
+  assert.match(p.document.querySelector('[data-testid="candidate-table"] h3')!.textContent!, /Step 1: chose "Hello"/);
+  p.document.querySelectorAll<HTMLElement>('[data-testid="token"]')[1]!.click();
+  assert.match(p.document.querySelector('[data-testid="candidate-table"] h3')!.textContent!, /Step 2/);
   // Clicking the other token switches the table.
   p.document.querySelectorAll<HTMLElement>('[data-testid="token"]')[0]!.click();
   assert.match(p.document.querySelector('[data-testid="candidate-table"] h3')!.textContent!, /Step 1: chose "Hello"/);
