@@ -1,5 +1,5 @@
 // A continuously-batching engine clock: sequences join the next forward pass, share decode steps, and finish when done.
-import { stepMs, type LatencyOptions } from './latency.js';
+import { stepMs, type LatencyOptions, type SequenceCost } from './latency.js';
 import { PrefixCache } from './prefixCache.js';
 
 export interface EngineSequence {
@@ -13,7 +13,8 @@ export interface EngineSequence {
 
 interface Live extends EngineSequence {
   remaining: number;
-  done: () => void;
+  newTokens: number;
+  done: (cost: SequenceCost) => void;
 }
 
 export interface EngineStats {
@@ -48,12 +49,12 @@ export class Engine {
     this.cache = new PrefixCache(Math.max(1, o.block), o.cacheBlocks);
   }
 
-  /** Resolves when every sequence has finished under the model. */
-  submit(seqs: readonly EngineSequence[]): Promise<void> {
-    if (seqs.length === 0) return Promise.resolve();
-    const all = seqs.map((s) => new Promise<void>((done) => this.waiting.push({ ...s, remaining: 0, done })));
+  /** Resolves when every sequence has finished under the model, with what each one cost (prompt tokens not found in the cache). */
+  submit(seqs: readonly EngineSequence[]): Promise<SequenceCost[]> {
+    if (seqs.length === 0) return Promise.resolve([]);
+    const all = seqs.map((s) => new Promise<SequenceCost>((done) => this.waiting.push({ ...s, remaining: 0, newTokens: 0, done })));
     if (!this.active) void this.loop();
-    return Promise.all(all).then(() => undefined);
+    return Promise.all(all);
   }
 
   private async loop() {
@@ -67,7 +68,8 @@ export class Engine {
           // vLLM always recomputes at least the last prompt token to get its logits.
           const cached = s.prompt ? Math.min(this.cache.lookup(s.prompt), Math.max(0, s.promptTokens - 1)) : 0;
           this.stats.cachedTokens += cached;
-          prefill += s.promptTokens - cached;
+          s.newTokens = s.promptTokens - cached;
+          prefill += s.newTokens;
           if (s.prompt) this.cache.insert(s.prompt);
         }
         const batch = this.running.length + admitted.length;
@@ -90,7 +92,7 @@ export class Engine {
           if (s.remaining > 0) this.running.push(s);
           else {
             if (s.full) this.cache.insert(s.full);
-            s.done();
+            s.done({ newPromptTokens: s.newTokens, genTokens: s.genTokens });
           }
         }
       }

@@ -8,7 +8,7 @@ import { vllmCompletion, vllmError } from './dialectVllm.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
 import { badRequest, HttpError } from './httpError.js';
-import { isOff, parseLatency, type LatencyOptions } from './latency.js';
+import { isOff, parseLatency, type LatencyOptions, type SequenceCost } from './latency.js';
 import { defaultServed } from './registry.js';
 import { runCompletion } from './runCompletion.js';
 import type { ServableModel, ServableReward } from './servable.js';
@@ -28,6 +28,8 @@ export interface ServerOptions {
   latency?: string | Partial<LatencyOptions>;
   faults?: string | FaultOptions;
   quiet?: boolean;
+  /** Keep a log of the last this-many model and reward requests in stats().log (default 0: none). */
+  logRequests?: number;
   /** Extra in-process models and rewards to serve beside the defaults (same names replace them). */
   models?: ServableModel[];
   rewards?: ServableReward[];
@@ -39,6 +41,19 @@ export interface ServerStats {
   faults: Record<FaultKind | 'delay', number>;
   /** Per model or reward name: the engine's own accounting under the latency model. */
   engines: Record<string, EngineStats>;
+  /** With logRequests: each request's timing and cost, ready for criticalPathMs once the caller adds dependencies. */
+  log: RequestRecord[];
+}
+
+export interface RequestRecord {
+  /** Arrival order, from 1. */
+  seq: number;
+  path: string;
+  model: string;
+  /** performance.now() at arrival and at the answer. */
+  startMs: number;
+  endMs: number;
+  sequences: SequenceCost[];
 }
 
 export interface RunningServer {
@@ -87,8 +102,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     if (!e) engines.set(name, (e = new Engine(latency, !isOff(latency))));
     return e;
   };
-  const stats: ServerStats = { requests: 0, byPath: {}, faults: { '429': 0, '500': 0, drop: 0, malformed: 0, delay: 0 }, engines: {} };
+  const stats: Omit<ServerStats, 'log'> = { requests: 0, byPath: {}, faults: { '429': 0, '500': 0, drop: 0, malformed: 0, delay: 0 }, engines: {} };
   let counter = 0;
+  const log: RequestRecord[] = [];
+  const record = (path: string, model: string, startMs: number, sequences: SequenceCost[]) => {
+    if (!opts.logRequests) return;
+    log.push({ seq: log.length ? log[log.length - 1]!.seq + 1 : 1, path, model, startMs, endMs: performance.now(), sequences });
+    if (log.length > opts.logRequests) log.shift();
+  };
   const created = () => Math.floor(Date.now() / 1000);
   const renderError = dialect === 'vllm' ? vllmError : dialect === 'llamacpp' ? llamacppError : ollamaError;
 
@@ -113,17 +134,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
 
   async function completions(body: Record<string, unknown>) {
+    const startMs = performance.now();
     if (dialect === 'ollama') ollamaPrecheck(body);
     const job = parseCompletion(models, body);
     if (dialect === 'llamacpp') llamacppCheck(job, body);
     if (dialect === 'ollama') ollamaCheck(job);
     await overhead();
     const results = runCompletion(job);
-    await engine(job.model.name).submit(
+    const costs = await engine(job.model.name).submit(
       results.flatMap((r) =>
         r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] })),
       ),
     );
+    record('/v1/completions', job.model.name, startMs, costs);
     const id = `cmpl-${(++counter).toString(16).padStart(8, '0')}`;
     if (dialect === 'llamacpp') return llamacppCompletion(job, results, id, created());
     if (dialect === 'ollama') return ollamaCompletion(job, results, id, created());
@@ -131,6 +154,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   async function pool(body: Record<string, unknown>, path: '/pooling' | '/classify') {
+    const startMs = performance.now();
     const name = body.model ?? rewards.keys().next().value;
     const reward = typeof name === 'string' ? rewards.get(name) : undefined;
     if (!reward) throw new HttpError(404, `The model \`${String(name)}\` does not exist.`, 'NotFoundError', 'model');
@@ -140,7 +164,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       throw badRequest('input must be a string or a non-empty array of strings (this reference server does not take token ids or messages here).', 'input');
     await overhead();
     const counts = inputs.map((s) => reward.countTokens(s));
-    await engine(reward.name).submit(counts.map((c) => ({ prompt: null, promptTokens: Math.max(1, c), genTokens: 0 })));
+    record(path, reward.name, startMs, await engine(reward.name).submit(counts.map((c) => ({ prompt: null, promptTokens: Math.max(1, c), genTokens: 0 }))));
     const scores = inputs.map((s) => reward.score(s));
     const activation = body.use_activation ?? body.activation ?? body.softmax;
     const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -275,6 +299,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       byPath: { ...stats.byPath },
       faults: { ...stats.faults },
       engines: Object.fromEntries([...engines].map(([k, e]) => [k, { ...e.stats }])),
+      log: log.map((r) => ({ ...r, sequences: [...r.sequences] })),
     }),
   };
 }

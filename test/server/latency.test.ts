@@ -116,4 +116,24 @@ describe('engine accounting over HTTP', () => {
       await server.close();
     }
   });
+
+  test('the request log gives each request\'s sequences and what they cost, which criticalPathMs can replay', { timeout: 30_000 }, async () => {
+    const o = { ...VLLM_8B, request: 1, prefill: 0.5, step: 2, stepGrowth: 0, block: 4 };
+    const server = await serve({ latency: o, logRequests: 10 });
+    try {
+      await completions(server, { model: 'demo-base', prompt, n: 2, max_tokens: 3, ignore_eos: true });
+      await completions(server, { model: 'demo-base', prompt, max_tokens: 2, ignore_eos: true });
+      const log = server.stats().log;
+      assert.deepEqual(log.map((r) => [r.seq, r.path, r.model]), [[1, '/v1/completions', 'demo-base'], [2, '/v1/completions', 'demo-base']]);
+      const cached = Math.min(Math.floor(L / 4) * 4, L - 1);
+      assert.deepEqual(log[0]!.sequences, [{ newPromptTokens: L, genTokens: 3 }, { newPromptTokens: L - cached, genTokens: 3 }]);
+      assert.deepEqual(log[1]!.sequences, [{ newPromptTokens: L - cached, genTokens: 2 }]);
+      // Two requests in a row: the critical path is the sum of both alone, and the engine did exactly that work.
+      const schedule = log.map((r, i) => ({ id: String(r.seq), after: i ? [String(log[i - 1]!.seq)] : [], sequences: r.sequences }));
+      close(criticalPathMs(o, schedule) - 2 * o.request, server.stats().engines['demo-base']!.busyMs);
+      for (const r of log) assert.ok(r.endMs >= r.startMs);
+    } finally {
+      await server.close();
+    }
+  });
 });
