@@ -1,0 +1,152 @@
+// Every reward adapter round-trips: against stubs of each server's documented shape, and the reference server's /pooling.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { makeReward } from '../../src/backends/index';
+import type { RewardConfig } from '../../src/config/schema';
+import { TqError } from '../../src/core/errors';
+import { startServer } from '../../src/server/index';
+import { stubServer, type Stub } from './stubServer';
+
+const PAIRS = [
+  { prompt: 'Q1 ', response: 'great answer' },
+  { prompt: 'Q2 ', response: 'bad' },
+  { prompt: 'Q3 ', response: 'ok then' },
+];
+// The stubs' "model": the length of the text they were sent, so a wrong text or order shows.
+const lengthScore = (t: string) => t.length / 10;
+const reward = (cfg: RewardConfig) => makeReward(cfg, { role: 'reward' });
+const isRewardError = (source: string) => (e: unknown) => e instanceof TqError && e.kind === 'reward' && e.message.includes(source);
+
+let stub: Stub;
+before(async () => {
+  stub = await stubServer(({ path, body }) => {
+    const b = body as Record<string, any>;
+    switch (path) {
+      case '/pooling': // vLLM: {data: [{index, data: [score]}]}, here in reverse order to test index placement
+        return { body: { object: 'list', data: (b.input as string[]).map((t, index) => ({ index, object: 'pooling', data: [lengthScore(t)] })).reverse() } };
+      case '/classify':
+        return { body: { data: (b.input as string[]).map((t, index) => ({ index, label: 'LABEL_1', probs: [1 - lengthScore(t) / 10, lengthScore(t) / 10], num_classes: 2 })) } };
+      case '/predict': // TEI: one list of {score, label} per input
+        return { body: (b.inputs as string[][]).map(([t]) => [{ score: lengthScore(t!), label: 'LABEL_0' }]) };
+      case '/get_reward': // OpenRLHF
+        return { body: { rewards: (b.query as string[]).map(lengthScore) } };
+      case '/custom/batch':
+        return { body: { result: { scores: (b.items as Array<{ prompt: string; response: string }>).map((p) => lengthScore(p.prompt + p.response)) } } };
+      case '/custom/one':
+        return { body: { data: [{ score: lengthScore(b.text) }] } };
+      case '/nan/pooling':
+        return { body: { data: (b.input as string[]).map((_t, index) => ({ index, data: index === 1 ? ['NaN'] : [1] })) } };
+      case '/short/get_reward':
+        return { body: { rewards: [1] } };
+      case '/v1/chat/completions': {
+        const content = b.messages[0].content as string;
+        if (b.logprobs) {
+          // P(yes): " yes" and "Yes" are both yes tokens; "no" is not.
+          const top = [{ token: 'Yes', logprob: Math.log(0.5) }, { token: ' yes', logprob: Math.log(0.2) }, { token: 'no', logprob: Math.log(0.3) }];
+          return { body: { choices: [{ index: 0, message: { role: 'assistant', content: 'Yes' }, logprobs: { content: [{ token: 'Yes', logprob: Math.log(0.5), top_logprobs: top }] } }] } };
+        }
+        const response = content.split('\n').at(-1);
+        const answer = response === 'great answer' ? 'Score: 9/10' : response === 'bad' ? '2' : 'I cannot rate this.';
+        return { body: { choices: [{ index: 0, message: { role: 'assistant', content: answer } }] } };
+      }
+      default:
+        return { status: 404, body: { error: { message: `no route ${path}` } } };
+    }
+  });
+});
+after(() => stub.close());
+
+const expected = PAIRS.map((p) => lengthScore(p.prompt + p.response));
+
+test('vLLM /pooling: one request for all pairs, use_activation false, scores placed by index', async () => {
+  const before = stub.requests.length;
+  const s = await reward({ kind: 'vllm-pooling', baseUrl: `${stub.url}/v1`, model: 'rm' }).score(PAIRS);
+  assert.deepEqual(s, expected);
+  const sent = stub.requests.slice(before);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]!.path, '/pooling', 'root-level, even when the /v1 base was pasted');
+  assert.deepEqual(sent[0]!.body, { model: 'rm', input: PAIRS.map((p) => p.prompt + p.response), use_activation: false });
+});
+
+test('vLLM /classify (binary: probability of class 1), TEI /predict, OpenRLHF /get_reward', async () => {
+  assert.deepEqual(await reward({ kind: 'vllm-classify', baseUrl: stub.url, model: 'clf' }).score(PAIRS), expected.map((x) => x / 10));
+  assert.deepEqual(await reward({ kind: 'tei', baseUrl: stub.url }).score(PAIRS), expected);
+  const tei = stub.requests.at(-1)!;
+  assert.deepEqual(tei.body, { inputs: PAIRS.map((p) => [p.prompt + p.response]), raw_scores: true });
+  assert.deepEqual(await reward({ kind: 'openrlhf', baseUrl: stub.url }).score(PAIRS), expected);
+});
+
+test('reward templates shape the text the reward model sees', async () => {
+  await reward({ kind: 'openrlhf', baseUrl: stub.url, template: 'chatml' }).score(PAIRS.slice(0, 1));
+  assert.deepEqual((stub.requests.at(-1)!.body as { query: string[] }).query, ['<|im_start|>user\nQ1 <|im_end|>\n<|im_start|>assistant\ngreat answer<|im_end|>\n']);
+});
+
+test('http-json: batched {pairs} with a dot path, and one request per pair with {text}', async () => {
+  const batched = reward({ kind: 'http-json', baseUrl: `${stub.url}/custom/batch`, requestTemplate: { items: '{pairs}', note: 'for {prompt}' }, responsePath: 'result.scores', batch: true });
+  assert.deepEqual(await batched.score(PAIRS), expected);
+  const n0 = stub.requests.length;
+  const single = reward({ kind: 'http-json', baseUrl: `${stub.url}/custom/one`, requestTemplate: { text: '{text}' }, responsePath: 'data.0.score', batch: false });
+  assert.deepEqual(await single.score(PAIRS), expected);
+  assert.equal(stub.requests.length - n0, PAIRS.length);
+});
+
+test('LLM judge: numeric score parsed from the reply; a reply without a number is an error, never 0', async () => {
+  const judge = reward({ kind: 'judge', baseUrl: `${stub.url}/v1`, model: 'judge', mode: 'score' });
+  assert.deepEqual(await judge.score(PAIRS.slice(0, 2)), [9, 2]);
+  await assert.rejects(judge.score(PAIRS), isRewardError('judge'));
+});
+
+test('LLM judge: probability of "yes" sums the yes-spellings among the top logprobs', async () => {
+  const judge = reward({ kind: 'judge', baseUrl: `${stub.url}/v1`, model: 'judge', mode: 'yes-probability' });
+  const [p] = await judge.score(PAIRS.slice(0, 1));
+  assert.ok(Math.abs(p! - 0.7) < 1e-12, String(p));
+});
+
+test('a non-finite or missing score is a reward error naming the source', async () => {
+  await assert.rejects(reward({ kind: 'vllm-pooling', baseUrl: `${stub.url}/nan`, model: 'rm' }).score(PAIRS), isRewardError('vllm-pooling'));
+  await assert.rejects(reward({ kind: 'openrlhf', baseUrl: `${stub.url}/short` }).score(PAIRS), isRewardError('openrlhf'));
+  await assert.rejects(
+    reward({ kind: 'http-json', baseUrl: `${stub.url}/custom/one`, requestTemplate: { text: '{text}' }, responsePath: 'data.0.missing' }).score(PAIRS),
+    isRewardError('http-json'),
+  );
+});
+
+test('builtin rewards: AFINN sentiment, keyword, regex, length; a weighted sum', async () => {
+  const [pos, neg] = await reward({ kind: 'builtin', name: 'sentiment' }).score([
+    { prompt: '', response: 'what a wonderful, lovely day' },
+    { prompt: '', response: 'a terrible, awful mess' },
+  ]);
+  assert.ok(pos! > 0 && neg! < 0, `${pos} ${neg}`);
+  assert.deepEqual(await reward({ kind: 'builtin', name: 'keyword', pattern: 'please, thank you' }).score([{ prompt: 'please', response: 'Please and thank you, please' }]), [3]);
+  assert.deepEqual(await reward({ kind: 'builtin', name: 'regex', pattern: '\\d+' }).score([{ prompt: '', response: 'a1 b22 c' }]), [2]);
+  assert.deepEqual(await reward({ kind: 'builtin', name: 'length', target: 10 }).score([{ prompt: '', response: 'x'.repeat(15) }]), [-0.5]);
+  const sum = reward({
+    kind: 'sum',
+    terms: [
+      { kind: 'builtin', name: 'regex', pattern: 'a', weight: 2 },
+      { kind: 'builtin', name: 'length', target: 4, weight: -1 },
+    ],
+  });
+  assert.deepEqual(await sum.score([{ prompt: '', response: 'aaaaaaaa' }]), [2 * 8 - 1 * -1]);
+});
+
+test('vscode-lm outside VS Code is a config error saying where it works; a host factory replaces it', () => {
+  assert.throws(() => reward({ kind: 'vscode-lm' }), (e: unknown) => e instanceof TqError && e.kind === 'config' && /only available inside VS Code/.test(e.message));
+  const fake = { label: 'host judge', score: async (p: unknown[]) => p.map(() => 1) };
+  assert.equal(makeReward({ kind: 'vscode-lm' }, { role: 'reward', factories: { 'vscode-lm': () => fake } }), fake);
+});
+
+test('reference server /pooling (demo-sentiment) round-trips: one finite score per pair, positive text scores higher', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true });
+  try {
+    const r = reward({ kind: 'vllm-pooling', baseUrl: server.url, model: 'demo-sentiment' });
+    const [good, bad] = await r.score([
+      { prompt: 'The service was', response: ' wonderful, thank you.' },
+      { prompt: 'The service was', response: ' terrible and rude.' },
+    ]);
+    assert.ok(Number.isFinite(good) && Number.isFinite(bad) && good! > bad!, `${good} ${bad}`);
+    assert.equal(server.stats().byPath['/pooling'], 1);
+  } finally {
+    await server.close();
+  }
+});
