@@ -71,11 +71,15 @@ export const tabularReward: SequenceReward = (seq) => {
   return r;
 };
 
-/** A different reward r_BL (the baseline's alignment target in indirect-transfer tests): likes "c" and ending in "d". */
+/**
+ * A different reward r_BL (the baseline's alignment target in indirect-transfer tests): related to
+ * r, as a real baseline's reward would be, but it pays less for the "e" ending and likes "c".
+ * Close enough that importance weights exp(r/β − r_BL/β_BL) keep a useful effective sample size.
+ */
 export const tabularRewardBL: SequenceReward = (seq) => {
-  let r = -0.3 * seq.length;
-  for (const t of seq) if (t === 2) r += 0.8;
-  if (seq.length >= 2 && seq[seq.length - 1] === 3) r += 1.5;
+  let r = tabularReward(seq);
+  for (const t of seq) if (t === 2) r += 0.6;
+  if (seq.length >= 3 && seq[seq.length - 1] === 4) r -= 1;
   return r;
 };
 
