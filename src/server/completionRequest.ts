@@ -61,7 +61,9 @@ export function parseCompletion(models: Map<string, ServableModel>, body: Record
   const { prompts, ids } = parsePrompts(model, body.prompt);
   if (body.stream === true) throw badRequest('stream is not supported by the reference server.', 'stream');
   const echo = body.echo === true;
-  const maxTokens = num(body, 'max_tokens', 16, (x) => isInt(x) && x >= 0, 'must be a non-negative integer');
+  // vLLM: absent → 16; explicit null → whatever room the context leaves.
+  const room = model.maxModelLen - Math.max(...prompts.map((p) => p.length));
+  const maxTokens = body.max_tokens === null ? Math.max(1, room) : num(body, 'max_tokens', 16, (x) => isInt(x) && x >= 0, 'must be a non-negative integer');
   // vLLM accepts max_tokens 0 only with echo (then it only scores the prompt).
   if (maxTokens === 0 && !echo) throw badRequest('max_tokens must be at least 1, got 0.', 'max_tokens');
   const n = num(body, 'n', 1, (x) => isInt(x) && x >= 1 && x <= 256, 'must be an integer in [1, 256]');

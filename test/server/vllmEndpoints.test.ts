@@ -80,6 +80,14 @@ describe('POST /v1/completions options', () => {
     assert.deepEqual([r.body.usage.prompt_tokens, r.body.usage.completion_tokens, r.body.usage.total_tokens], [promptTokens, completion, promptTokens + completion]);
   });
 
+  test('max_tokens absent is 16; null leaves the rest of the context (vLLM)', async () => {
+    const absent = await completions(server, { model: 'demo-base', prompt: 'The food was', ignore_eos: true, temperature: 0 });
+    assert.equal(absent.body.usage.completion_tokens, 16);
+    const room = await completions(server, { model: 'tabular-base', prompt: [6, 0], max_tokens: null, n: 5, seed: 1 });
+    assert.equal(room.status, 200);
+    for (const c of room.body.choices) assert.equal(c.finish_reason, 'stop');
+  });
+
   test('EOS ends a sample with finish_reason "stop", stop_reason null, EOS in logprobs but not in the text', async () => {
     // The tabular base must end by its maximum length L = 5, so 10 tokens always reach EOS.
     const r = await completions(server, { model: 'tabular-base', prompt: [6], max_tokens: 10, n: 20, seed: 1, logprobs: 1 });
