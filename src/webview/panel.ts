@@ -1,4 +1,5 @@
 // Entry of the results panel webview: validates host messages, folds them into the run's view, saves it for restore, and renders.
+import './noEval';
 import { HostToPanel, PanelToHost, RunView, parseMessage } from './protocol';
 import { applyEvent, finishRun } from './runState';
 import { renderRun, type UiState } from './render';

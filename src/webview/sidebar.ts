@@ -1,4 +1,5 @@
 // Entry of the history side view: lists past runs from the host and asks it to reopen or clear them.
+import './noEval';
 import { HostToSidebar, SidebarToHost, parseMessage, type HistorySummary } from './protocol';
 import { h, fmt } from './dom';
 import { STRATEGY_LABELS } from './labels';
