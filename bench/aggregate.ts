@@ -1,0 +1,91 @@
+// One row's results from its raw runs: quality (quality pass) and timing (timed pass under the latency model).
+import type { DecodingParams } from '../src/config/schema';
+import type { LatencyOptions } from '../src/server/index';
+import { criticalPathMs } from './criticalPath';
+import { exactTabularObjective, tabularBeta } from './exactTabular';
+import type { RunMeasure } from './measure';
+import type { Row } from './settings';
+import { meanSe, sum, type MeanSe } from './stats';
+
+export interface RowResult {
+  id: string;
+  label: string;
+  world: string;
+  reference: boolean;
+  setting: { k: number; N: number; H: number; alpha: number; transfer: string; selection: string; maxTokens: number; speed: DecodingParams['speed'] };
+  runs: number;
+  errors: string[];
+  reward: MeanSe;
+  /** Tabular rows: the exact objective of the policy the decoder estimates (Q̂ → Q*), averaged over prompts, and a plug-in estimate from the runs. */
+  exact?: { reward: number; kl: number; objective: number; objectiveEstimate: MeanSe | null };
+  outputTokensPerRun: number;
+  httpRequestsPerStep: number;
+  httpRequestsPerOutputToken: number;
+  generatedTokensPerOutputToken: number;
+  coreModelTokensPerOutputToken: number;
+  speedNotes: { skippedSteps: number; shrunkSteps: number; blockSteps: number; blockTokens: number; steps: number };
+  decoderCpuMsPerStep: number | null;
+  clientCpuMsPerStep: number;
+  peakRssMb: number;
+  timing: null | {
+    runs: number;
+    outputTokens: number;
+    maxTokensCap: number | null;
+    wallMsPerOutputToken: number;
+    criticalPathMsPerOutputToken: number;
+    wallOverCriticalPath: number;
+  };
+}
+
+export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], timed: RunMeasure[] | null, latency: LatencyOptions, timedCap: number | null): RowResult {
+  const steps = sum(quality.map((r) => r.steps));
+  const outTok = sum(quality.map((r) => r.outputTokens));
+  const replayed = quality.filter((r) => r.coreCpuMs !== null);
+  const rewards = quality.map((r) => r.reward).filter((x): x is number => x !== null);
+  let exact: RowResult['exact'];
+  if (row.world === 'tabular') {
+    const prompts = [...new Set(quality.map((r) => r.prompt))];
+    const vals = prompts.map((q) => exactTabularObjective(q, row.baseline ?? 'tabular-rho-r', p));
+    const est = quality.filter((r) => r.reward !== null && r.logRatio !== null).map((r) => r.reward! - tabularBeta * r.logRatio!);
+    exact = {
+      reward: meanSe(vals.map((v) => v.reward)).mean,
+      kl: meanSe(vals.map((v) => v.kl)).mean,
+      objective: meanSe(vals.map((v) => v.objective)).mean,
+      objectiveEstimate: est.length === quality.length ? meanSe(est) : null,
+    };
+  }
+  let timing: RowResult['timing'] = null;
+  if (timed?.length) {
+    const tOut = sum(timed.map((r) => r.outputTokens));
+    const wall = sum(timed.map((r) => r.wallMs));
+    const cp = sum(timed.map((r) => criticalPathMs(latency, r.recording.calls)));
+    timing = { runs: timed.length, outputTokens: tOut, maxTokensCap: timedCap, wallMsPerOutputToken: wall / tOut, criticalPathMsPerOutputToken: cp / tOut, wallOverCriticalPath: wall / cp };
+  }
+  return {
+    id: row.id,
+    label: row.label,
+    world: row.world,
+    reference: row.naive,
+    setting: { k: p.topK, N: p.rollouts, H: p.horizon, alpha: p.alpha, transfer: p.transfer, selection: p.selection, maxTokens: p.maxTokens, speed: p.speed },
+    runs: quality.length,
+    errors: [...quality, ...(timed ?? [])].filter((r) => r.error).map((r) => `${r.prompt} #${r.seed}: ${r.error}`),
+    reward: meanSe(rewards),
+    ...(exact ? { exact } : {}),
+    outputTokensPerRun: outTok / quality.length,
+    httpRequestsPerStep: sum(quality.map((r) => r.httpRequests)) / steps,
+    httpRequestsPerOutputToken: sum(quality.map((r) => r.httpRequests)) / outTok,
+    generatedTokensPerOutputToken: sum(quality.map((r) => r.generatedTokens)) / outTok,
+    coreModelTokensPerOutputToken: sum(quality.map((r) => r.coreModelTokens)) / outTok,
+    speedNotes: {
+      skippedSteps: sum(quality.map((r) => r.notes.skipped)),
+      shrunkSteps: sum(quality.map((r) => r.notes.shrunk)),
+      blockSteps: sum(quality.map((r) => r.notes.blockSteps)),
+      blockTokens: sum(quality.map((r) => r.notes.blockTokens)),
+      steps,
+    },
+    decoderCpuMsPerStep: replayed.length ? sum(replayed.map((r) => r.coreCpuMs!)) / sum(replayed.map((r) => r.steps)) : null,
+    clientCpuMsPerStep: sum(quality.map((r) => r.clientCpuMs)) / steps,
+    peakRssMb: Math.max(...quality.map((r) => r.peakRssMb), ...(timed ?? []).map((r) => r.peakRssMb)),
+    timing,
+  };
+}

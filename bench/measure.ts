@@ -1,0 +1,159 @@
+// Runs one bench row against a server: decodes every prompt × seed through HTTP and collects the raw per-run measurements.
+import { buildEnv, loadRunConfig, type RequestLogLine } from '../src/backends/index';
+import { applyRewardTemplate } from '../src/backends/templates';
+import type { RunConfigInput } from '../src/config/schema';
+import { decode, type DecodeResult, type DecodingParams } from '../src/core/index';
+import type { DecodeEnv } from '../src/core/context';
+import { defaultServed } from '../src/server/registry';
+import { demoRunConfig, tabularRunConfig } from '../src/server/demoConfig';
+import { naiveModel, naiveReward, Serial } from './naive';
+import { newRecording, recordModel, recordReward, type Recording } from './recorder';
+import { replayCpuMs } from './replay';
+import type { Row } from './settings';
+
+export interface RunMeasure {
+  prompt: string;
+  seed: number;
+  text: string;
+  reward: number | null;
+  finish: string;
+  error?: string;
+  /** Response tokens plus the EOS decision when the response ended by EOS (it costs a step too). */
+  outputTokens: number;
+  steps: number;
+  httpRequests: number;
+  /** Positions the models generated (rollout tokens incl. EOS, next-token positions). */
+  generatedTokens: number;
+  /** The core's own count: generated plus scored tokens (RunStats.modelTokens). */
+  coreModelTokens: number;
+  wallMs: number;
+  /** This process's CPU during the live decode: the decoder plus its HTTP client (the server runs elsewhere). */
+  clientCpuMs: number;
+  /** The decoder alone, replayed without servers (null when not replayed). */
+  coreCpuMs: number | null;
+  peakRssMb: number;
+  notes: { skipped: number; shrunk: number; blockSteps: number; blockTokens: number };
+  /** Sum over steps of log selectProb − log π_base of the chosen token (null when not defined, e.g. block-accepted tokens). */
+  logRatio: number | null;
+  recording: Recording;
+}
+
+export function runConfigFor(row: Row, url: string, params: DecodingParams): RunConfigInput {
+  const cfg = row.world === 'demo' ? demoRunConfig(url) : tabularRunConfig(url);
+  if (row.baseline) (cfg.baseline as { model: string }).model = row.baseline;
+  return { ...cfg, decoding: params };
+}
+
+const served = defaultServed();
+const rewardModel = (name: string) => {
+  const r = served.rewards.find((x) => x.name === name);
+  if (!r) throw new Error(`bench: no served reward "${name}"`);
+  return r;
+};
+
+export interface MeasureOptions {
+  prompts: string[];
+  seeds: number[];
+  /** Replays per run for the decoder's CPU (0: none). */
+  cpuReplays: number;
+  /** Cap on response tokens (a timed reference run may stop early; per-token metrics stay per token). */
+  maxTokens?: number;
+}
+
+export async function measureRow(row: Row, url: string, params: DecodingParams, o: MeasureOptions): Promise<RunMeasure[]> {
+  const p = o.maxTokens ? { ...params, maxTokens: Math.min(params.maxTokens, o.maxTokens) } : params;
+  const config = loadRunConfig(runConfigFor(row, url, p));
+  let sink: ((l: RequestLogLine) => void) | undefined;
+  const built = await buildEnv(config, { log: (l) => sink?.(l) });
+  const names = {
+    base: config.base.model,
+    baseline: config.baseline.model,
+    reward: 'model' in config.reward && config.reward.model ? config.reward.model : 'reward',
+    baselineReward: config.baselineReward && 'model' in config.baselineReward && config.baselineReward.model ? config.baselineReward.model : 'baselineReward',
+  };
+  const template = (c: typeof config.reward | undefined) => (c && 'template' in c ? c.template : undefined);
+  const counter = (name: string, t: string | undefined) => {
+    const m = rewardModel(name);
+    return (pair: { prompt: string; response: string }) => m.countTokens(applyRewardTemplate(t, pair.prompt, pair.response));
+  };
+  const out: RunMeasure[] = [];
+  for (const prompt of o.prompts) {
+    for (const seed of o.seeds) {
+      const wire = newRecording();
+      // The naive row's decoder sees batched answers (replayed for CPU), the server sees single requests.
+      const decoderRec = row.naive ? newRecording() : wire;
+      const e = built.env;
+      let env: DecodeEnv = {
+        base: recordModel(e.base, 'base', names.base, wire),
+        baseline: recordModel(e.baseline, 'baseline', names.baseline, wire),
+        reward: recordReward(e.reward, 'reward', names.reward, counter(names.reward, template(config.reward)), wire),
+        ...(e.baselineReward ? { baselineReward: recordReward(e.baselineReward, 'baselineReward', names.baselineReward, counter(names.baselineReward, template(config.baselineReward)), wire) } : {}),
+      };
+      if (row.naive) {
+        const lock = new Serial();
+        env = {
+          base: recordModel(naiveModel(env.base, lock), 'base', names.base, decoderRec),
+          baseline: recordModel(naiveModel(env.baseline, lock), 'baseline', names.baseline, decoderRec),
+          reward: recordReward(naiveReward(env.reward, lock), 'reward', names.reward, () => 0, decoderRec),
+          ...(env.baselineReward ? { baselineReward: recordReward(naiveReward(env.baselineReward, lock), 'baselineReward', names.baselineReward, () => 0, decoderRec) } : {}),
+        };
+      }
+      const lines: Array<RequestLogLine & { t: number }> = [];
+      sink = (l) => lines.push({ ...l, t: performance.now() });
+      let peak = process.memoryUsage.rss();
+      const runParams = { ...p, seed };
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const r: DecodeResult = await decode('tqstar', { text: prompt }, env, runParams, {
+        onEvent: (ev) => {
+          if (ev.type === 'step') peak = Math.max(peak, process.memoryUsage.rss());
+        },
+      });
+      const wallMs = performance.now() - t0;
+      const cpu = process.cpuUsage(c0);
+      sink = undefined;
+      // Requests the model wrappers cannot see (token-text look-ups) join the schedule with their overhead only.
+      for (const l of lines) if (!/\/(completions|pooling|classify|tokenize)$/.test(l.url)) wire.calls.push({ engine: 'aux', what: l.url, start: l.t - l.ms, end: l.t, seqs: [], generated: 0 });
+      const coreCpuMs = o.cpuReplays > 0 ? await replayCpuMs('tqstar', prompt, { base: e.base.eosId, baseline: e.baseline.eosId }, !!e.baselineReward, runParams, decoderRec, o.cpuReplays) : null;
+      out.push({
+        prompt,
+        seed,
+        text: r.text,
+        reward: r.reward,
+        finish: r.finish,
+        ...(r.error ? { error: `${r.error.kind}: ${r.error.message}` } : {}),
+        outputTokens: r.tokens.length + (r.finish === 'eos' ? 1 : 0),
+        steps: r.steps.length,
+        httpRequests: lines.length,
+        generatedTokens: wire.calls.reduce((s, c) => s + c.generated, 0),
+        coreModelTokens: r.stats.modelTokens,
+        wallMs,
+        clientCpuMs: (cpu.user + cpu.system) / 1000,
+        coreCpuMs,
+        peakRssMb: peak / 2 ** 20,
+        notes: {
+          skipped: r.steps.filter((s) => s.note?.includes('skipMass')).length,
+          shrunk: r.steps.filter((s) => s.note?.includes('coverMass')).length,
+          blockSteps: r.steps.filter((s) => s.accepted.length > 0).length,
+          blockTokens: r.steps.reduce((n, s) => n + s.accepted.length, 0),
+        },
+        logRatio: logRatio(r),
+        recording: wire,
+      });
+    }
+  }
+  built.dispose();
+  return out;
+}
+
+/** log π_dec(y) − log π_base(y) along the run, from each step's selection probability (defined when every token was selected). */
+function logRatio(r: DecodeResult): number | null {
+  let s = 0;
+  for (const step of r.steps) {
+    if (step.accepted.length) return null;
+    const c = step.candidates.find((x) => x.chosen);
+    if (!c || c.logprobBase === null || !(c.selectProb > 0)) return null;
+    s += Math.log(c.selectProb) - c.logprobBase;
+  }
+  return s;
+}

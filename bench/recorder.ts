@@ -1,0 +1,108 @@
+// Records every model and reward call of a decode (times, sequences, results) for the critical path, token counts and CPU replay.
+import type { CallOptions, Completion, LanguageModel, RewardPair, RewardSource, SampleRequest, ScoreRequest, ScoreResult, TokenId, TokenLogprob } from '../src/core/model';
+
+/** One sequence of a request as the server's engine sees it (see src/server/engine.ts). */
+export interface SeqCost {
+  /** Prompt ids for the prefix cache; null when only a count is known (reward inputs). */
+  prompt: readonly number[] | null;
+  promptTokens: number;
+  genTokens: number;
+  /** Prompt + generated ids, cached once the sequence finishes. */
+  full?: readonly number[];
+}
+
+export interface CallRecord {
+  /** Engine (served model) name; one engine per name on the reference server. */
+  engine: string;
+  what: string;
+  start: number;
+  end: number;
+  seqs: SeqCost[];
+  /** Positions the model generated (sampled tokens incl. EOS, next-token positions). */
+  generated: number;
+}
+
+export interface Recording {
+  calls: CallRecord[];
+  /** Results in call order per "role.method", for replaying the decode without servers. */
+  results: Map<string, unknown[]>;
+}
+
+export const newRecording = (): Recording => ({ calls: [], results: new Map() });
+
+const now = () => performance.now();
+
+function keep(rec: Recording, key: string, value: unknown) {
+  let list = rec.results.get(key);
+  if (!list) rec.results.set(key, (list = []));
+  list.push(value);
+}
+
+export function recordModel(inner: LanguageModel, role: string, engine: string, rec: Recording): LanguageModel {
+  const eos = () => inner.eosId;
+  return {
+    label: inner.label,
+    get eosId() {
+      return inner.eosId;
+    },
+    warnings: inner.warnings,
+    async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
+      const start = now();
+      const r = await inner.nextTokens(prompts, k, opts);
+      rec.calls.push({ engine, what: `${role}.nextTokens`, start, end: now(), seqs: prompts.map((p) => ({ prompt: p, promptTokens: p.length, genTokens: 1 })), generated: prompts.length });
+      keep(rec, `${role}.nextTokens`, r);
+      return r;
+    },
+    async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
+      const start = now();
+      const r = await inner.sample(req, opts);
+      const seqs: SeqCost[] = [];
+      r.forEach((perPrompt, i) => {
+        const p = req.prompts[i]!;
+        for (const c of perPrompt) {
+          const ids = c.tokens.map((t) => t.id);
+          const e = eos();
+          if (c.finish === 'eos' && e !== null) ids.push(e);
+          seqs.push({ prompt: p, promptTokens: p.length, genTokens: Math.max(1, ids.length), full: [...p, ...ids] });
+        }
+      });
+      rec.calls.push({ engine, what: `${role}.sample`, start, end: now(), seqs, generated: seqs.reduce((s, q) => s + q.genTokens, 0) });
+      keep(rec, `${role}.sample`, r);
+      return r;
+    },
+    async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
+      const start = now();
+      const r = await inner.score(req, opts);
+      const gen = req.nextTopK ? 1 : 0;
+      const seqs = req.items.map((it) => {
+        const full = [...it.prompt, ...it.continuation];
+        return { prompt: full, promptTokens: full.length, genTokens: Math.max(1, gen) };
+      });
+      rec.calls.push({ engine, what: `${role}.score`, start, end: now(), seqs, generated: gen * req.items.length });
+      keep(rec, `${role}.score`, r);
+      return r;
+    },
+    async encode(text: string, opts?: CallOptions): Promise<TokenId[]> {
+      const start = now();
+      const r = await inner.encode(text, opts);
+      rec.calls.push({ engine, what: `${role}.encode`, start, end: now(), seqs: [], generated: 0 });
+      keep(rec, `${role}.encode`, r);
+      return r;
+    },
+  };
+}
+
+/** `tokens` counts a reward input's tokens the way the served reward model does (its prefill cost). */
+export function recordReward(inner: RewardSource, role: string, engine: string, tokens: (pair: RewardPair) => number, rec: Recording): RewardSource {
+  return {
+    label: inner.label,
+    async score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]> {
+      const start = now();
+      const r = await inner.score(pairs, opts);
+      const seqs = pairs.map((p) => ({ prompt: null, promptTokens: Math.max(1, tokens(p)), genTokens: 0 }));
+      rec.calls.push({ engine, what: `${role}.score`, start, end: now(), seqs, generated: 0 });
+      keep(rec, `${role}.score`, r);
+      return r;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// The bench's fixed prompts and rows: which models, which decoding settings, and which row is the naive reference.
+import type { DecodingParamsInput } from '../src/config/schema';
+
+export type World = 'demo' | 'tabular';
+
+export interface Row {
+  id: string;
+  world: World;
+  /** A straight port of the authors' loop: single-item requests, one at a time, no reuse. */
+  naive: boolean;
+  decoding: DecodingParamsInput;
+  /** Tabular indirect rows decode against ρ*_{r_BL} instead of ρ*_r. */
+  baseline?: string;
+  label: string;
+}
+
+/** Sentence openings the demo corpus continues in both kind and unkind ways (fixed, so runs compare). */
+export const DEMO_PROMPTS = ['The customer service was', 'The food was', 'The product is', 'The staff were', 'The movie was', 'The meeting was', 'The code is', 'The hotel was'];
+
+/** Start states of the tabular world (its prompts are word prefixes; see src/models/tabular.ts). */
+export const TABULAR_PROMPTS = ['', 'a', 'b', 'c d'];
+
+// The issue's reference setting: k = 10, N = 4, H = 20; the demo's α and length (src/server/demoConfig.ts).
+const DEMO = { topK: 10, rollouts: 4, horizon: 20, alpha: 2, maxTokens: 24 } as const;
+const TAB = { topK: 6, rollouts: 8, horizon: 8, alpha: 1, maxTokens: 8, selection: 'sample' } as const;
+
+/** Adaptive work and block acceptance together (the issue's "adaptive and block flags on"). */
+export const FAST = { reuseRollouts: true, skipMass: 0.9, coverMass: 0.9, blockAccept: 4, blockMargin: 1 } as const;
+
+export function rows(): Row[] {
+  return [
+    { id: 'demo/reference', world: 'demo', naive: true, decoding: { ...DEMO, speed: { reuseRollouts: false } }, label: 'REFERENCE: naive port (1 request per candidate, sequential, no reuse), k=10 N=4 H=20' },
+    { id: 'demo/batched', world: 'demo', naive: false, decoding: { ...DEMO, speed: { reuseRollouts: false } }, label: 'TQ* batched, no reuse, k=10 N=4 H=20' },
+    { id: 'demo/tqstar', world: 'demo', naive: false, decoding: { ...DEMO }, label: 'TQ* default (batched + reuse), k=10 N=4 H=20' },
+    { id: 'demo/fast', world: 'demo', naive: false, decoding: { ...DEMO, speed: { ...FAST } }, label: 'TQ* adaptive + block, k=10 N=4 H=20' },
+    { id: 'demo/small', world: 'demo', naive: false, decoding: { ...DEMO, topK: 4, rollouts: 2, horizon: 8 }, label: 'TQ* default, k=4 N=2 H=8' },
+    { id: 'demo/indirect', world: 'demo', naive: false, decoding: { ...DEMO, transfer: 'indirect', indirectWeights: 'implicit', beta: 0.5, betaBaseline: 0.5 }, label: 'TQ* indirect (implicit DPO weights), k=10 N=4 H=20' },
+    { id: 'tabular/reference', world: 'tabular', naive: true, decoding: { ...TAB, speed: { reuseRollouts: false } }, label: 'REFERENCE: naive port, tabular direct, k=6 N=8 H=8' },
+    { id: 'tabular/tqstar', world: 'tabular', naive: false, decoding: { ...TAB }, label: 'TQ* default, tabular direct, k=6 N=8 H=8' },
+    { id: 'tabular/fast', world: 'tabular', naive: false, decoding: { ...TAB, speed: { ...FAST } }, label: 'TQ* adaptive + block, tabular direct' },
+    {
+      id: 'tabular/indirect',
+      world: 'tabular',
+      naive: false,
+      baseline: 'tabular-rho-rbl',
+      decoding: { ...TAB, transfer: 'indirect', indirectWeights: 'baseline-reward' },
+      label: 'TQ* indirect (baseline-reward weights, ρ*_{r_BL}), tabular',
+    },
+  ];
+}
