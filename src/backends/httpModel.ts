@@ -75,7 +75,9 @@ export class HttpLanguageModel implements LanguageModel {
       return pos.top.slice(0, k);
     });
     await this.resolveKeys(firstTops.flat().map((t) => t.key), opts);
-    return firstTops.map((tops) => tops.map((t) => ({ ...this.token(t.key), logprob: t.logprob })));
+    const out = firstTops.map((tops) => tops.map((t) => ({ ...this.token(t.key), logprob: t.logprob })));
+    if (this.eos === null && this.vocab) for (const t of out.flat()) if (looksLikeEos(t.text)) this.eos = t.id;
+    return out;
   }
 
   async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
@@ -270,7 +272,7 @@ export class HttpLanguageModel implements LanguageModel {
    * continuations and read it off one that ended by EOS (vLLM lists EOS last in the logprobs).
    */
   async learnEos(signal?: AbortSignal): Promise<TokenId | null> {
-    if (this.eos !== null || this.vocab) return this.eos;
+    if (this.eos !== null) return this.eos;
     const prompt = await this.encode('Hello', { signal });
     const choices = await this.complete([prompt], 8, { temperature: 1, max_tokens: 48, logprobs: 1 }, 0, { signal });
     for (const c of choices[0]!) this.learnEosFrom(c, []);
@@ -278,9 +280,13 @@ export class HttpLanguageModel implements LanguageModel {
   }
 
   private learnEosFrom(c: ParsedChoice, stop: string[]): void {
-    if (this.eos !== null || this.vocab || c.finishReason !== 'stop' || c.positions.length === 0) return;
+    if (this.eos !== null || c.finishReason !== 'stop' || c.positions.length === 0) return;
     const last = c.positions[c.positions.length - 1]!;
-    if (!('id' in last.key)) return;
+    if (!('id' in last.key)) {
+      // Text-only servers name the EOS token by its spelling, if they list it at all.
+      if (this.vocab && looksLikeEos(last.key.str)) this.eos = this.vocab.intern(last.key.str);
+      return;
+    }
     // vLLM: finish "stop" with an explicit stop_reason null means EOS, and EOS is the last logprobs entry.
     const vllmEos = 'stop_reason' in c.raw && c.stopReason === null && stop.length === 0;
     const textless = last.key.text !== undefined && (last.key.text === '' || looksLikeEos(last.key.text));

@@ -89,7 +89,6 @@ export async function buildEnv(config: RunConfig, opts: BackendOptions = {}): Pr
  */
 async function settleEos(base: HttpLanguageModel, baseline: HttpLanguageModel, warnings: string[], signal?: AbortSignal): Promise<void> {
   if (base.eosId !== null && baseline.eosId !== null) return;
-  if (base.caps.idsBack === 'none') return; // text-only servers end by finish_reason alone
   const learn = async (m: HttpLanguageModel) => {
     try {
       return await m.learnEos(signal);

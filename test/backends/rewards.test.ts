@@ -106,7 +106,7 @@ test('a non-finite or missing score is a reward error naming the source', async 
   await assert.rejects(reward({ kind: 'vllm-pooling', baseUrl: `${stub.url}/nan`, model: 'rm' }).score(PAIRS), isRewardError('vllm-pooling'));
   await assert.rejects(reward({ kind: 'openrlhf', baseUrl: `${stub.url}/short` }).score(PAIRS), isRewardError('openrlhf'));
   await assert.rejects(
-    reward({ kind: 'http-json', baseUrl: `${stub.url}/custom/one`, requestTemplate: { text: '{text}' }, responsePath: 'data.0.missing' }).score(PAIRS),
+    reward({ kind: 'http-json', baseUrl: `${stub.url}/custom/one`, requestTemplate: { text: '{text}' }, responsePath: 'data.0.missing', batch: false }).score(PAIRS),
     isRewardError('http-json'),
   );
 });

@@ -1,0 +1,110 @@
+// Every dialect's response shape parses, against the reference server answering as vLLM, llama.cpp and Ollama.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DIALECT_CAPABILITIES, Endpoint, HttpLanguageModel } from '../../src/backends/index';
+import { detectCapabilities } from '../../src/backends/probe';
+import { ModelEndpoint } from '../../src/config/schema';
+import { TqError } from '../../src/core/errors';
+import type { TokenId } from '../../src/core/model';
+import { startServer } from '../../src/server/index';
+
+type Running = Awaited<ReturnType<typeof startServer>>;
+const PROMPT = 'The food was';
+
+function model(url: string, name: string, dialect: 'vllm' | 'llamacpp' | 'ollama') {
+  const ep = new Endpoint({ role: 'base', baseUrls: [`${url}/v1`], timeoutMs: 10_000, maxConcurrency: 8, settingPrefix: 'tqstar.base' });
+  return { ep, m: new HttpLanguageModel(ep, ModelEndpoint.parse({ baseUrl: `${url}/v1`, model: name, dialect }), DIALECT_CAPABILITIES[dialect]) };
+}
+
+for (const dialect of ['vllm', 'llamacpp', 'ollama'] as const) {
+  describe(`${dialect} dialect`, { timeout: 30_000 }, () => {
+    let server: Running;
+    before(async () => {
+      server = await startServer({ port: 0, quiet: true, dialect });
+    });
+    after(() => server.close());
+
+    test('auto-detection recognises the server', async () => {
+      const { ep } = model(server.url, 'demo-base', dialect);
+      const { caps } = await detectCapabilities(ep, 'demo-base');
+      assert.equal(caps.dialect, dialect);
+      const expected = DIALECT_CAPABILITIES[dialect];
+      assert.equal(caps.scoring !== 'none', expected.scoring !== 'none', 'scoring');
+      assert.equal(caps.multiPrompt, expected.multiPrompt, 'several prompts per request');
+      assert.equal(caps.tokenIdPrompts && caps.idsBack !== 'none', expected.tokenIdPrompts && expected.idsBack !== 'none', 'token ids end to end');
+    });
+
+    test('encode, nextTokens, sample and score parse into the LanguageModel shapes', async () => {
+      const { m } = model(server.url, 'demo-base', dialect);
+      const ids = await m.encode(PROMPT);
+      assert.ok(ids.length >= 1 && ids.every(Number.isInteger));
+      const [top] = await m.nextTokens([ids], 5);
+      assert.equal(top!.length, 5);
+      for (let i = 1; i < top!.length; i++) assert.ok(top![i - 1]!.logprob >= top![i]!.logprob, 'most likely first');
+      const mass = top!.reduce((s, t) => s + Math.exp(t.logprob), 0);
+      assert.ok(mass > 0 && mass <= 1 + 1e-9, `top-5 mass ${mass}`);
+      assert.ok(top!.every((t) => typeof t.text === 'string' && t.text.length > 0), 'display texts');
+
+      const samples = await m.sample({ prompts: [ids, ids], n: 3, temperature: 1, maxTokens: 6, seed: 5, topLogprobs: 2 });
+      assert.equal(samples.length, 2);
+      for (const row of samples) {
+        assert.equal(row.length, 3);
+        for (const c of row) {
+          assert.ok(['eos', 'stop', 'length'].includes(c.finish));
+          assert.ok(c.tokens.length <= 6 && c.tokens.every((t) => Number.isFinite(t.logprob) && t.top!.length <= 2));
+          // Display texts add up to the server's text (no EOS text inside).
+          assert.equal(c.tokens.map((t) => t.text).join(''), c.text);
+          if (c.finish === 'eos') assert.ok(Number.isFinite(c.eosLogprob), 'EOS log-probability kept');
+        }
+      }
+
+      // log p of one candidate token: exact on every dialect (the top-k lookup where no scoring exists).
+      const z = top![1]!;
+      const [scored] = await m.score({ items: [{ prompt: ids, continuation: [z.id] }] });
+      assert.ok(Math.abs(scored!.logprobs[0]! - z.logprob) < 1e-9);
+    });
+
+    if (dialect === 'vllm') {
+      test('scoring a longer continuation matches the sampled tokens\' own log-probabilities', async () => {
+        const { m } = model(server.url, 'demo-base', dialect);
+        const ids = await m.encode(PROMPT);
+        const [[c]] = await m.sample({ prompts: [ids], n: 1, temperature: 1, maxTokens: 5, seed: 9 });
+        const cont: TokenId[] = c!.tokens.map((t) => t.id);
+        const [s] = await m.score({ items: [{ prompt: ids, continuation: cont }], nextTopK: 3 });
+        assert.equal(s!.logprobs.length, cont.length);
+        s!.logprobs.forEach((lp, i) => assert.ok(Math.abs(lp - c!.tokens[i]!.logprob) < 1e-9, `position ${i}`));
+        assert.equal(s!.next!.length, 3);
+      });
+    } else {
+      test('scoring a longer text is a capability error naming the URL and the setting', async () => {
+        const { m } = model(server.url, 'demo-base', dialect);
+        const ids = await m.encode(PROMPT);
+        const [top] = await m.nextTokens([ids], 2);
+        await assert.rejects(
+          m.score({ items: [{ prompt: ids, continuation: top!.map((t) => t.id) }] }),
+          (e: unknown) => e instanceof TqError && e.kind === 'capability' && e.message.includes(`${server.url}/v1/completions`) && e.setting === 'tqstar.decoding.transfer',
+        );
+      });
+    }
+
+    if (dialect === 'ollama') {
+      test('text-only server: the re-tokenisation drift warning is carried', () => {
+        const { m } = model(server.url, 'demo-base', dialect);
+        assert.ok(m.warnings.some((w) => /re-tokenis/.test(w)));
+      });
+    }
+  });
+}
+
+test('a top-k beyond the server\'s maximum is a capability error naming tqstar.decoding.topK', { timeout: 10_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true });
+  try {
+    const { m } = model(server.url, 'demo-base', 'vllm');
+    await assert.rejects(
+      m.nextTokens([[1, 2]], 50),
+      (e: unknown) => e instanceof TqError && e.kind === 'capability' && e.setting === 'tqstar.decoding.topK' && e.message.includes(`${server.url}/v1/completions`),
+    );
+  } finally {
+    await server.close();
+  }
+});
