@@ -25,7 +25,10 @@ export interface CandidateDiagnostics extends Token {
   ess: number | null;
   /** The combined score the selection used, e.g. log π_base + α·Q̂. */
   score: number;
-  /** Probability of this candidate under the step's selection distribution. */
+  /**
+   * Probability of this candidate under the step's policy softmax(score / selectionTemperature)
+   * (π_TQ* for TQ*); greedy selection takes its argmax. Whole-response strategies: 1 for the kept one.
+   */
   selectProb: number;
   chosen: boolean;
   rollouts: RolloutDiagnostics[];

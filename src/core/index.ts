@@ -12,3 +12,4 @@ export { meanEstimate, selfNormalisedEstimate, type QEstimate } from './estimato
 export { deriveSeed, Rng } from './rng';
 export { logSumExp, softmax } from './logspace';
 export type { DecodingParams, DecodingParamsInput, StrategyName } from '../config/schema';
+export { naiveEnv } from './naiveSchedule';
