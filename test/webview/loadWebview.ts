@@ -1,19 +1,23 @@
-// Loads a built webview bundle (media/dist/*.js) into jsdom with a stub acquireVsCodeApi that records what the page posts and saves.
+// Loads a freshly built webview bundle (as media/dist/*.js) into jsdom with a stub acquireVsCodeApi that records what the page posts and saves.
 import { JSDOM } from 'jsdom';
-import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-let built = false;
+let outDir: string | undefined;
 
-/** Builds the webview bundles once per test process, so tests always run the current source. */
+/**
+ * Bundles the webview entries once per test process with the options of scripts/build.mjs, into a
+ * temporary folder: writing media/dist here would race a concurrent `npm run package`.
+ */
 export function buildWebview(): void {
-  if (built) return;
-  const r = spawnSync(process.execPath, ['scripts/build.mjs', '--only', 'webview'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`webview build failed: ${r.stderr || r.stdout}`);
-  built = true;
+  if (outDir) return;
+  const dir = mkdtempSync(join(tmpdir(), 'tqstar-webview-'));
+  buildSync({ absWorkingDir: root, entryPoints: ['src/webview/panel.ts', 'src/webview/sidebar.ts'], bundle: true, platform: 'browser', target: 'es2022', format: 'iife', outdir: dir, logLevel: 'error' });
+  outDir = dir;
 }
 
 export interface LoadedWebview {
@@ -28,7 +32,7 @@ export interface LoadedWebview {
 
 export function loadWebview(name: 'panel' | 'sidebar', initialState?: unknown): LoadedWebview {
   buildWebview();
-  const code = readFileSync(join(root, 'media/dist', `${name}.js`), 'utf8');
+  const code = readFileSync(join(outDir!, `${name}.js`), 'utf8');
   const dom = new JSDOM('<!DOCTYPE html><html><body class="vscode-dark"><div id="app"></div></body></html>', { runScripts: 'outside-only', url: 'https://webview.invalid/' });
   const posted: unknown[] = [];
   const saved: unknown[] = [];
