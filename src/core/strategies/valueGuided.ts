@@ -177,44 +177,47 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
       for (const c of perPrompt) owner[i].rollouts.push(fromCompletion(c));
     });
   })();
-  const [scoreRes] = await Promise.all([scored ? Promise.resolve(scored) : scoring.then(applyScores), sampling]);
-
   // ── 4. Rewards r_i = r(x, [y<t, z, τ_i]) for all rollouts, and r(x, [y<t, z]) for terminal candidates: one call.
-  // Indirect transfer needs each rollout's weight ingredients in parallel with it.
+  // It starts as soon as the rollouts are in (the candidates' scoring (a) may still be in flight);
+  // indirect transfer's weight ingredients are fetched in parallel with it.
   const responseOf = (c: Candidate, r?: Rollout) => (c.id === eosId ? state.text : state.text + c.text + (r?.text ?? ''));
   const valued = skipTo || oracle ? [] : cands;
-  const texts: string[] = [];
-  for (const c of valued) {
-    if (c.terminal) texts.push(responseOf(c));
-    else for (const r of c.rollouts) texts.push(responseOf(c, r));
-  }
-  const rewarding = ctx.rewards(texts);
-  let blRewards: Promise<number[]> | undefined;
-  let baseScoring: Promise<void> | undefined;
-  if (indirect && p.indirectWeights === 'baseline-reward') {
-    if (!env.baselineReward) {
-      throw new TqError('config', 'Indirect transfer with indirectWeights "baseline-reward" needs a baseline reward source (baselineReward).', { setting: 'tqstar.baselineReward' });
+  const valuing = sampling.then(async () => {
+    const texts: string[] = [];
+    for (const c of valued) {
+      if (c.terminal) texts.push(responseOf(c));
+      else for (const r of c.rollouts) texts.push(responseOf(c, r));
     }
-    const rolloutTexts = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.map((r) => responseOf(c, r))));
-    blRewards = rolloutTexts.length ? env.baselineReward.score(rolloutTexts.map((response) => ({ prompt: ctx.prompt.text, response })), opts) : Promise.resolve([]);
-  } else if (indirect) {
-    // log π_base(τ_i | [s_t, z]) for the implicit reward; reused rollouts already carry theirs.
-    const need = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.filter((r) => !r.baseLogprobs).map((r) => ({ c, r }))));
-    if (need.length) {
-      baseScoring = env.base
-        .score(
-          {
-            items: need.map(({ c, r }) => ({
-              prompt: [...state.ids, c.id],
-              continuation: [...r.tokens.map((t) => t.id), ...(r.finish === 'eos' && eosId !== null ? [eosId] : [])],
-            })),
-          },
-          opts,
-        )
-        .then((res) => need.forEach(({ r }, i) => (r.baseLogprobs = res[i].logprobs)));
+    const rewarding = ctx.rewards(texts);
+    let blRewards: Promise<number[]> | undefined;
+    let baseScoring: Promise<void> | undefined;
+    if (indirect && p.indirectWeights === 'baseline-reward') {
+      if (!env.baselineReward) {
+        throw new TqError('config', 'Indirect transfer with indirectWeights "baseline-reward" needs a baseline reward source (baselineReward).', { setting: 'tqstar.baselineReward' });
+      }
+      const rolloutTexts = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.map((r) => responseOf(c, r))));
+      blRewards = rolloutTexts.length ? env.baselineReward.score(rolloutTexts.map((response) => ({ prompt: ctx.prompt.text, response })), opts) : Promise.resolve([]);
+    } else if (indirect) {
+      // log π_base(τ_i | [s_t, z]) for the implicit reward; reused rollouts already carry theirs.
+      const need = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.filter((r) => !r.baseLogprobs).map((r) => ({ c, r }))));
+      if (need.length) {
+        baseScoring = env.base
+          .score(
+            {
+              items: need.map(({ c, r }) => ({
+                prompt: [...state.ids, c.id],
+                continuation: [...r.tokens.map((t) => t.id), ...(r.finish === 'eos' && eosId !== null ? [eosId] : [])],
+              })),
+            },
+            opts,
+          )
+          .then((res) => need.forEach(({ r }, i) => (r.baseLogprobs = res[i].logprobs)));
+      }
     }
-  }
-  const [rewards, rBL] = await Promise.all([rewarding, blRewards, baseScoring]);
+    const [rewards, rBL] = await Promise.all([rewarding, blRewards, baseScoring]);
+    return { rewards, rBL };
+  });
+  const [scoreRes, { rewards, rBL }] = await Promise.all([scored ? Promise.resolve(scored) : scoring.then(applyScores), valuing]);
   let at = 0;
   for (const c of valued) {
     const n = c.terminal ? 1 : c.rollouts.length;
