@@ -17,6 +17,9 @@ const settings: Record<string, unknown> = {};
 const fake = createFakeVscode(settings);
 let server: Awaited<ReturnType<typeof startServer>>;
 let ext: { activate(c: unknown): void; deactivate(): void };
+let outfile = '';
+/** The fake that `require('vscode')` returns to the bundle being loaded. */
+let currentFake = fake;
 
 function setDemoSettings(over: Record<string, unknown> = {}) {
   for (const k of Object.keys(settings)) delete settings[k];
@@ -26,13 +29,13 @@ function setDemoSettings(over: Record<string, unknown> = {}) {
 
 before(async () => {
   // The options of scripts/build.mjs, into a temporary folder: writing dist/ would race a concurrent `npm run package`.
-  const outfile = join(mkdtempSync(join(tmpdir(), 'tqstar-ext-')), 'extension.js');
+  outfile = join(mkdtempSync(join(tmpdir(), 'tqstar-ext-')), 'extension.js');
   buildSync({ absWorkingDir: root, entryPoints: ['src/extension/extension.ts'], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'], logLevel: 'error' });
   server = await startServer({ port: 0, quiet: true });
   const require = createRequire(import.meta.url);
   const Module = require('node:module') as { _load: (req: string, ...a: unknown[]) => unknown };
   const load = Module._load;
-  Module._load = function (req: string, ...a: unknown[]) { return req === 'vscode' ? fake.vscode : load.call(this, req, ...a); };
+  Module._load = function (req: string, ...a: unknown[]) { return req === 'vscode' ? currentFake.vscode : load.call(this, req, ...a); };
   ext = require(outfile);
   fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The movie was'));
   ext.activate(fake.extContext);
@@ -153,4 +156,51 @@ test('Cancel from the panel aborts the run; the panel ends "cancelled" with the 
   const tq = run.results.find((r) => r.strategy === 'tqstar');
   assert.ok(tq && tq.text.length > 0, 'partial TQ* output kept');
   assert.equal(fake.context['tqstar.running'], false);
+});
+
+test('the history view lists runs, reopens one in the panel, and clears', { timeout: 30_000 }, async () => {
+  const provider = fake.registered.views.get('tqstar.history') as { resolveWebviewView(v: unknown): void };
+  const view = fake.fakeView();
+  provider.resolveWebviewView(view);
+  assert.match(view.webview.html, /script-src 'nonce-/);
+  view.webview.receive({ type: 'ready' });
+  const list = view.webview.posted.at(-1) as { type: string; entries: Array<{ id: string; prompt: string; status: string }> };
+  assert.equal(list.type, 'history');
+  assert.ok(list.entries.length >= 3, `entries: ${list.entries.length}`);
+  assert.equal(list.entries[0]!.status, 'cancelled', 'newest first');
+  const oldest = list.entries.at(-1)!;
+  const w = lastPanel().webview;
+  w.posted.length = 0;
+  view.webview.receive({ type: 'open', id: oldest.id });
+  const shown = w.posted.at(-1) as { type: string; run: { id: string } };
+  assert.deepEqual([shown.type, shown.run.id], ['showRun', oldest.id]);
+  view.webview.receive({ type: 'clear' });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual((view.webview.posted.at(-1) as { entries: unknown[] }).entries, []);
+});
+
+test('after a window reload the serializer restores the saved run into a new panel', { timeout: 30_000 }, async () => {
+  // A fresh extension host: load and activate the bundle again against a new fake.
+  const fresh = createFakeVscode({});
+  currentFake = fresh;
+  const require = createRequire(import.meta.url);
+  delete require.cache[outfile];
+  const ext2 = require(outfile) as typeof ext;
+  ext2.activate(fresh.extContext);
+  currentFake = fake;
+  try {
+    const serializer = fresh.registered.serializers.get('tqstar.results') as { deserializeWebviewPanel(p: unknown, state: unknown): Promise<void> };
+    const saved = { run: { id: 'saved-1', prompt: 'p', strategies: ['greedy'], startedAt: 1, status: 'done', results: [], stats: null } };
+    const restored = fresh.fakePanel('tqstar.results', 'Transfer Q* Results');
+    await serializer.deserializeWebviewPanel(restored, saved);
+    assert.match(restored.webview.html, /Content-Security-Policy/);
+    restored.webview.receive({ type: 'ready' });
+    const m = restored.webview.posted.at(-1) as { type: string; run: { id: string } };
+    assert.deepEqual([m.type, m.run.id], ['showRun', 'saved-1']);
+    // Open Panel now reveals that restored panel rather than creating another.
+    await fresh.vscode.commands.executeCommand('tqstar.openPanel');
+    assert.equal(fresh.panels.length, 1);
+  } finally {
+    for (const d of fresh.extContext.subscriptions) d.dispose();
+  }
 });

@@ -74,7 +74,20 @@ export function createFakeVscode(settings: Record<string, unknown>) {
   const panels: Array<{ viewType: string; title: string; webview: FakeWebview; disposed: boolean }> = [];
   const context: Record<string, unknown> = {};
   const clipboard = { text: '' };
+  const registered = { serializers: new Map<string, unknown>(), views: new Map<string, unknown>() };
   const state = { activeTextEditor: undefined as FakeEditor | undefined, messageAnswer: undefined as string | undefined };
+  function fakePanel(viewType: string, title: string) {
+    const disposeEm = new EventEmitter<void>();
+    const p = { viewType, title, webview: fakeWebview(), disposed: false, iconPath: undefined as unknown,
+      reveal() {}, onDidChangeViewState: new EventEmitter<unknown>().event, onDidDispose: disposeEm.event,
+      dispose() { p.disposed = true; disposeEm.fire(); } };
+    panels.push(p);
+    return p;
+  }
+  /** A webview view as VS Code hands it to resolveWebviewView. */
+  function fakeView() {
+    return { webview: fakeWebview(), onDidDispose: new EventEmitter<void>().event, visible: true };
+  }
   const show = (level: string) => async (message: string, ...actions: unknown[]) => {
     shown.push({ level, message, actions: actions.filter((a): a is string => typeof a === 'string') });
     return state.messageAnswer;
@@ -97,16 +110,9 @@ export function createFakeVscode(settings: Record<string, unknown>) {
       onDidChangeActiveTextEditor: new EventEmitter<unknown>().event,
       createOutputChannel: () => ({ info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug'), trace: log('trace'), show: () => undefined, dispose: () => undefined }),
       createStatusBarItem: () => ({ text: '', tooltip: '', command: '', name: '', show() {}, hide() {}, dispose() {} }),
-      createWebviewPanel: (viewType: string, title: string) => {
-        const disposeEm = new EventEmitter<void>();
-        const p = { viewType, title, webview: fakeWebview(), disposed: false, iconPath: undefined as unknown,
-          reveal() {}, onDidChangeViewState: new EventEmitter<unknown>().event, onDidDispose: disposeEm.event,
-          dispose() { p.disposed = true; disposeEm.fire(); } };
-        panels.push(p);
-        return p;
-      },
-      registerWebviewPanelSerializer: () => ({ dispose() {} }),
-      registerWebviewViewProvider: () => ({ dispose() {} }),
+      createWebviewPanel: (viewType: string, title: string) => fakePanel(viewType, title),
+      registerWebviewPanelSerializer: (viewType: string, s: unknown) => { registered.serializers.set(viewType, s); return { dispose() {} }; },
+      registerWebviewViewProvider: (id: string, p: unknown) => { registered.views.set(id, p); return { dispose() {} }; },
       withProgress: async (_o: unknown, task: (p: { report(x: unknown): void }, t: { onCancellationRequested(l: () => void): void }) => unknown) =>
         task({ report() {} }, { onCancellationRequested() {} }),
       showErrorMessage: show('error'), showWarningMessage: show('warning'), showInformationMessage: show('info'),
@@ -138,5 +144,5 @@ export function createFakeVscode(settings: Record<string, unknown>) {
     secrets: { get: async (k: string) => secrets.get(k), store: async (k: string, v: string) => { secrets.set(k, v); }, delete: async (k: string) => { secrets.delete(k); } },
     workspaceState: { get: (k: string) => workspaceState.get(k), update: async (k: string, v: unknown) => { workspaceState.set(k, v); } },
   };
-  return { vscode, extContext, commands, shown, executed, logLines, panels, context, clipboard, state, secrets, workspaceState };
+  return { vscode, extContext, registered, fakePanel, fakeView, commands, shown, executed, logLines, panels, context, clipboard, state, secrets, workspaceState };
 }
