@@ -27,7 +27,12 @@ export async function stubServer(handler: StubHandler): Promise<Stub> {
       const raw = Buffer.concat(chunks).toString('utf8');
       const r: StubRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: raw ? JSON.parse(raw) : undefined };
       requests.push(r);
-      const out = await handler(r);
+      let out: Awaited<ReturnType<StubHandler>>;
+      try {
+        out = await handler(r);
+      } catch (e) {
+        out = { status: 500, body: { error: { message: `stub failed: ${(e as Error).message}` } } };
+      }
       if (out.delayMs) await new Promise((ok) => setTimeout(ok, out.delayMs));
       res.writeHead(out.status ?? 200, { 'content-type': 'application/json', ...(out.headers ?? {}) });
       res.end(typeof out.body === 'string' ? out.body : JSON.stringify(out.body));
