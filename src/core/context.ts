@@ -49,6 +49,11 @@ export interface RunContext {
   seedFor(step: number, purpose: string): number;
   /** r(x, response) for many responses in one reward call, cached by response text. */
   rewards(responses: string[]): Promise<number[]>;
+  /**
+   * One reward call for `cached` (looked up and kept by text, for the few short-lived texts such
+   * as r(x, y<t)) and `fresh` (always scored, never kept: rollouts keep their own reward).
+   */
+  rewardsMixed(cached: string[], fresh: string[]): Promise<{ cached: number[]; fresh: number[] }>;
   /** Cached reward of a response, if known. */
   cachedReward(response: string): number | undefined;
   warn(message: string): void;

@@ -57,12 +57,15 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
     seedFor: (step, purpose) => deriveSeed(params.seed, strategy, step, purpose),
     cachedReward: (response) => rewardCache.get(response),
     async rewards(responses) {
-      const missing = [...new Set(responses.filter((r) => !rewardCache.has(r)))];
-      if (missing.length) {
-        const scores = await metered.reward.score(missing.map((response) => ({ prompt: prompt.text, response })), { signal });
-        missing.forEach((r, i) => rewardCache.set(r, scores[i]));
-      }
-      return responses.map((r) => rewardCache.get(r)!);
+      return (await ctx.rewardsMixed(responses, [])).cached;
+    },
+    async rewardsMixed(cached, fresh) {
+      const missing = [...new Set(cached.filter((r) => !rewardCache.has(r)))];
+      const all = [...missing, ...fresh];
+      let scores: number[] = [];
+      if (all.length) scores = await metered.reward.score(all.map((response) => ({ prompt: prompt.text, response })), { signal });
+      missing.forEach((r, i) => rewardCache.set(r, scores[i]));
+      return { cached: cached.map((r) => rewardCache.get(r)!), fresh: scores.slice(missing.length) };
     },
     warn,
   };

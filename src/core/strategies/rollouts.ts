@@ -10,6 +10,8 @@ export interface Rollout {
   eosLogprob?: number;
   /** Rollout model's top-k where EOS was sampled. */
   eosTop?: TokenLogprob[];
+  /** r(x, [y<t, z, τ]): the same full text after reuse, so it is kept with the rollout. */
+  reward?: number;
   /** log π_base of each token of τ, then of EOS when τ ended with one (indirect transfer, implicit weights). */
   baseLogprobs?: number[];
 }
@@ -77,6 +79,7 @@ export function carryFrom(rollouts: readonly Rollout[], accepted: readonly Token
       ...(r.eosLogprob !== undefined ? { eosLogprob: r.eosLogprob } : {}),
       ...(r.eosTop ? { eosTop: r.eosTop } : {}),
       ...(r.baseLogprobs ? { baseLogprobs: r.baseLogprobs.slice(a + 1) } : {}),
+      ...(r.reward !== undefined ? { reward: r.reward } : {}),
     };
     const list = carry.reusable.get(first.id);
     if (list) list.push(reused);

@@ -183,12 +183,12 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   const responseOf = (c: Candidate, r?: Rollout) => (c.id === eosId ? state.text : state.text + c.text + (r?.text ?? ''));
   const valued = skipTo || oracle ? [] : cands;
   const valuing = sampling.then(async () => {
-    const texts: string[] = [];
-    for (const c of valued) {
-      if (c.terminal) texts.push(responseOf(c));
-      else for (const r of c.rollouts) texts.push(responseOf(c, r));
-    }
-    const rewarding = ctx.rewards(texts);
+    const terminalTexts = valued.filter((c) => c.terminal).map((c) => responseOf(c));
+    const unscored = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.filter((r) => r.reward === undefined).map((r) => ({ c, r }))));
+    const rewarding = ctx.rewardsMixed(terminalTexts, unscored.map(({ c, r }) => responseOf(c, r))).then((res) => {
+      unscored.forEach(({ r }, i) => (r.reward = res.fresh[i]));
+      return res.cached;
+    });
     let blRewards: Promise<number[]> | undefined;
     let baseScoring: Promise<void> | undefined;
     if (indirect && p.indirectWeights === 'baseline-reward') {
@@ -219,11 +219,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   });
   const [scoreRes, { rewards, rBL }] = await Promise.all([scored ? Promise.resolve(scored) : scoring.then(applyScores), valuing]);
   let at = 0;
-  for (const c of valued) {
-    const n = c.terminal ? 1 : c.rollouts.length;
-    c.rewards = rewards.slice(at, at + n);
-    at += n;
-  }
+  for (const c of valued) c.rewards = c.terminal ? [rewards[at++]] : c.rollouts.map((r) => r.reward!);
 
   // ── 5. Q̂(s_t, z): the mean (direct), or self-normalised importance sampling (indirect).
   let blAt = 0;
