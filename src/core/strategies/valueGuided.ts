@@ -25,7 +25,8 @@ interface Candidate extends Token {
   flags: string[];
 }
 
-const finite = (ts: readonly TokenLogprob[]) => ts.filter((t) => Number.isFinite(t.logprob));
+// Servers may list top-k out of order or with the sampled token added (k+1): sort, then cut to k.
+const finite = (ts: readonly TokenLogprob[]) => ts.filter((t) => Number.isFinite(t.logprob)).sort((a, b) => b.logprob - a.logprob);
 
 /** C_t from the proposer's top-k (ALGORITHM step 1); union keeps the baseline's order, then the base's extra tokens. */
 function proposerSet(proposer: 'baseline' | 'base' | 'union', k: number, baselineTop?: TokenLogprob[], baseTop?: TokenLogprob[]): TokenLogprob[] {
