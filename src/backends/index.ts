@@ -93,7 +93,8 @@ async function settleEos(base: HttpLanguageModel, baseline: HttpLanguageModel, w
     try {
       return await m.learnEos(signal);
     } catch (e) {
-      if (e instanceof TqError && e.kind === 'aborted') throw e;
+      // An unreachable server, a wrong path or key fails every step: say so before the run starts.
+      if (e instanceof TqError && (['aborted', 'connection', 'timeout'].includes(e.kind) || (e.kind === 'http' && [401, 403, 404].includes(e.status ?? 0)))) throw e;
       return null;
     }
   };
