@@ -19,7 +19,9 @@ export interface RowResult {
   /** Tabular rows: the exact objective of the policy the decoder estimates (Q̂ → Q*), averaged over prompts, and a plug-in estimate from the runs. */
   exact?: { reward: number; kl: number; objective: number; objectiveEstimate: MeanSe | null };
   outputTokensPerRun: number;
+  /** HTTP requests sent during the steps, per step (the prompt's tokenisation and the final reward excluded). */
   httpRequestsPerStep: number;
+  /** All HTTP requests of a run, per output token. */
   httpRequestsPerOutputToken: number;
   generatedTokensPerOutputToken: number;
   coreModelTokensPerOutputToken: number;
@@ -72,7 +74,7 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
     reward: meanSe(rewards),
     ...(exact ? { exact } : {}),
     outputTokensPerRun: outTok / quality.length,
-    httpRequestsPerStep: sum(quality.map((r) => r.httpRequests)) / steps,
+    httpRequestsPerStep: sum(quality.map((r) => r.stepHttpRequests)) / steps,
     httpRequestsPerOutputToken: sum(quality.map((r) => r.httpRequests)) / outTok,
     generatedTokensPerOutputToken: sum(quality.map((r) => r.generatedTokens)) / outTok,
     coreModelTokensPerOutputToken: sum(quality.map((r) => r.coreModelTokens)) / outTok,

@@ -22,6 +22,8 @@ export interface RunMeasure {
   outputTokens: number;
   steps: number;
   httpRequests: number;
+  /** HTTP requests sent during the steps (the prompt's tokenisation and the final answer's reward excluded). */
+  stepHttpRequests: number;
   /** Positions the models generated (rollout tokens incl. EOS, next-token positions). */
   generatedTokens: number;
   /** The core's own count: generated plus scored tokens (RunStats.modelTokens). */
@@ -101,12 +103,17 @@ export async function measureRow(row: Row, url: string, params: DecodingParams, 
       const lines: Array<RequestLogLine & { t: number }> = [];
       sink = (l) => lines.push({ ...l, t: performance.now() });
       let peak = process.memoryUsage.rss();
+      let stepsFrom = Infinity;
+      let stepsTo = -Infinity;
       const runParams = { ...p, seed };
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const r: DecodeResult = await decode('tqstar', { text: prompt }, env, runParams, {
         onEvent: (ev) => {
-          if (ev.type === 'step') peak = Math.max(peak, process.memoryUsage.rss());
+          if (ev.type === 'start') stepsFrom = performance.now();
+          if (ev.type !== 'step') return;
+          stepsTo = performance.now();
+          peak = Math.max(peak, process.memoryUsage.rss());
         },
       });
       const wallMs = performance.now() - t0;
@@ -125,6 +132,7 @@ export async function measureRow(row: Row, url: string, params: DecodingParams, 
         outputTokens: r.tokens.length + (r.finish === 'eos' ? 1 : 0),
         steps: r.steps.length,
         httpRequests: lines.length,
+        stepHttpRequests: lines.filter((l) => l.t > stepsFrom && l.t <= stepsTo).length,
         generatedTokens: wire.calls.reduce((s, c) => s + c.generated, 0),
         coreModelTokens: r.stats.modelTokens,
         wallMs,

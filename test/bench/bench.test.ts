@@ -1,0 +1,114 @@
+// Smoke and unit tests of the bench: it runs on a tiny setting and writes well-formed results; its critical path and naive schedule do what they claim.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { criticalPathMs } from '../../bench/criticalPath';
+import { naiveModel, naiveReward, Serial } from '../../bench/naive';
+import type { CallRecord } from '../../bench/recorder';
+import { tabularSuite } from '../../src/models/inProcess';
+import { isolatedRequestMs, parseLatency } from '../../src/server/index';
+
+const o = parseLatency('vllm-8b');
+
+const call = (engine: string, start: number, end: number, prompt: number[], gen: number): CallRecord => ({
+  engine,
+  what: 'x',
+  start,
+  end,
+  seqs: [{ prompt, promptTokens: prompt.length, genTokens: gen, full: [...prompt, ...Array<number>(gen).fill(7)] }],
+  generated: gen,
+});
+
+test('critical path: overlapping requests count once, a request sent after another finished waits for it', () => {
+  const p1 = Array.from({ length: 40 }, (_, i) => i);
+  const p2 = Array.from({ length: 40 }, (_, i) => 100 + i);
+  const a = call('m', 0, 50, p1, 10);
+  const b = call('n', 1, 60, p2, 3); // in flight together with a
+  const c = call('n', 70, 80, p2, 1); // sent after both finished; its prompt is now cached on engine n
+  const isoA = isolatedRequestMs(o, [{ newPromptTokens: 40, genTokens: 10 }]);
+  const isoB = isolatedRequestMs(o, [{ newPromptTokens: 40, genTokens: 3 }]);
+  const isoC = isolatedRequestMs(o, [{ newPromptTokens: 40 - 32, genTokens: 1 }]); // two 16-token blocks hit
+  assert.equal(criticalPathMs(o, [a, b]), Math.max(isoA, isoB));
+  assert.equal(criticalPathMs(o, [a, b, c]), Math.max(isoA, isoB) + isoC);
+  // The same three requests one after another: the path is their sum.
+  const seq = [call('m', 0, 1, p1, 10), call('n', 2, 3, p2, 3), call('n', 4, 5, p2, 1)];
+  assert.equal(criticalPathMs(o, seq), isoA + isoB + isoC);
+});
+
+test('naive schedule: one single-item request at a time, same answers shape', async () => {
+  const s = tabularSuite();
+  let inFlight = 0;
+  let most = 0;
+  let calls = 0;
+  const track = <T>(f: () => Promise<T>) => async () => {
+    calls++;
+    most = Math.max(most, ++inFlight);
+    try {
+      return await f();
+    } finally {
+      inFlight--;
+    }
+  };
+  const spy = {
+    ...s.rhoStarR,
+    label: 'spy',
+    eosId: s.rhoStarR.eosId,
+    sample: (req: Parameters<typeof s.rhoStarR.sample>[0]) => {
+      assert.equal(req.prompts.length * req.n, 1);
+      return track(() => s.rhoStarR.sample(req))();
+    },
+    score: (req: Parameters<typeof s.base.score>[0]) => {
+      assert.equal(req.items.length, 1);
+      return track(() => s.base.score(req))();
+    },
+    nextTokens: s.rhoStarR.nextTokens.bind(s.rhoStarR),
+    encode: s.rhoStarR.encode.bind(s.rhoStarR),
+  };
+  const lock = new Serial();
+  const m = naiveModel(spy, lock);
+  const r = naiveReward({ label: 'r', score: (pairs) => track(() => s.reward.score(pairs))() }, lock);
+  const bos = s.world.bosId;
+  const [samples, scores, rewards] = await Promise.all([
+    m.sample({ prompts: [[bos], [bos, 0]], n: 3, temperature: 1, maxTokens: 3, seed: 1 }),
+    m.score({ items: [{ prompt: [bos], continuation: [0] }, { prompt: [bos], continuation: [1, 2] }] }),
+    r.score([{ prompt: '', response: ' a' }, { prompt: '', response: ' b' }]),
+  ]);
+  assert.deepEqual(samples.map((x) => x.length), [3, 3]);
+  assert.deepEqual(scores.map((x) => x.logprobs.length), [1, 2]);
+  assert.equal(rewards.length, 2);
+  assert.equal(calls, 6 + 2 + 2);
+  assert.equal(most, 1);
+});
+
+test('npm run bench --tiny runs and writes well-formed results', { timeout: 240_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tqstar-bench-'));
+  try {
+    const out = join(dir, 'results.json');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--only', 'demo/reference,demo/tqstar,tabular/tqstar', '--cpu-replays', '1', '--out', out], {
+      encoding: 'utf8',
+      timeout: 220_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(doc.rows.map((x: { id: string }) => x.id), ['demo/reference', 'demo/tqstar', 'tabular/tqstar']);
+    for (const row of doc.rows) {
+      assert.deepEqual(row.errors, [], row.id);
+      assert.ok(Number.isFinite(row.reward.mean), row.id);
+      assert.ok(row.httpRequestsPerStep > 0 && row.generatedTokensPerOutputToken > 0, row.id);
+      assert.ok(row.timing.criticalPathMsPerOutputToken > 0 && row.timing.wallMsPerOutputToken > 0, row.id);
+      assert.ok(row.decoderCpuMsPerStep > 0 && row.peakRssMb > 0, row.id);
+    }
+    const [ref, tq, tab] = doc.rows;
+    // The naive schedule sends at least one request per rollout: k·N = 3·2 per step.
+    assert.ok(ref.httpRequestsPerStep >= 6, `reference ${ref.httpRequestsPerStep} requests per step`);
+    assert.ok(tq.httpRequestsPerStep < ref.httpRequestsPerStep);
+    assert.ok(Number.isFinite(tab.exact.objective));
+    assert.ok(Array.isArray(doc.targets) && doc.targets.length > 0);
+    assert.match(r.stdout, /reward ± se/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
