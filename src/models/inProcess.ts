@@ -27,6 +27,16 @@ export class InProcessModel implements LanguageModel {
     return ids.filter((id) => id !== this.world.bosId);
   }
 
+  /** The table's distribution; after an EOS (e.g. scoring [s, EOS] with nextTopK) only EOS again, as a server would pad. */
+  private at(seq: readonly TokenId[]): Float64Array {
+    if (seq.includes(this.eosId)) {
+      const d = new Float64Array(this.eosId + 1);
+      d[this.eosId] = 1;
+      return d;
+    }
+    return this.dist(seq);
+  }
+
   private top(dist: Float64Array, k: number): TokenLogprob[] {
     return topK(dist, k).map((id) => ({ id, text: this.world.vocab[id], logprob: Math.log(dist[id]) }));
   }
@@ -35,7 +45,7 @@ export class InProcessModel implements LanguageModel {
     this.calls++;
     await Promise.resolve();
     checkAbort(opts);
-    return prompts.map((p) => this.top(this.dist(this.words(p)), k));
+    return prompts.map((p) => this.top(this.at(this.words(p)), k));
   }
 
   async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
@@ -55,7 +65,7 @@ export class InProcessModel implements LanguageModel {
     let text = '';
     for (;;) {
       if (tokens.length >= req.maxTokens) return { tokens, text, finish: 'length' };
-      const dist = this.dist(seq);
+      const dist = this.at(seq);
       const z = req.temperature === 0 ? topK(dist, 1)[0] : rng.categorical(dist.map((p) => Math.pow(p, 1 / req.temperature)));
       const top = req.topLogprobs ? this.top(dist, req.topLogprobs) : undefined;
       // Raw model log-probabilities (not tempered), as vLLM reports them by default.
@@ -78,11 +88,11 @@ export class InProcessModel implements LanguageModel {
     return req.items.map((item) => {
       const seq = this.words(item.prompt);
       const logprobs = item.continuation.map((z) => {
-        const lp = Math.log(this.dist(seq)[z] ?? 0);
+        const lp = Math.log(this.at(seq)[z] ?? 0);
         seq.push(z);
         return lp;
       });
-      return { logprobs, ...(req.nextTopK ? { next: this.top(this.dist(seq), req.nextTopK) } : {}) };
+      return { logprobs, ...(req.nextTopK ? { next: this.top(this.at(seq), req.nextTopK) } : {}) };
     });
   }
 

@@ -55,7 +55,8 @@ export function tabularBase(world: TabularWorld, seed = 1): NextDist {
   }
   const eosOnly = new Float64Array(world.eosId + 1);
   eosOnly[world.eosId] = 1;
-  return (prefix) => (prefix.length >= world.maxLength ? eosOnly : table.get(prefixKey(prefix))!);
+  // Past L, or after an EOS (a server asked for the next token after a finished sequence): EOS only.
+  return (prefix) => (prefix.length >= world.maxLength ? eosOnly : (table.get(prefixKey(prefix)) ?? eosOnly));
 }
 
 /**

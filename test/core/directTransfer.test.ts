@@ -58,3 +58,38 @@ test('direct transfer: the error of Q̂ falls as N grows (N = 16 against N = 256
   console.log(`RMSE(Q̂ − Q*): N=16 ${e16.toFixed(4)}, N=256 ${e256.toFixed(4)} (ratio ${(e16 / e256).toFixed(2)}, 1/√N predicts 4)`);
   assert.ok(e256 < e16 / 2, `RMSE should fall ~4× from N=16 (${e16}) to N=256 (${e256})`);
 });
+
+test('CD: Q̂ from π_base rollouts estimates Q^{π_base} (not Q*) within 4 SE; it proposes from π_base', { timeout: 60_000 }, async () => {
+  let apart = 0;
+  for (const state of STATES.slice(0, 4)) {
+    const step = firstStep(await decode('cd', { text: promptOf(suite, state) }, directEnv(suite), P(256, 3)));
+    const top = Array.from(suite.dists.base(state).keys()).filter((z) => suite.dists.base(state)[z] > 0);
+    assert.deepEqual(new Set(step.candidates.map((c) => c.id)), new Set(top));
+    for (const c of step.candidates) {
+      const exact = suite.exact.qBase(state, c.id);
+      assert.ok(Math.abs(c.logprobBase! - Math.log(suite.dists.base(state)[c.id])) < 1e-12);
+      if (c.qStderr === 0) assert.ok(Math.abs(c.q! - exact) < 1e-12);
+      else assert.ok(Math.abs(c.q! - exact) <= 4 * c.qStderr!, `[${state}] z=${c.id}: Q̂ ${c.q} Q^base ${exact} SE ${c.qStderr}`);
+      if (Math.abs(exact - suite.exact.qStar(state, c.id)) > 8 * (c.qStderr ?? 0) && c.qStderr) apart++;
+    }
+  }
+  assert.ok(apart > 0, 'some Q^{π_base} are far from Q*, so the test tells the two apart');
+});
+
+for (const proposer of ['base', 'union'] as const) {
+  test(`proposer "${proposer}": candidates are ${proposer === 'base' ? 'π_base' : 'ρ_BL ∪ π_base'} top-k with exact log π_base, ≤ 3 requests per step after the first`, async () => {
+    const k = 2;
+    const r = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: k, rollouts: 4, proposer, seed: 4 }));
+    assert.ok(!r.error && r.steps.length > 1, r.error?.message);
+    let state: number[] = [];
+    for (const s of r.steps) {
+      const baseTop = Array.from(suite.dists.base(state).keys()).filter((z) => suite.dists.base(state)[z] > 0).sort((a, b) => suite.dists.base(state)[b] - suite.dists.base(state)[a] || a - b).slice(0, k);
+      const blTop = Array.from(suite.dists.rhoStarR(state).keys()).filter((z) => suite.dists.rhoStarR(state)[z] > 0).sort((a, b) => suite.dists.rhoStarR(state)[b] - suite.dists.rhoStarR(state)[a] || a - b).slice(0, k);
+      const want = proposer === 'base' ? baseTop : [...new Set([...blTop, ...baseTop])];
+      assert.deepEqual(new Set(s.candidates.map((c) => c.id)), new Set(want), `step ${s.index}`);
+      for (const c of s.candidates) assert.ok(Math.abs(c.logprobBase! - Math.log(suite.dists.base(state)[c.id])) < 1e-12);
+      if (s.index > 0) assert.ok(s.requests <= 3, `step ${s.index}: ${s.requests} requests`);
+      state = [...state, ...(s.chosen.id === suite.world.eosId ? [] : [s.chosen.id])];
+    }
+  });
+}

@@ -95,7 +95,8 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
 
   // ── 2. log π_base(z | s_t) exactly, for every candidate (one scoring call; also the base's next top-k when proposing from it).
   const needNextBaseTop = wantBase && !rolloutIsBase && reuse;
-  const toScore = needNextBaseTop ? cands : cands.filter((c) => c.logprobBase === null);
+  // EOS needs no next top-k: leave it out when its log-probability is already known.
+  const toScore = cands.filter((c) => c.logprobBase === null || (needNextBaseTop && c.id !== eosId));
   const scoring = toScore.length
     ? env.base.score({ items: toScore.map((c) => ({ prompt: state.ids, continuation: [c.id] })), ...(needNextBaseTop ? { nextTopK: k } : {}) }, opts)
     : Promise.resolve([]);
