@@ -21,6 +21,8 @@ export interface RowResult {
   outputTokensPerRun: number;
   /** HTTP requests sent during the steps, per step (the prompt's tokenisation and the final reward excluded). */
   httpRequestsPerStep: number;
+  /** The same without token-text look-ups (/detokenize): the model and reward requests of a step. */
+  modelRequestsPerStep: number;
   /** All HTTP requests of a run, per output token. */
   httpRequestsPerOutputToken: number;
   generatedTokensPerOutputToken: number;
@@ -28,6 +30,8 @@ export interface RowResult {
   speedNotes: { skippedSteps: number; shrunkSteps: number; blockSteps: number; blockTokens: number; steps: number };
   decoderCpuMsPerStep: number | null;
   clientCpuMsPerStep: number;
+  /** The reference server's CPU per step (its stand-in models, JSON), null with --in-process-server. */
+  serverCpuMsPerStep: number | null;
   peakRssMb: number;
   timing: null | {
     runs: number;
@@ -75,6 +79,7 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
     ...(exact ? { exact } : {}),
     outputTokensPerRun: outTok / quality.length,
     httpRequestsPerStep: sum(quality.map((r) => r.stepHttpRequests)) / steps,
+    modelRequestsPerStep: sum(quality.map((r) => r.stepModelRequests)) / steps,
     httpRequestsPerOutputToken: sum(quality.map((r) => r.httpRequests)) / outTok,
     generatedTokensPerOutputToken: sum(quality.map((r) => r.generatedTokens)) / outTok,
     coreModelTokensPerOutputToken: sum(quality.map((r) => r.coreModelTokens)) / outTok,
@@ -87,6 +92,7 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
     },
     decoderCpuMsPerStep: replayed.length ? sum(replayed.map((r) => r.coreCpuMs!)) / sum(replayed.map((r) => r.steps)) : null,
     clientCpuMsPerStep: sum(quality.map((r) => r.clientCpuMs)) / steps,
+    serverCpuMsPerStep: quality.every((r) => r.serverCpuMs !== null) ? sum(quality.map((r) => r.serverCpuMs!)) / steps : null,
     peakRssMb: Math.max(...quality.map((r) => r.peakRssMb), ...(timed ?? []).map((r) => r.peakRssMb)),
     timing,
   };

@@ -9,6 +9,7 @@ import { demoRunConfig, tabularRunConfig } from '../src/server/demoConfig';
 import { naiveModel, naiveReward, Serial } from './naive';
 import { newRecording, recordModel, recordReward, type Recording } from './recorder';
 import { replayCpuMs } from './replay';
+import type { BenchServer } from './server';
 import type { Row } from './settings';
 
 export interface RunMeasure {
@@ -24,6 +25,8 @@ export interface RunMeasure {
   httpRequests: number;
   /** HTTP requests sent during the steps (the prompt's tokenisation and the final answer's reward excluded). */
   stepHttpRequests: number;
+  /** Of those, the ones that are not token-text look-ups (/detokenize). */
+  stepModelRequests: number;
   /** Positions the models generated (rollout tokens incl. EOS, next-token positions). */
   generatedTokens: number;
   /** The core's own count: generated plus scored tokens (RunStats.modelTokens). */
@@ -31,6 +34,8 @@ export interface RunMeasure {
   wallMs: number;
   /** This process's CPU during the live decode: the decoder plus its HTTP client (the server runs elsewhere). */
   clientCpuMs: number;
+  /** The reference server's CPU during the decode (null when it runs in this process). */
+  serverCpuMs: number | null;
   /** The decoder alone, replayed without servers (null when not replayed). */
   coreCpuMs: number | null;
   peakRssMb: number;
@@ -62,9 +67,9 @@ export interface MeasureOptions {
   maxTokens?: number;
 }
 
-export async function measureRow(row: Row, url: string, params: DecodingParams, o: MeasureOptions): Promise<RunMeasure[]> {
+export async function measureRow(row: Row, server: BenchServer, params: DecodingParams, o: MeasureOptions): Promise<RunMeasure[]> {
   const p = o.maxTokens ? { ...params, maxTokens: Math.min(params.maxTokens, o.maxTokens) } : params;
-  const config = loadRunConfig(runConfigFor(row, url, p));
+  const config = loadRunConfig(runConfigFor(row, server.url, p));
   let sink: ((l: RequestLogLine) => void) | undefined;
   const built = await buildEnv(config, { log: (l) => sink?.(l) });
   const names = {
@@ -106,6 +111,7 @@ export async function measureRow(row: Row, url: string, params: DecodingParams, 
       let stepsFrom = Infinity;
       let stepsTo = -Infinity;
       const runParams = { ...p, seed };
+      const s0 = await server.cpuMs();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const r: DecodeResult = await decode('tqstar', { text: prompt }, env, runParams, {
@@ -118,6 +124,7 @@ export async function measureRow(row: Row, url: string, params: DecodingParams, 
       });
       const wallMs = performance.now() - t0;
       const cpu = process.cpuUsage(c0);
+      const s1 = await server.cpuMs();
       sink = undefined;
       // Requests the model wrappers cannot see (token-text look-ups) join the schedule with their overhead only.
       for (const l of lines) if (!/\/(completions|pooling|classify|tokenize)$/.test(l.url)) wire.calls.push({ engine: 'aux', what: l.url, start: l.t - l.ms, end: l.t, seqs: [], generated: 0 });
@@ -133,11 +140,13 @@ export async function measureRow(row: Row, url: string, params: DecodingParams, 
         steps: r.steps.length,
         httpRequests: lines.length,
         stepHttpRequests: lines.filter((l) => l.t > stepsFrom && l.t <= stepsTo).length,
+        stepModelRequests: lines.filter((l) => l.t > stepsFrom && l.t <= stepsTo && !l.url.endsWith('/detokenize')).length,
         generatedTokens: wire.calls.reduce((s, c) => s + c.generated, 0),
         coreModelTokens: r.stats.modelTokens,
         wallMs,
         clientCpuMs: (cpu.user + cpu.system) / 1000,
         coreCpuMs,
+        serverCpuMs: s0 === null || s1 === null ? null : s1 - s0,
         peakRssMb: peak / 2 ** 20,
         notes: {
           skipped: r.steps.filter((s) => s.note?.includes('skipMass')).length,

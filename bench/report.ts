@@ -4,12 +4,12 @@ import type { RowResult } from './aggregate';
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
 export function table(rows: RowResult[]): string {
-  const head = ['row', 'reward ± se', 'exact obj (est)', 'req/step', 'req/tok', 'gen tok/tok', 'wall ms/tok', 'CP ms/tok', 'wall/CP', 'cpu ms/step', 'client ms/step', 'RSS MB'];
+  const head = ['row', 'reward ± se', 'exact obj (est)', 'req/step (w/o detok)', 'req/tok', 'gen tok/tok', 'wall ms/tok', 'CP ms/tok', 'wall/CP', 'cpu ms/step', 'client ms/step', 'server ms/step', 'RSS MB'];
   const body = rows.map((r) => [
     r.id,
     `${f(r.reward.mean, 3)} ± ${f(r.reward.se, 3)} (n=${r.reward.n})`,
     r.exact ? `${f(r.exact.objective, 3)} (${r.exact.objectiveEstimate ? `${f(r.exact.objectiveEstimate.mean, 3)}±${f(r.exact.objectiveEstimate.se, 3)}` : '—'})` : '',
-    f(r.httpRequestsPerStep),
+    `${f(r.httpRequestsPerStep)} (${f(r.modelRequestsPerStep)})`,
     f(r.httpRequestsPerOutputToken),
     f(r.generatedTokensPerOutputToken, 1),
     f(r.timing?.wallMsPerOutputToken, 0),
@@ -17,6 +17,7 @@ export function table(rows: RowResult[]): string {
     f(r.timing?.wallOverCriticalPath),
     f(r.decoderCpuMsPerStep, 3),
     f(r.clientCpuMsPerStep, 2),
+    f(r.serverCpuMsPerStep, 1),
     f(r.peakRssMb, 0),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -36,7 +37,12 @@ export function checkTargets(rows: RowResult[]): TargetCheck[] {
   const out: TargetCheck[] = [];
   for (const r of rows.filter((x) => !x.reference)) {
     const limit = r.setting.transfer === 'indirect' ? 4 : 3;
-    out.push({ target: `requests per step ≤ ${limit} (${r.setting.transfer})`, row: r.id, measured: f(r.httpRequestsPerStep), pass: r.httpRequestsPerStep <= limit });
+    out.push({
+      target: `requests per step ≤ ${limit} (${r.setting.transfer})`,
+      row: r.id,
+      measured: `${f(r.httpRequestsPerStep)} (${f(r.modelRequestsPerStep)} without token-text look-ups)`,
+      pass: r.httpRequestsPerStep <= limit,
+    });
     if (r.timing) out.push({ target: 'wall time ≤ 1.2 × critical path', row: r.id, measured: `${f(r.timing.wallOverCriticalPath)}×`, pass: r.timing.wallOverCriticalPath <= 1.2 });
   }
   for (const world of ['demo', 'tabular']) {
@@ -53,8 +59,8 @@ export function checkTargets(rows: RowResult[]): TargetCheck[] {
       pass: world === 'demo' ? loss <= 0.02 : null,
     });
   }
-  const cpuRow = rows.find((r) => !r.reference && r.world === 'demo' && r.setting.k === 10 && r.setting.N === 4 && r.setting.H === 20 && r.decoderCpuMsPerStep !== null);
-  if (cpuRow) out.push({ target: 'decoder CPU < 1 ms per step at k=10, N=4, H=20', row: cpuRow.id, measured: `${f(cpuRow.decoderCpuMsPerStep, 3)} ms`, pass: cpuRow.decoderCpuMsPerStep! < 1 });
+  for (const cpuRow of rows.filter((r) => !r.reference && r.setting.k === 10 && r.setting.N === 4 && r.setting.H === 20 && r.decoderCpuMsPerStep !== null))
+    out.push({ target: 'decoder CPU < 1 ms per step at k=10, N=4, H=20', row: cpuRow.id, measured: `${f(cpuRow.decoderCpuMsPerStep, 3)} ms`, pass: cpuRow.decoderCpuMsPerStep! < 1 });
   return out;
 }
 

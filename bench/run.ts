@@ -81,12 +81,12 @@ async function main() {
       const p = parseDecodingParams({ ...row.decoding, ...mode.override });
       const set = mode[row.world];
       const rt = performance.now();
-      const quality = await measureRow(row, fastServer.url, p, { prompts: set.prompts, seeds: set.seeds, cpuReplays: args.cpuReplays });
+      const quality = await measureRow(row, fastServer, p, { prompts: set.prompts, seeds: set.seeds, cpuReplays: args.cpuReplays });
       let timed: RunMeasure[] | null = null;
       const cap = row.naive ? mode.timed.refCap : null;
       if (timedServer) {
         const n = row.naive ? (row.world === 'demo' ? mode.timed.refDemo : mode.timed.refTabular) : mode.timed[row.world];
-        timed = await measureRow(row, timedServer.url, p, { prompts: set.prompts.slice(0, n), seeds: [0], cpuReplays: 0, ...(cap ? { maxTokens: cap } : {}) });
+        timed = await measureRow(row, timedServer, p, { prompts: set.prompts.slice(0, n), seeds: [0], cpuReplays: 0, ...(cap ? { maxTokens: cap } : {}) });
       }
       const res = aggregate(row, p, quality, timed, latency, cap);
       results.push(res);

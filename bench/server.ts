@@ -6,6 +6,8 @@ import { startServer } from '../src/server/index';
 
 export interface BenchServer {
   url: string;
+  /** The server process's CPU ms so far (null when it shares this process). */
+  cpuMs(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -14,7 +16,7 @@ const CHILD = fileURLToPath(new URL('./serverChild.ts', import.meta.url));
 export async function startBenchServer(latency: string, inProcess: boolean): Promise<BenchServer> {
   if (inProcess) {
     const s = await startServer({ port: 0, latency, quiet: true });
-    return { url: s.url, close: () => s.close() };
+    return { url: s.url, cpuMs: async () => null, close: () => s.close() };
   }
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, latency], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
@@ -26,8 +28,18 @@ export async function startBenchServer(latency: string, inProcess: boolean): Pro
       resolve((JSON.parse(l) as { url: string }).url);
     });
   });
+  const waiting: Array<(ms: number) => void> = [];
+  lines.on('line', (l) => {
+    const msg = JSON.parse(l) as { cpuMs?: number };
+    if (msg.cpuMs !== undefined) waiting.shift()?.(msg.cpuMs);
+  });
   return {
     url,
+    cpuMs: () =>
+      new Promise<number>((resolve) => {
+        waiting.push(resolve);
+        child.stdin!.write('cpu\n');
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
