@@ -93,3 +93,24 @@ for (const proposer of ['base', 'union'] as const) {
     }
   });
 }
+
+test('reused rollouts: at later steps (rollouts carried over from the chosen candidate) Q̂ is still within 4 SE of Q*', { timeout: 60_000 }, async () => {
+  // H ≥ L: no rollout is truncated, so a reused continuation is a complete draw from ρ*_r at the new state.
+  let checked = 0;
+  for (const seed of [1, 2]) {
+    const r = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 6, rollouts: 256, horizon: 10, maxTokens: 10, seed }));
+    let state: number[] = [];
+    for (const s of r.steps) {
+      if (s.index > 0) {
+        for (const c of s.candidates) {
+          if (c.id === suite.world.eosId || !c.qStderr) continue;
+          const exact = suite.exact.qStar(state, c.id);
+          assert.ok(Math.abs(c.q! - exact) <= 4 * c.qStderr, `step ${s.index} [${state}] z=${c.id}: Q̂ ${c.q} Q* ${exact} SE ${c.qStderr}`);
+          checked++;
+        }
+      }
+      if (s.chosen.id !== suite.world.eosId) state = [...state, s.chosen.id];
+    }
+  }
+  assert.ok(checked >= 5, `${checked} candidates checked after the first step`);
+});
