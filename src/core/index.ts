@@ -12,4 +12,3 @@ export { meanEstimate, selfNormalisedEstimate, type QEstimate } from './estimato
 export { deriveSeed, Rng } from './rng';
 export { logSumExp, softmax } from './logspace';
 export type { DecodingParams, DecodingParamsInput, StrategyName } from '../config/schema';
-export { naiveEnv } from './naiveSchedule';
