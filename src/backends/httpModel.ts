@@ -8,6 +8,10 @@ import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosit
 import { applyPromptTemplate, templateHasBos } from './templates';
 import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
 
+// One interning table for every text-only model in the process: base and baseline must agree on
+// what a local id means, since the decoder passes ids from one model's answers to the other.
+const SHARED_STRINGS = new StringVocab();
+
 export class HttpLanguageModel implements LanguageModel {
   readonly label: string;
   readonly warnings: string[] = [];
@@ -27,7 +31,7 @@ export class HttpLanguageModel implements LanguageModel {
     this.eos = cfg.eosTokenId ?? null;
     this.texts = new TokenTexts(ep, cfg.model, caps);
     if (!usesTokenIds(caps)) {
-      this.vocab = new StringVocab();
+      this.vocab = SHARED_STRINGS;
       this.warnings.push(
         `${this.label}: the ${caps.dialect} server takes text prompts only, so each step's text is re-tokenised by the server and may split differently from the tokens shown (re-tokenisation drift); candidate log-probabilities are per server token string.`,
       );

@@ -86,7 +86,8 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // Several prompts per request, and n.
   const [multi, nTest] = await Promise.all([ask([prompt, prompt], 1), ask(prompt, 1, { n: 2, temperature: 1 })]);
   const multiPrompt = multi.ok && choicesOf(multi.value).length === 2;
-  const n = nTest.ok && choicesOf(nTest.value).length === 2;
+  // llama-server caps n at its number of slots, which it does not report: split n there.
+  const n = nTest.ok && choicesOf(nTest.value).length === 2 && logprobsShape !== 'llamacpp';
   // Scoring: echo with max_tokens 0 (vLLM), echo with max_tokens 1 (SGLang), prompt_logprobs (vLLM).
   let scoring: Capabilities['scoring'] = 'none';
   let echoNeedsToken = false;

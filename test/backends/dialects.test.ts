@@ -1,11 +1,13 @@
 // Every dialect's response shape parses, against the reference server answering as vLLM, llama.cpp and Ollama.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIALECT_CAPABILITIES, Endpoint, HttpLanguageModel } from '../../src/backends/index';
+import { buildEnv, DIALECT_CAPABILITIES, Endpoint, HttpLanguageModel, loadRunConfig } from '../../src/backends/index';
 import { detectCapabilities } from '../../src/backends/probe';
 import { ModelEndpoint } from '../../src/config/schema';
 import { TqError } from '../../src/core/errors';
 import type { TokenId } from '../../src/core/model';
+import { runStrategies } from '../../src/core/index';
+import { demoRunConfig } from '../../src/server/demoConfig';
 import { startServer } from '../../src/server/index';
 
 type Running = Awaited<ReturnType<typeof startServer>>;
@@ -106,5 +108,33 @@ test('a top-k beyond the server\'s maximum is a capability error naming tqstar.d
     );
   } finally {
     await server.close();
+  }
+});
+
+test('end to end with dialect "auto": TQ* and best-of-N decode on every server dialect (and the hosted-OpenAI text mode)', { timeout: 90_000 }, async () => {
+  for (const [serverDialect, dialect] of [['vllm', 'auto'], ['llamacpp', 'auto'], ['ollama', 'auto'], ['vllm', 'openai']] as const) {
+    const server = await startServer({ port: 0, quiet: true, dialect: serverDialect });
+    try {
+      const demo = demoRunConfig(server.url);
+      // Without scoring, candidates must come from the base model's own top-k.
+      const proposer = serverDialect === 'vllm' && dialect === 'auto' ? 'baseline' : 'base';
+      const config = loadRunConfig({
+        ...demo,
+        base: { ...demo.base, dialect },
+        baseline: { ...demo.baseline, dialect },
+        decoding: { topK: 4, rollouts: 2, horizon: 6, maxTokens: 10, seed: 3, proposer, bestOfN: 6 },
+      });
+      const { env, warnings } = await buildEnv(config);
+      assert.notEqual(env.base.eosId, null, `${serverDialect}/${dialect}: EOS id known before the run`);
+      if (serverDialect === 'ollama' || dialect === 'openai') assert.ok(warnings.some((w) => /re-tokenis/.test(w)), 'drift warning carried');
+      const run = await runStrategies(['tqstar', 'bon'], { text: 'The food was' }, env, config.decoding);
+      for (const r of run.results) {
+        assert.equal(r.error, undefined, `${serverDialect}/${dialect} ${r.strategy}: ${r.error?.message}`);
+        assert.ok(r.text.length > 0 && !r.text.includes('</s>'), `${serverDialect}/${dialect} ${r.strategy}: ${JSON.stringify(r.text)}`);
+        assert.ok(Number.isFinite(r.reward));
+      }
+    } finally {
+      await server.close();
+    }
   }
 });
