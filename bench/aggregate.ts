@@ -17,10 +17,12 @@ export interface RowResult {
   errors: string[];
   reward: MeanSe;
   /** Tabular rows: the exact objective of the policy the decoder estimates (Q̂ → Q*), averaged over prompts, and a plug-in estimate from the runs. */
-  exact?: { reward: number; kl: number; objective: number; objectiveEstimate: MeanSe | null };
+  exact?: { reward: number; kl: number; objective: number; objectiveEstimate: MeanSe | null; qError: MeanSe | null };
   outputTokensPerRun: number;
   /** HTTP requests sent during the steps, per step (the prompt's tokenisation and the final reward excluded). */
   httpRequestsPerStep: number;
+  /** HTTP requests per step after each run's first step (the steady state). */
+  httpRequestsPerLaterStep: number;
   /** The same without token-text look-ups (/detokenize): the model and reward requests of a step. */
   modelRequestsPerStep: number;
   /** All HTTP requests of a run, per output token. */
@@ -58,6 +60,7 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
       kl: meanSe(vals.map((v) => v.kl)).mean,
       objective: meanSe(vals.map((v) => v.objective)).mean,
       objectiveEstimate: est.length === quality.length ? meanSe(est) : null,
+      qError: quality.some((r) => r.qErrors.length) ? meanSe(quality.flatMap((r) => r.qErrors)) : null,
     };
   }
   let timing: RowResult['timing'] = null;
@@ -79,6 +82,7 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
     ...(exact ? { exact } : {}),
     outputTokensPerRun: outTok / quality.length,
     httpRequestsPerStep: sum(quality.map((r) => r.stepHttpRequests)) / steps,
+    httpRequestsPerLaterStep: sum(quality.map((r) => r.laterStepHttpRequests)) / sum(quality.map((r) => Math.max(0, r.steps - 1))),
     modelRequestsPerStep: sum(quality.map((r) => r.stepModelRequests)) / steps,
     httpRequestsPerOutputToken: sum(quality.map((r) => r.httpRequests)) / outTok,
     generatedTokensPerOutputToken: sum(quality.map((r) => r.generatedTokens)) / outTok,

@@ -8,6 +8,7 @@ import { defaultServed } from '../src/server/registry';
 import { demoRunConfig, tabularRunConfig } from '../src/server/demoConfig';
 import { naiveModel, naiveReward, Serial } from './naive';
 import { newRecording, recordModel, recordReward, type Recording } from './recorder';
+import { qErrors } from './exactTabular';
 import { replayCpuMs } from './replay';
 import type { BenchServer } from './server';
 import type { Row } from './settings';
@@ -25,7 +26,9 @@ export interface RunMeasure {
   httpRequests: number;
   /** HTTP requests sent during the steps (the prompt's tokenisation and the final answer's reward excluded). */
   stepHttpRequests: number;
-  /** Of those, the ones that are not token-text look-ups (/detokenize). */
+  /** HTTP requests of the steps after the first (the first also fetches the baseline's top-k at the prompt). */
+  laterStepHttpRequests: number;
+  /** Of the steps' requests, the ones that are not token-text look-ups (/detokenize). */
   stepModelRequests: number;
   /** Positions the models generated (rollout tokens incl. EOS, next-token positions). */
   generatedTokens: number;
@@ -42,6 +45,8 @@ export interface RunMeasure {
   notes: { skipped: number; shrunk: number; blockSteps: number; blockTokens: number };
   /** Sum over steps of log selectProb − log π_base of the chosen token (null when not defined, e.g. block-accepted tokens). */
   logRatio: number | null;
+  /** Tabular direct rows: Q̂ − Q*_r of every rollout-valued candidate. */
+  qErrors: number[];
   recording: Recording;
 }
 
@@ -110,6 +115,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
       let peak = process.memoryUsage.rss();
       let stepsFrom = Infinity;
       let stepsTo = -Infinity;
+      let firstStepAt = Infinity;
       const runParams = { ...p, seed };
       const s0 = await server.cpuMs();
       const c0 = process.cpuUsage();
@@ -119,6 +125,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
           if (ev.type === 'start') stepsFrom = performance.now();
           if (ev.type !== 'step') return;
           stepsTo = performance.now();
+          firstStepAt = Math.min(firstStepAt, stepsTo);
           peak = Math.max(peak, process.memoryUsage.rss());
         },
       });
@@ -140,6 +147,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
         steps: r.steps.length,
         httpRequests: lines.length,
         stepHttpRequests: lines.filter((l) => l.t > stepsFrom && l.t <= stepsTo).length,
+        laterStepHttpRequests: lines.filter((l) => l.t > firstStepAt && l.t <= stepsTo).length,
         stepModelRequests: lines.filter((l) => l.t > stepsFrom && l.t <= stepsTo && !l.url.endsWith('/detokenize')).length,
         generatedTokens: wire.calls.reduce((s, c) => s + c.generated, 0),
         coreModelTokens: r.stats.modelTokens,
@@ -155,6 +163,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
           blockTokens: r.steps.reduce((n, s) => n + s.accepted.length, 0),
         },
         logRatio: logRatio(r),
+        qErrors: row.world === 'tabular' && p.transfer === 'direct' && !row.baseline ? qErrors(prompt, r) : [],
         recording: wire,
       });
     }

@@ -36,6 +36,7 @@ export function rows(): Row[] {
     { id: 'demo/small', world: 'demo', naive: false, decoding: { ...DEMO, topK: 4, rollouts: 2, horizon: 8 }, label: 'TQ* default, k=4 N=2 H=8' },
     { id: 'demo/indirect', world: 'demo', naive: false, decoding: { ...DEMO, transfer: 'indirect', indirectWeights: 'implicit', beta: 0.5, betaBaseline: 0.5 }, label: 'TQ* indirect (implicit DPO weights), k=10 N=4 H=20' },
     { id: 'tabular/reference', world: 'tabular', naive: true, decoding: { ...TAB, speed: { reuseRollouts: false } }, label: 'REFERENCE: naive port, tabular direct, k=6 N=8 H=8' },
+    { id: 'tabular/batched', world: 'tabular', naive: false, decoding: { ...TAB, speed: { reuseRollouts: false } }, label: 'TQ* batched, no reuse, tabular direct' },
     { id: 'tabular/tqstar', world: 'tabular', naive: false, decoding: { ...TAB }, label: 'TQ* default, tabular direct, k=6 N=8 H=8' },
     { id: 'tabular/fast', world: 'tabular', naive: false, decoding: { ...TAB, speed: { ...FAST } }, label: 'TQ* adaptive + block, tabular direct' },
     {
