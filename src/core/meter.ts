@@ -53,7 +53,9 @@ export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel 
       meter.beforeRequest();
       const r = await model.score(req, opts);
       let n = 0;
-      for (const item of req.items) n += item.prompt.length + item.continuation.length;
+      // Scored positions only: the prompts are the shared state, which a prefix-caching server
+      // (vLLM's default) does not recompute; counting them would bill the context k times a step.
+      for (const item of req.items) n += Math.max(1, item.continuation.length + (req.nextTopK ? 1 : 0));
       meter.addTokens(n);
       return r;
     },
