@@ -11,12 +11,15 @@ import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
 // One interning table for every text-only model in the process: base and baseline must agree on
 // what a local id means, since the decoder passes ids from one model's answers to the other.
 const SHARED_STRINGS = new StringVocab();
+// EOS ids learned from a server, so that later runs in the same process need no probe sample.
+const KNOWN_EOS = new Map<string, TokenId>();
 
 export class HttpLanguageModel implements LanguageModel {
   readonly label: string;
   readonly warnings: string[] = [];
   readonly caps: Capabilities;
   private eos: TokenId | null;
+  private readonly eosKey: string;
   private readonly texts: TokenTexts;
   /** Set when the server takes strings only: ids are local and prompts travel as text. */
   private readonly vocab?: StringVocab;
@@ -28,7 +31,8 @@ export class HttpLanguageModel implements LanguageModel {
   ) {
     this.caps = caps;
     this.label = `${ep.baseUrl} (${cfg.model})`;
-    this.eos = cfg.eosTokenId ?? null;
+    this.eosKey = `${ep.rootUrl}|${cfg.model}|${caps.idsBack}`;
+    this.eos = cfg.eosTokenId ?? KNOWN_EOS.get(this.eosKey) ?? null;
     this.texts = new TokenTexts(ep, cfg.model, caps);
     if (!usesTokenIds(caps)) {
       this.vocab = SHARED_STRINGS;
@@ -80,7 +84,7 @@ export class HttpLanguageModel implements LanguageModel {
     });
     await this.resolveKeys(firstTops.flat().map((t) => t.key), opts);
     const out = firstTops.map((tops) => tops.map((t) => ({ ...this.token(t.key), logprob: t.logprob })));
-    if (this.eos === null && this.vocab) for (const t of out.flat()) if (looksLikeEos(t.text)) this.eos = t.id;
+    if (this.eos === null && this.vocab) for (const t of out.flat()) if (looksLikeEos(t.text)) this.learned(t.id);
     return out;
   }
 
@@ -288,18 +292,23 @@ export class HttpLanguageModel implements LanguageModel {
     const last = c.positions[c.positions.length - 1]!;
     if (!('id' in last.key)) {
       // Text-only servers name the EOS token by its spelling, if they list it at all.
-      if (this.vocab && looksLikeEos(last.key.str)) this.eos = this.vocab.intern(last.key.str);
+      if (this.vocab && looksLikeEos(last.key.str)) this.learned(this.vocab.intern(last.key.str));
       return;
     }
     // vLLM: finish "stop" with an explicit stop_reason null means EOS, and EOS is the last logprobs entry.
     const vllmEos = 'stop_reason' in c.raw && c.stopReason === null && stop.length === 0;
     const textless = last.key.text !== undefined && (last.key.text === '' || looksLikeEos(last.key.text));
-    if (vllmEos || textless) this.eos = last.key.id;
+    if (vllmEos || textless) this.learned(last.key.id);
+  }
+
+  private learned(id: TokenId): void {
+    this.eos = id;
+    KNOWN_EOS.set(this.eosKey, id);
   }
 
   /** For endpoints that share a tokenizer (base and baseline of one TQ* setup). */
   adoptEos(id: TokenId | null): void {
-    if (this.eos === null && id !== null) this.eos = id;
+    if (this.eos === null && id !== null) this.learned(id);
   }
 
   private async resolveKeys(keys: TokenKey[], opts?: CallOptions): Promise<void> {
@@ -311,7 +320,7 @@ export class HttpLanguageModel implements LanguageModel {
       else ids.push(k.id);
     }
     await this.texts.resolve(ids, opts?.signal);
-    if (this.eos === null) for (const id of ids) if (looksLikeEos(this.texts.get(id) ?? '')) this.eos = id;
+    if (this.eos === null) for (const id of ids) if (looksLikeEos(this.texts.get(id) ?? '')) this.learned(id);
   }
 
   private token(key: TokenKey): Token {

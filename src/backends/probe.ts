@@ -115,8 +115,17 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
 /** Capabilities for a configured endpoint: the dialect's documented set, or measured ones for auto. */
 export async function capabilitiesFor(ep: Endpoint, cfg: ModelEndpoint, signal?: AbortSignal): Promise<{ caps: Capabilities; notes: string[] }> {
   if (cfg.dialect !== 'auto') return { caps: DIALECT_CAPABILITIES[cfg.dialect], notes: [] };
-  return detectCapabilities(ep, cfg.model, signal);
+  // Each run builds a new environment: measure a server once per process and a few minutes.
+  const key = `${ep.rootUrl}|${cfg.model}`;
+  const hit = DETECTED.get(key);
+  if (hit && Date.now() - hit.at < DETECT_TTL_MS) return hit.value;
+  const value = await detectCapabilities(ep, cfg.model, signal);
+  DETECTED.set(key, { at: Date.now(), value });
+  return value;
 }
+
+const DETECT_TTL_MS = 5 * 60_000;
+const DETECTED = new Map<string, { at: number; value: { caps: Capabilities; notes: string[] } }>();
 
 /** What the decoding settings need from this role's server that it lacks. */
 export function capabilityProblems(role: string, caps: Capabilities, d: DecodingParams): string[] {

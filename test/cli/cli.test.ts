@@ -141,15 +141,16 @@ test('an unreachable server exits 3 with the exact URL in the message', { timeou
 });
 
 test('Ctrl-C cancels the run and prints the partial result (exit 130)', { timeout: 60_000 }, async () => {
-  // A slow server (simulated 8B-model latency) so that the run is mid-way when SIGINT arrives.
-  const slow = await startServer({ port: 0, quiet: true, latency: 'vllm-8b' });
+  // A slow server (400 ms per request on top of simulated 8B-model latency): once the first step's
+  // rewards are in, finishing the run needs more steps, each several requests long, so SIGINT lands mid-run.
+  const slow = await startServer({ port: 0, quiet: true, latency: 'vllm-8b,request=400' });
   try {
     let sent = false;
     const cfg = { ...demoRunConfig(slow.url), decoding: { topK: 4, rollouts: 4, horizon: 12, maxTokens: 24, seed: 1 } };
     const r = await run(['decode', '--config', configFile('slow.json', cfg), '--prompt', 'The food was', '--strategy', 'tqstar', '--json', '--verbose'], {
+      timeoutMs: 50_000,
       onStderr: (all, child) => {
-        // Several completions requests logged: the run is decoding steps.
-        if (!sent && (all.match(/\/v1\/completions 200/g) ?? []).length >= 6) {
+        if (!sent && /\/pooling 200/.test(all)) {
           sent = true;
           child.kill('SIGINT');
         }
