@@ -34,10 +34,11 @@ export async function openWorkbench(cs: CodeServer): Promise<Workbench> {
 }
 
 /**
- * Runs a command from the Command Palette by its full title, e.g. "Transfer Q*: Try the Demo".
- * Retries for a while: right after the workbench loads, contributed commands may not be registered yet.
+ * Types `query` into the Command Palette until a command titled `want` is listed, and returns every
+ * listed title. Retries for a while: right after the workbench loads, contributed commands may not
+ * be registered yet. Leaves the palette open.
  */
-export async function runCommand(page: Page, title: string, timeout = 60_000): Promise<void> {
+export async function paletteTitles(page: Page, query: string, want: string, timeout = 60_000): Promise<string[]> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   const rows = page.locator('.quick-input-widget .monaco-list-row');
   const deadline = Date.now() + timeout;
@@ -48,20 +49,22 @@ export async function runCommand(page: Page, title: string, timeout = 60_000): P
       await input.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
       if (!(await input.isVisible())) continue;
     }
-    await input.fill(`>${title}`);
-    await rows.filter({ hasText: title }).first().waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
-    // Exact label match: "Generate from Selection" must not pick a longer sibling title.
+    await input.fill(`>${query}`);
+    await rows.filter({ hasText: want }).first().waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
     seen = (await page.locator('.quick-input-widget .monaco-list-row .label-name').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
-    const idx = seen.indexOf(title);
-    if (idx >= 0) {
-      await rows.nth(idx).click();
-      await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
-      return;
-    }
+    if (seen.includes(want)) return seen;
     await page.keyboard.press('Escape');
     await page.waitForTimeout(1_000);
   }
-  throw new Error(`Command Palette has no command titled "${title}"; it shows: ${seen.join(' | ') || '(nothing)'}`);
+  throw new Error(`Command Palette has no command titled "${want}"; for "${query}" it shows: ${seen.join(' | ') || '(nothing)'}`);
+}
+
+/** Runs a command from the Command Palette by its full title, e.g. "Transfer Q*: Try the Demo". */
+export async function runCommand(page: Page, title: string, timeout = 60_000): Promise<void> {
+  const seen = await paletteTitles(page, title, title, timeout);
+  // Exact label match: "Generate from Selection" must not pick a longer sibling title.
+  await page.locator('.quick-input-widget .monaco-list-row').nth(seen.indexOf(title)).click();
+  await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
 }
 
 /**
@@ -82,10 +85,13 @@ export async function resultsPanel(page: Page, timeout = 60_000): Promise<FrameL
   throw new Error('results panel ("Transfer Q* Results") with [data-testid="run-status"] did not appear');
 }
 
-/** The text of the active editor as Monaco renders it (non-breaking spaces normalised). */
-export async function activeEditorText(page: Page): Promise<string> {
-  const lines = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
-  return (await lines.innerText()).replace(/\u00a0/g, ' ');
+/**
+ * The text of the editor showing `file`, as Monaco renders it (non-breaking spaces normalised). Found by
+ * its tab rather than focus: after a run the results panel's group is the active one.
+ */
+export async function editorText(page: Page, file: string): Promise<string> {
+  const group = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: file }) }).first();
+  return (await group.locator('.monaco-editor .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
 }
 
 export function notifications(page: Page): Locator {
