@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DIALECT_CAPABILITIES, Endpoint, HttpLanguageModel, type RequestLogLine } from '../../src/backends/index';
 import { ModelEndpoint } from '../../src/config/schema';
+import { TqError } from '../../src/core/errors';
 import { stubServer, type Stub } from './stubServer';
 
 // A stub that holds every request until released, so "in flight" is a state the test controls.
@@ -111,6 +112,25 @@ test('vLLM requests carry token-id prompts, n, logprobs, return_tokens_as_token_
     assert.deepEqual(out[0]![0]!.tokens[0]!.top!.map((t) => [t.id, t.text]), [[100, ' w0'], [7, '<7>']]);
     assert.equal(stub.requests.filter((r) => r.path === '/detokenize').length, 2, 'one marker check, one batch');
   } finally {
+    await stub.close();
+  }
+});
+
+test('cancelling through the AbortSignal ends an in-flight request (and a queued one) with an aborted error', { timeout: 10_000 }, async () => {
+  const stub = await gatedStub();
+  try {
+    const ep = new Endpoint({ role: 'base', baseUrls: [stub.url], timeoutMs: 60_000, maxConcurrency: 1, settingPrefix: 'tqstar.base' });
+    const ctl = new AbortController();
+    const inFlight = ep.request({ root: '/tokenize' }, { prompt: 'x' }, { signal: ctl.signal });
+    const queued = ep.request({ root: '/tokenize' }, { prompt: 'y' }, { signal: ctl.signal });
+    await until(() => stub.waiting() === 1);
+    ctl.abort();
+    const aborted = (e: unknown) => e instanceof TqError && e.kind === 'aborted';
+    await assert.rejects(inFlight, aborted);
+    await assert.rejects(queued, aborted);
+    assert.equal(stub.requests.length, 1, 'the queued request never went out');
+  } finally {
+    stub.release();
     await stub.close();
   }
 });

@@ -175,3 +175,31 @@ test('demo: built-in backend, labelled, two reward-ranked tables with the exact 
   assert.match(r.stdout, /exact obj\./);
   assert.match(r.stdout, /optimum \(ρ\*_r\): -?\d/);
 });
+
+test('serve --port 0 prints the URL it listens on; the server answers; SIGINT stops it (exit 0)', { timeout: 30_000 }, async () => {
+  let url: string | undefined;
+  const done = new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--dialect', 'vllm'], { cwd: root });
+    let stdout = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.stdout.on('data', async (d) => {
+      stdout += d;
+      const m = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (m && !url) {
+        url = m[1]!;
+        const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string; owned_by: string }> };
+        assert.ok(models.data.some((x) => x.id === 'demo-base'));
+        assert.ok(models.data.every((x) => /demo\/test backend/.test(x.owned_by)));
+        child.kill('SIGINT');
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout });
+    });
+  });
+  const r = await done;
+  assert.ok(url, r.stdout);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /demo\/test backend/);
+});
