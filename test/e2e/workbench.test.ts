@@ -15,7 +15,8 @@ import { closedPort, settingsFor } from './settings';
 type RefServer = Awaited<ReturnType<typeof startServer>>;
 
 const PROMPT = 'The movie was';
-const files = { 'prompt.txt': `${PROMPT}\n` };
+// No trailing newline: select-all then yields exactly the prompt the demo was built around.
+const files = { 'prompt.txt': PROMPT };
 
 /** Opens a workspace file in an editor and selects all of its text. */
 async function selectAllIn(page: Page, file: string): Promise<void> {
@@ -106,6 +107,7 @@ describe('e2e: configured against the reference server', { skip, timeout: 10 * 6
       // The table describes the focused token's step.
       const step = Number(await token.getAttribute('data-step'));
       assert.match(await table.locator('h3').innerText(), new RegExp(`^Step ${step + 1}:`));
+      await table.scrollIntoViewIfNeeded();
       await screenshot(page(), 'b-candidate-table');
 
       const output = (await tqCard.locator('[data-testid="output-text"]').innerText()).trim();
@@ -157,6 +159,8 @@ describe('e2e: an endpoint on a closed port', { skip, timeout: 6 * 60_000 }, () 
       const query = page().locator('.settings-editor .suggest-input-container .view-lines').first();
       await query.filter({ hasText: 'tqstar' }).waitFor({ timeout: 10_000 });
       assert.match((await query.innerText()).replace(/\u00a0/g, ' '), /tqstar\.base/, 'Settings opened without the base setting in view');
+      // The filtered list shows the contributed setting itself (contributes.configuration is live).
+      await page().locator('.settings-editor .setting-item-contents', { hasText: /base/i }).first().waitFor({ timeout: 30_000 });
     }));
 });
 
