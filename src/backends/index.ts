@@ -54,7 +54,8 @@ async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: RunConfig
   // A top-k the server cannot give fails every step: say so before the run starts.
   const fatal = problems.find((p) => p.startsWith('top-k'));
   if (fatal) throw new TqError('capability', `${ep.urlOf({ v1: '/completions' })}: ${fatal}`, { url: ep.urlOf({ v1: '/completions' }), setting: 'tqstar.decoding.topK' });
-  for (const p of problems) warnings.push(`${role} (${ep.baseUrl}): ${p}`);
+  // The model itself words the text-prompt (drift) warning.
+  for (const p of problems) if (!p.startsWith('text prompts')) warnings.push(`${role} (${ep.baseUrl}): ${p}`);
   if (cfg.dialect === 'auto') for (const n of notes) warnings.push(`${role} (${ep.baseUrl}): ${n}`);
   const model = new HttpLanguageModel(ep, cfg, caps);
   warnings.push(...model.warnings.filter((w) => !warnings.includes(w)));

@@ -130,8 +130,8 @@ const DETECTED = new Map<string, { at: number; value: { caps: Capabilities; note
 /** What the decoding settings need from this role's server that it lacks. */
 export function capabilityProblems(role: string, caps: Capabilities, d: DecodingParams): string[] {
   const p: string[] = [];
-  const needsTopK = role === 'baseline' || d.proposer !== 'baseline' || role === 'base';
-  if (needsTopK && d.topK > caps.maxTopK) p.push(`top-k ${d.topK} > the server's ${caps.maxTopK}: lower tqstar.decoding.topK`);
+  // Both roles answer top-k queries: the proposer(s) for TQ*/CD, the base for ARGS.
+  if (d.topK > caps.maxTopK) p.push(`top-k ${d.topK} > the server's ${caps.maxTopK}: lower tqstar.decoding.topK`);
   if (role === 'base' && caps.scoring === 'none') {
     if (d.transfer === 'indirect' && d.indirectWeights === 'implicit')
       p.push('indirect transfer with implicit weights needs the base server to score text (echo/prompt_logprobs): use vLLM or SGLang, or set tqstar.decoding.indirectWeights to "baseline-reward"');
