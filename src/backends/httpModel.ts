@@ -192,6 +192,7 @@ export class HttpLanguageModel implements LanguageModel {
         throw this.explain(e);
       }
     };
+    if (prompts.length === 0) return [];
     const out: ParsedChoice[][] = prompts.map(() => []);
     const place = (choices: ParsedChoice[], promptOffset: number, nPer: number, sampleOffset: number) => {
       for (const c of choices) {

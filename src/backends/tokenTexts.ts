@@ -46,10 +46,11 @@ export class TokenTexts {
    * the marker. Decoding each id after a marker also keeps SentencePiece's leading spaces, which a
    * lone-token decode drops. When the split does not come out right: one request per id.
    */
-  async resolve(ids: Iterable<number>, signal?: AbortSignal): Promise<void> {
+  async resolve(idList: Iterable<number>, signal?: AbortSignal): Promise<void> {
+    const ids = [...idList];
     const wanted = new Set<number>();
     for (const id of ids) if (!this.cache.has(id) && !this.pending.has(id)) wanted.add(id);
-    const waiting = [...new Set([...ids].filter((id) => this.pending.has(id)))].map((id) => this.pending.get(id)!);
+    const waiting = [...new Set(ids.filter((id) => this.pending.has(id)))].map((id) => this.pending.get(id)!);
     if (wanted.size > 0) {
       const list = [...wanted];
       const batch = this.batch(list, signal);
