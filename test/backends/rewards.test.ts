@@ -130,6 +130,15 @@ test('builtin rewards: AFINN sentiment, keyword, regex, length; a weighted sum',
   assert.deepEqual(await sum.score([{ prompt: '', response: 'aaaaaaaa' }]), [2 * 8 - 1 * -1]);
 });
 
+test('builtin tabular: the reward of the exact tabular tests, on words of its vocabulary', async () => {
+  const { tabularSuite } = await import('../../src/models/inProcess');
+  const suite = tabularSuite();
+  const r = reward({ kind: 'builtin', name: 'tabular' });
+  const pairs = [{ prompt: ' a', response: ' b c' }, { prompt: '', response: ' d' }];
+  assert.deepEqual(await r.score(pairs), [suite.rewardFn([0, 1, 2]), suite.rewardFn([3])]);
+  await assert.rejects(r.score([{ prompt: '', response: ' zebra' }]), (e: unknown) => e instanceof TqError && e.kind === 'reward');
+});
+
 test('vscode-lm outside VS Code is a config error saying where it works; a host factory replaces it', () => {
   assert.throws(() => reward({ kind: 'vscode-lm' }), (e: unknown) => e instanceof TqError && e.kind === 'config' && /only available inside VS Code/.test(e.message));
   const fake = { label: 'host judge', score: async (p: unknown[]) => p.map(() => 1) };

@@ -2,6 +2,7 @@
 import type { RewardConfig } from '../../config/schema';
 import { TqError } from '../../core/errors';
 import type { RewardSource } from '../../core/model';
+import { tabularSuite } from '../../models/inProcess';
 import { Endpoint, type RequestLog } from '../endpoint';
 import { BuiltinReward, SumReward } from './builtin';
 import { HttpJsonReward } from './httpJson';
@@ -34,8 +35,8 @@ export function makeReward(cfg: RewardConfig, ctx: RewardContext, settingPrefix 
     case 'judge':
       return new JudgeReward(endpoint(cfg.baseUrl), cfg);
     case 'builtin':
-      if (cfg.name === 'tabular')
-        throw new TqError('config', 'the builtin "tabular" reward is only wired in the demo and tests (it scores the tabular test vocabulary)', { setting: `${settingPrefix}.name` });
+      // The reward of the exact tabular tests (vocabulary a–e): for demos and tests against the tabular models.
+      if (cfg.name === 'tabular') return tabularSuite().reward;
       return new BuiltinReward(cfg);
     case 'sum':
       return new SumReward(cfg.terms.map((t, i) => ({ source: makeReward(t, ctx, `${settingPrefix}.terms[${i}]`), weight: t.weight ?? 1 })));
