@@ -115,17 +115,10 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
 /** Capabilities for a configured endpoint: the dialect's documented set, or measured ones for auto. */
 export async function capabilitiesFor(ep: Endpoint, cfg: ModelEndpoint, signal?: AbortSignal): Promise<{ caps: Capabilities; notes: string[] }> {
   if (cfg.dialect !== 'auto') return { caps: DIALECT_CAPABILITIES[cfg.dialect], notes: [] };
-  // Each run builds a new environment: measure a server once per process and a few minutes.
-  const key = `${ep.rootUrl}|${cfg.model}`;
-  const hit = DETECTED.get(key);
-  if (hit && Date.now() - hit.at < DETECT_TTL_MS) return hit.value;
-  const value = await detectCapabilities(ep, cfg.model, signal);
-  DETECTED.set(key, { at: Date.now(), value });
-  return value;
+  // Measured afresh for every environment: a handful of tiny requests, and a server may have been
+  // restarted with other flags (or another server may now listen on the port) since the last run.
+  return detectCapabilities(ep, cfg.model, signal);
 }
-
-const DETECT_TTL_MS = 5 * 60_000;
-const DETECTED = new Map<string, { at: number; value: { caps: Capabilities; notes: string[] } }>();
 
 /** What the decoding settings need from this role's server that it lacks. */
 export function capabilityProblems(role: string, caps: Capabilities, d: DecodingParams): string[] {
