@@ -68,6 +68,8 @@ export interface MeasureOptions {
   seeds: number[];
   /** Replays per run for the decoder's CPU (0: none). */
   cpuReplays: number;
+  /** Keep each run's request schedule (the timed pass needs it for the critical path; the quality pass drops it to keep RSS about the decoder). */
+  keepSchedule?: boolean;
   /** Cap on response tokens (a timed reference run may stop early; per-token metrics stay per token). */
   maxTokens?: number;
 }
@@ -164,7 +166,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
         },
         logRatio: logRatio(r),
         qErrors: row.world === 'tabular' && p.transfer === 'direct' && !row.baseline ? qErrors(prompt, r) : [],
-        recording: wire,
+        recording: o.keepSchedule ? { calls: wire.calls, results: new Map() } : newRecording(),
       });
     }
   }

@@ -80,13 +80,15 @@ async function main() {
     for (const row of selected) {
       const p = parseDecodingParams({ ...row.decoding, ...mode.override });
       const set = mode[row.world];
+      // Each row starts from a collected heap, so that its peak RSS is not the previous row's garbage (needs --expose-gc).
+      (globalThis as { gc?: () => void }).gc?.();
       const rt = performance.now();
       const quality = await measureRow(row, fastServer, p, { prompts: set.prompts, seeds: set.seeds, cpuReplays: args.cpuReplays });
       let timed: RunMeasure[] | null = null;
       const cap = row.naive ? mode.timed.refCap : null;
       if (timedServer) {
         const n = row.naive ? (row.world === 'demo' ? mode.timed.refDemo : mode.timed.refTabular) : mode.timed[row.world];
-        timed = await measureRow(row, timedServer, p, { prompts: set.prompts.slice(0, n), seeds: [0], cpuReplays: 0, ...(cap ? { maxTokens: cap } : {}) });
+        timed = await measureRow(row, timedServer, p, { prompts: set.prompts.slice(0, n), seeds: [0], cpuReplays: 0, keepSchedule: true, ...(cap ? { maxTokens: cap } : {}) });
       }
       const res = aggregate(row, p, quality, timed, latency, cap);
       results.push(res);
