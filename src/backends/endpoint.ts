@@ -103,8 +103,14 @@ export class Endpoint {
     const t0 = Date.now();
     let status: number | string = 'error';
     this.requestCount++;
+    // The SDK adds an abort listener to the signal it is given and never removes it; a run makes
+    // thousands of requests on one signal, so each request gets a child signal unlinked at the end.
+    const child = new AbortController();
+    const forward = () => child.abort(opts.signal?.reason);
+    if (opts.signal?.aborted) child.abort(opts.signal.reason);
+    else opts.signal?.addEventListener('abort', forward, { once: true });
     try {
-      const reqOpts = { signal: opts.signal, timeout: this.opts.timeoutMs, maxRetries: 0 };
+      const reqOpts = { signal: child.signal, timeout: this.opts.timeoutMs, maxRetries: 0 };
       let out: unknown;
       if ('v1' in route && route.v1 === '/completions') out = await replica.client.completions.create(body as never, reqOpts);
       else if ('v1' in route && route.v1 === '/chat/completions') out = await replica.client.chat.completions.create(body as never, reqOpts);
@@ -117,6 +123,7 @@ export class Endpoint {
       status = err.status ?? err.kind;
       throw err;
     } finally {
+      opts.signal?.removeEventListener('abort', forward);
       replica.outstanding--;
       this.release();
       this.opts.log?.({ role: this.role, method, url, status, ms: Date.now() - t0 });

@@ -4,14 +4,17 @@ import { buildEnv, loadRunConfig } from '../backends/index';
 import type { RunConfig, StrategyName } from '../config/schema';
 import type { RunResult } from '../core/events';
 import { runStrategies } from '../core/index';
+import { exactStrategyValue } from '../models/exactStrategies';
 import { tabularSuite } from '../models/inProcess';
 import { demoRunConfig, tabularRunConfig } from '../server/demoConfig';
 import { startServer } from '../server/index';
 import { EXIT } from './exitCodes';
 import { COLUMNS, footnotes, table } from './output';
-import { exactObjective } from './tabularExact';
 
 export const DEMO_PROMPT = 'The customer service was';
+/** One prompt is an anecdote: the mean over these (and two seeds) is what the ranking claims. */
+export const DEMO_PROMPTS = [DEMO_PROMPT, 'The food', 'My manager said', 'The delivery', 'The hotel room', 'Our neighbour'];
+const DEMO_SEEDS = [0, 1];
 const ALL: StrategyName[] = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'baseline', 'greedy', 'sample'];
 
 export async function demoCommand(_argv: string[]): Promise<number> {
@@ -34,6 +37,11 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     for (const n of footnotes(r1.results)) out(n);
     if (abort.signal.aborted) return EXIT.cancelled;
     out();
+    out(`Mean reward over ${DEMO_PROMPTS.length} prompts × ${DEMO_SEEDS.length} seeds (± standard error), same settings:`);
+    const means = await meanRewards(demo, abort.signal);
+    if (abort.signal.aborted) return EXIT.cancelled;
+    out(means);
+    out();
     out('Tabular test models (vocabulary a–e + EOS; the baseline is the exact optimum ρ*_r) over the same HTTP server.');
     out('"exact obj." = E[r] − β·KL of the policy each strategy converges to with exact values (N → ∞),');
     out('computed by enumeration (src/models/exact.ts); "—" for whole-response strategies. Higher is better; ρ*_r is the maximum.');
@@ -42,7 +50,7 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     const tab = loadRunConfig({ ...tabInput, decoding: { ...tabInput.decoding, selection: 'sample' } });
     const suite = tabularSuite({ beta: tab.decoding.beta });
     const r2 = await run(tab, { text: '' }, abort.signal);
-    const exactCol = { title: 'exact obj.', right: true, cell: (r: RunResult['results'][number]) => fmt(exactObjective(r.strategy, suite, tab.decoding)) };
+    const exactCol = { title: 'exact obj.', right: true, cell: (r: RunResult['results'][number]) => fmt(exactStrategyValue(suite, r.strategy, tab.decoding)?.objective ?? null) };
     out(table(r2.results, [...COLUMNS.slice(0, 3), exactCol, ...COLUMNS.slice(3)]));
     for (const n of footnotes(r2.results)) out(n);
     out(`optimum (ρ*_r): ${suite.exact.evaluate(suite.dists.rhoStarR).objective.toFixed(4)}; π_base alone: ${suite.exact.evaluate(suite.dists.base).objective.toFixed(4)}`);
@@ -51,6 +59,25 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     await server.close();
   }
+}
+
+/** Mean reward per strategy over DEMO_PROMPTS × DEMO_SEEDS, best first, as a small table. */
+async function meanRewards(config: RunConfig, signal: AbortSignal): Promise<string> {
+  const rewards = new Map<StrategyName, number[]>();
+  for (const text of DEMO_PROMPTS) {
+    for (const seed of DEMO_SEEDS) {
+      if (signal.aborted) break;
+      const r = await run({ ...config, decoding: { ...config.decoding, seed } }, { text }, signal);
+      for (const x of r.results) if (x.reward !== null) rewards.set(x.strategy, [...(rewards.get(x.strategy) ?? []), x.reward]);
+    }
+  }
+  const rows = [...rewards].map(([strategy, v]) => {
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const se = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1) / v.length) : 0;
+    return { strategy, mean, se, n: v.length };
+  });
+  rows.sort((a, b) => b.mean - a.mean);
+  return rows.map((r, i) => `${i + 1}  ${r.strategy.padEnd(9)}  ${r.mean.toFixed(4)} ± ${r.se.toFixed(4)}  (n=${r.n})`).join('\n');
 }
 
 function fmt(x: number | null): string {
