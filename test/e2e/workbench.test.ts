@@ -7,7 +7,7 @@ import { startServer } from '../../src/server/index';
 import { demoRunConfig } from '../../src/server/demoConfig';
 import { ensureVsix } from '../package/vsix';
 import { startCodeServer, type CodeServer } from './harness/codeServer';
-import { e2eSkip } from './harness/prereqs';
+import { e2eSkip, missingPrereqs } from './harness/prereqs';
 import { editorText, notifications, openWorkbench, paletteTitles, resultsPanel, runCommand, screenshot, type Workbench } from './harness/workbench';
 import { errorTexts, readCards, settledStatus } from './panel';
 import { closedPort, settingsFor } from './settings';
@@ -40,6 +40,9 @@ async function scenario(page: () => Page, name: string, body: () => Promise<void
 function workbenchSuite(setup: () => Promise<{ settings: Record<string, unknown> }>) {
   const s = {} as { cs: CodeServer; wb: Workbench };
   before(async () => {
+    // Fail fast (in CI) on a machine without code-server or Chromium, before packaging anything.
+    const missing = missingPrereqs();
+    if (missing) throw new Error(`e2e prerequisites: ${missing}`);
     const { settings } = await setup();
     s.cs = await startCodeServer({ vsix: await ensureVsix(), settings, files });
     s.wb = await openWorkbench(s.cs);
