@@ -11,6 +11,7 @@ export interface RowResult {
   id: string;
   label: string;
   world: string;
+  strategy: string;
   reference: boolean;
   setting: { k: number; N: number; H: number; alpha: number; transfer: string; selection: string; maxTokens: number; speed: DecodingParams['speed'] };
   runs: number;
@@ -51,7 +52,7 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
   const replayed = quality.filter((r) => r.coreCpuMs !== null);
   const rewards = quality.map((r) => r.reward).filter((x): x is number => x !== null);
   let exact: RowResult['exact'];
-  if (row.world === 'tabular') {
+  if (row.world === 'tabular' && (row.strategy ?? 'tqstar') === 'tqstar') {
     const prompts = [...new Set(quality.map((r) => r.prompt))];
     const vals = prompts.map((q) => exactTabularObjective(q, row.baseline ?? 'tabular-rho-r', p));
     const est = quality.filter((r) => r.reward !== null && r.logRatio !== null).map((r) => r.reward! - tabularBeta * r.logRatio!);
@@ -74,6 +75,7 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
     id: row.id,
     label: row.label,
     world: row.world,
+    strategy: row.strategy ?? 'tqstar',
     reference: row.naive,
     setting: { k: p.topK, N: p.rollouts, H: p.horizon, alpha: p.alpha, transfer: p.transfer, selection: p.selection, maxTokens: p.maxTokens, speed: p.speed },
     runs: quality.length,

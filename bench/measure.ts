@@ -122,7 +122,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
       const s0 = await server.cpuMs();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const r: DecodeResult = await decode('tqstar', { text: prompt }, env, runParams, {
+      const r: DecodeResult = await decode(row.strategy ?? 'tqstar', { text: prompt }, env, runParams, {
         onEvent: (ev) => {
           if (ev.type === 'start') stepsFrom = performance.now();
           if (ev.type !== 'step') return;
@@ -137,7 +137,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
       sink = undefined;
       // Requests the model wrappers cannot see (token-text look-ups) join the schedule with their overhead only.
       for (const l of lines) if (!/\/(completions|pooling|classify|tokenize)$/.test(l.url)) wire.calls.push({ engine: 'aux', what: l.url, start: l.t - l.ms, end: l.t, seqs: [], generated: 0 });
-      const coreCpuMs = o.cpuReplays > 0 ? await replayCpuMs('tqstar', prompt, { base: e.base.eosId, baseline: e.baseline.eosId }, !!e.baselineReward, runParams, decoderRec, o.cpuReplays) : null;
+      const coreCpuMs = o.cpuReplays > 0 ? await replayCpuMs(row.strategy ?? 'tqstar', prompt, { base: e.base.eosId, baseline: e.baseline.eosId }, !!e.baselineReward, runParams, decoderRec, o.cpuReplays) : null;
       out.push({
         prompt,
         seed,
@@ -165,7 +165,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
           blockTokens: r.steps.reduce((n, s) => n + s.accepted.length, 0),
         },
         logRatio: logRatio(r),
-        qErrors: row.world === 'tabular' && p.transfer === 'direct' && !row.baseline ? qErrors(prompt, r) : [],
+        qErrors: row.world === 'tabular' && (row.strategy ?? 'tqstar') === 'tqstar' && p.transfer === 'direct' && !row.baseline ? qErrors(prompt, r) : [],
         recording: o.keepSchedule ? { calls: wire.calls, results: new Map() } : newRecording(),
       });
     }

@@ -1,11 +1,13 @@
 // The bench's fixed prompts and rows: which models, which decoding settings, and which row is the naive reference.
-import type { DecodingParamsInput } from '../src/config/schema';
+import type { DecodingParamsInput, StrategyName } from '../src/config/schema';
 
 export type World = 'demo' | 'tabular';
 
 export interface Row {
   id: string;
   world: World;
+  /** Default tqstar; the peers run on the same loop, prompts and settings for comparison. */
+  strategy?: StrategyName;
   /** A straight port of the authors' loop: single-item requests, one at a time, no reuse. */
   naive: boolean;
   decoding: DecodingParamsInput;
@@ -35,6 +37,10 @@ export function rows(): Row[] {
     { id: 'demo/fast', world: 'demo', naive: false, decoding: { ...DEMO, speed: { ...FAST } }, label: 'TQ* adaptive + block, k=10 N=4 H=20' },
     { id: 'demo/small', world: 'demo', naive: false, decoding: { ...DEMO, topK: 4, rollouts: 2, horizon: 8 }, label: 'TQ* default, k=4 N=2 H=8' },
     { id: 'demo/indirect', world: 'demo', naive: false, decoding: { ...DEMO, transfer: 'indirect', indirectWeights: 'implicit', beta: 0.5, betaBaseline: 0.5 }, label: 'TQ* indirect (implicit DPO weights), k=10 N=4 H=20' },
+    { id: 'demo/cd', world: 'demo', naive: false, strategy: 'cd', decoding: { ...DEMO }, label: 'CD (rollouts from π_base), k=10 N=4 H=20' },
+    { id: 'demo/args', world: 'demo', naive: false, strategy: 'args', decoding: { ...DEMO }, label: 'ARGS (no rollouts), k=10' },
+    { id: 'demo/bon', world: 'demo', naive: false, strategy: 'bon', decoding: { ...DEMO }, label: 'Best-of-8 from the baseline' },
+    { id: 'demo/baseline', world: 'demo', naive: false, strategy: 'baseline', decoding: { ...DEMO }, label: 'The aligned baseline alone, greedy' },
     { id: 'tabular/reference', world: 'tabular', naive: true, decoding: { ...TAB, speed: { reuseRollouts: false } }, label: 'REFERENCE: naive port, tabular direct, k=6 N=8 H=8' },
     { id: 'tabular/batched', world: 'tabular', naive: false, decoding: { ...TAB, speed: { reuseRollouts: false } }, label: 'TQ* batched, no reuse, tabular direct' },
     { id: 'tabular/tqstar', world: 'tabular', naive: false, decoding: { ...TAB }, label: 'TQ* default, tabular direct, k=6 N=8 H=8' },
