@@ -53,34 +53,51 @@ export async function startCodeServer(opts: { vsix: string; settings?: Record<st
   writeSettings(opts.settings ?? {});
 
   const common = ['--config', config, '--user-data-dir', userDir, '--extensions-dir', extDir];
-  const inst = spawnSync(codeServerBin, [...common, '--install-extension', opts.vsix], { env: env(), encoding: 'utf8', timeout: 120_000 });
-  if (inst.status !== 0 || !/successfully installed/i.test(inst.stdout + inst.stderr)) {
-    throw new Error(`code-server --install-extension failed (${inst.status ?? inst.signal}):\n${inst.stdout}\n${inst.stderr}`);
+  let child: ChildProcess | undefined;
+  try {
+    const inst = spawnSync(codeServerBin, [...common, '--install-extension', opts.vsix], { env: env(), encoding: 'utf8', timeout: 120_000 });
+    if (inst.status !== 0 || !/successfully installed/i.test(inst.stdout + inst.stderr)) {
+      throw new Error(`code-server --install-extension failed (${inst.status ?? inst.signal}):\n${inst.stdout}\n${inst.stderr}`);
+    }
+    child = spawn(codeServerBin, [
+      ...common, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check',
+      '--disable-workspace-trust', '--disable-getting-started-override', workspace,
+    ], { env: env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const url = await listeningUrl(child, (o) => (output = o));
+    return handle(child, dir, url, workspace, userDir, writeSettings, () => output);
+  } catch (e) {
+    // A half-started server must not outlive the failed setup, nor its temp dir.
+    if (child?.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
+}
 
-  const child: ChildProcess = spawn(codeServerBin, [
-    ...common, '--auth', 'none', '--bind-addr', '127.0.0.1:0', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', workspace,
-  ], { env: env(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+function listeningUrl(child: ChildProcess, onOutput: (all: string) => void): Promise<string> {
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`code-server did not report its address in 60 s:\n${output}`)), 60_000);
     const onData = (b: Buffer) => {
       output += b.toString();
       const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
+      onOutput(output);
+      if (m) { clearTimeout(timer); child.removeListener('exit', onExit); resolve(m[1]!); }
     };
+    const onExit = (code: number | null) => { clearTimeout(timer); reject(new Error(`code-server exited (${code}) before listening:\n${output}`)); };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`code-server exited (${code}) before listening:\n${output}`)); });
+    child.once('exit', onExit);
   });
-  child.removeAllListeners('exit');
+}
 
+function handle(child: ChildProcess, dir: string, url: string, workspace: string, userDir: string,
+  writeSettings: (s: Record<string, unknown>) => void, log: () => string): CodeServer {
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+    const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
     try { process.kill(-child.pid!, 'SIGTERM'); } catch { /* already gone */ }
     const t = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
     await exited;
@@ -89,5 +106,5 @@ export async function startCodeServer(opts: { vsix: string; settings?: Record<st
   };
   // A crashed test must not leave code-server (and its extension host) running.
   process.once('exit', () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } });
-  return { url, workspace, userDir, writeSettings, log: () => output, close };
+  return { url, workspace, userDir, writeSettings, log, close };
 }
