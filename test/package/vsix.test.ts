@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { buildLogPath, ensureVsix } from './vsix';
-import { listZip } from './zip';
+import { listZip, readZipEntry } from './zip';
 
 // Budgets stated in README (Development → Packaging). The bundle inlines openai, zod and sentiment.
 const MAX_VSIX_BYTES = 1_500_000;
@@ -47,13 +47,23 @@ test('the build that produced the .vsix printed no warning and asked nothing', {
   assert.match(log, /DONE\s+Packaged/, log);
 });
 
-test('the packaged manifest carries what the Marketplace and vsce require', { timeout: 6 * 60_000 }, async () => {
-  await ensureVsix();
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+test('the packaged manifest carries what the Marketplace and vsce require, and its entry point is inside', { timeout: 6 * 60_000 }, async () => {
+  const vsix = await ensureVsix();
+  const names = listZip(vsix).map((e) => e.name);
+  const pkg = JSON.parse(readZipEntry(vsix, 'extension/package.json').toString('utf8'));
   for (const k of ['publisher', 'license', 'repository', 'icon', 'engines']) assert.ok(pkg[k], `package.json lacks ${k}`);
   assert.ok(!(pkg.activationEvents ?? []).includes('*'), 'activation on "*" slows every window');
+  const inside = (rel: string) => names.includes(`extension/${rel.replace(/^\.\//, '')}`);
+  assert.ok(inside(pkg.main.endsWith('.js') ? pkg.main : `${pkg.main}.js`), `main ${pkg.main} is not in the .vsix`);
   assert.match(pkg.icon, /\.png$/, 'vsce rejects SVG icons');
-  const png = readFileSync(new URL(`../../${pkg.icon}`, import.meta.url));
+  assert.ok(inside(pkg.icon), `icon ${pkg.icon} is not in the .vsix`);
+  const png = readZipEntry(vsix, `extension/${pkg.icon}`);
   assert.equal(png.readUInt32BE(16), 128, 'icon width');
   assert.equal(png.readUInt32BE(20), 128, 'icon height');
+  // Every icon the manifest points at (activity bar, views) must ship too.
+  const iconPaths = JSON.stringify(pkg.contributes ?? {}).match(/"(?:\.\/)?media\/[^"]+"/g) ?? [];
+  for (const q of iconPaths) assert.ok(inside(JSON.parse(q)), `contributes references ${q}, missing from the .vsix`);
+  // The bundle must not require the Node modules it was supposed to inline.
+  const main = readZipEntry(vsix, `extension/${pkg.main.replace(/^\.\//, '')}`).toString('utf8');
+  for (const dep of Object.keys(pkg.dependencies ?? {})) assert.doesNotMatch(main, new RegExp(`require\\(["']${dep}["']\\)`), `${dep} is required at runtime, not bundled`);
 });

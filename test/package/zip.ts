@@ -1,7 +1,8 @@
 // Owns listing a zip archive's entries (a .vsix is a zip) from its central directory, without unzipping.
 import { readFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 
-export interface ZipEntry { name: string; size: number; compressedSize: number }
+export interface ZipEntry { name: string; size: number; compressedSize: number; method: number; offset: number }
 
 export function listZip(path: string): ZipEntry[] {
   const buf = readFileSync(path);
@@ -17,8 +18,22 @@ export function listZip(path: string): ZipEntry[] {
   for (let n = 0; n < count; n++) {
     if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error(`${path}: bad central directory entry ${n}`);
     const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
-    out.push({ name: buf.toString('utf8', p + 46, p + 46 + nameLen), compressedSize: buf.readUInt32LE(p + 20), size: buf.readUInt32LE(p + 24) });
+    out.push({ name: buf.toString('utf8', p + 46, p + 46 + nameLen), method: buf.readUInt16LE(p + 10), compressedSize: buf.readUInt32LE(p + 20), size: buf.readUInt32LE(p + 24), offset: buf.readUInt32LE(p + 42) });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return out;
+}
+
+/** The bytes of one entry (stored or deflated, the two methods vsce writes). */
+export function readZipEntry(path: string, name: string): Buffer {
+  const entry = listZip(path).find((e) => e.name === name);
+  if (!entry) throw new Error(`${path}: no entry ${name}`);
+  const buf = readFileSync(path);
+  const p = entry.offset;
+  if (buf.readUInt32LE(p) !== 0x04034b50) throw new Error(`${path}: bad local header for ${name}`);
+  const start = p + 30 + buf.readUInt16LE(p + 26) + buf.readUInt16LE(p + 28);
+  const data = buf.subarray(start, start + entry.compressedSize);
+  if (entry.method === 0) return Buffer.from(data);
+  if (entry.method === 8) return inflateRawSync(data);
+  throw new Error(`${path}: ${name} uses compression method ${entry.method}`);
 }
