@@ -44,7 +44,8 @@ export function checkTargets(rows: RowResult[]): TargetCheck[] {
       target: `requests per step ≤ ${limit} (${r.setting.transfer})`,
       row: r.id,
       measured: `${f(r.httpRequestsPerStep)} (after the first step ${f(r.httpRequestsPerLaterStep)}; without token-text look-ups ${f(r.modelRequestsPerStep)})`,
-      pass: r.httpRequestsPerStep <= limit,
+      // Rows with reuse off are there to show what reuse saves; the target is the default decoder's.
+      pass: r.setting.speed.reuseRollouts ? r.httpRequestsPerStep <= limit : null,
     });
     if (r.timing) out.push({ target: 'wall time ≤ 1.2 × critical path', row: r.id, measured: `${f(r.timing.wallOverCriticalPath)}×`, pass: r.timing.wallOverCriticalPath <= 1.2 });
   }
