@@ -11,8 +11,8 @@ import { DEMO_PROMPTS, rows as allRows, TABULAR_PROMPTS } from './settings';
 
 const HELP = `npm run bench -- [--quick | --full | --tiny] [--only ID,ID] [--latency SPEC] [--out FILE] [--in-process-server] [--no-timing] [--cpu-replays N]
 
-  --quick              (default) 8 demo prompts × 2 seeds, 4 tabular prompts × 8 seeds; timing on a subset (≈ 5 min)
-  --full               8 × 4 and 4 × 32; timing on more prompts, the reference row timed at full length (≈ 15–20 min)
+  --quick              (default) 8 demo prompts × 2 seeds, 4 tabular prompts × 8 seeds; timing on a subset (≈ 3–4 min on 2 cores)
+  --full               8 × 4 and 4 × 32; timing on more prompts, the reference row timed at full length (≈ 8–10 min)
   --tiny               one prompt, one seed, tiny k/N/H (the smoke test)
   --only ID,...        rows whose id contains one of these (e.g. demo/fast,reference)
   --latency SPEC       the server's latency model (default vllm-8b; e.g. "vllm-8b,step=25,request=8"); see bench/README.md
