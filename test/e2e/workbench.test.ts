@@ -188,7 +188,8 @@ describe('e2e: cancelling a slow run', { skip, timeout: 8 * 60_000 }, () => {
   // Each request costs ≥ 400 ms, so a run takes many seconds and Cancel lands mid-decode.
   const s = workbenchSuite(async () => {
     slow = await startServer({ quiet: true, latency: 'request=400,step=40' });
-    return { settings: settingsFor(demoRunConfig(slow.url)) };
+    // Dark theme here, so one screenshot shows the panel's --vscode-* colours in a dark workbench.
+    return { settings: { ...settingsFor(demoRunConfig(slow.url)), 'workbench.colorTheme': 'Default Dark Modern' } };
   });
   after(() => slow?.close());
   const page = () => s.wb.page;
@@ -202,6 +203,8 @@ describe('e2e: cancelling a slow run', { skip, timeout: 8 * 60_000 }, () => {
       await panel.locator('[data-testid="result-card"][data-strategy="tqstar"] [data-testid="token"]').first().waitFor({ timeout: 120_000 });
       const status = panel.locator('[data-testid="run-status"]');
       assert.match(await status.innerText(), /running/, 'run finished before it could be cancelled');
+      assert.equal(await panel.locator('body.vscode-dark').count(), 1, 'the webview did not get the dark theme class');
+      await screenshot(page(), 'e-running-before-cancel');
       await panel.getByRole('button', { name: 'Cancel' }).click();
       const final = await settledStatus(panel, 60_000);
       assert.match(final, /cancelled/);
