@@ -102,7 +102,8 @@ export function configurationContribution(): Json {
     const { description: _d, ...rest } = forSettings(props[key], defs, key === 'strategies' ? 'strategy' : key, new Set()) as Json;
     const doc = SETTING_DOCS[key];
     // Object settings without a schema default: VS Code's own default for type object is {} (read as "not set").
-    const value: Json = { ...rest, markdownDescription: doc.markdownDescription, order: doc.order, scope: 'resource' };
+    // Markdown: the star of "Q*" would open emphasis ("Transfer Q: Set API Key…*" in the Settings UI).
+    const value: Json = { ...rest, markdownDescription: doc.markdownDescription.replaceAll('Q*', 'Q\\*'), order: doc.order, scope: 'resource' };
     if (value.type === undefined) value.type = 'object';
     if (value.type === 'object' && value.default === undefined) value.default = {};
     properties[settingId(key)] = value;

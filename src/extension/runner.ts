@@ -38,7 +38,7 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
   ctx.log.info(`run ${run.id}: ${run.strategies.join(', ')} on a ${req.prompt.length}-character prompt`);
 
   try {
-    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*', cancellable: true }, (progress, token) => {
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Decoding', cancellable: true }, (progress, token) => {
       token.onCancellationRequested(() => abort.abort());
       progress.report({ message: 'connecting…' });
       const tokens = new Map<StrategyName, number>();
@@ -47,7 +47,7 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
         if (ev.type === 'step') {
           const n = (tokens.get(ev.strategy) ?? 0) + 1 + ev.step.accepted.length;
           tokens.set(ev.strategy, n);
-          const msg = `${STRATEGY_LABELS[ev.strategy]}: ${n} tokens`;
+          const msg = `${STRATEGY_LABELS[ev.strategy]} — ${n} token${n === 1 ? '' : 's'}`;
           progress.report({ message: msg });
           ctx.statusBar.text = `$(loading~spin) TQ* ${msg}`;
         } else if (ev.type === 'warning') ctx.log.warn(`${ev.strategy ?? 'run'}: ${ev.message}`);

@@ -32,6 +32,7 @@ export function fmt(x: number | null | undefined, digits = 3): string {
 }
 
 /** A token as a visible string: quotes and escapes make spaces and newlines readable. */
+/** A token for tables: quoted so spaces show; the empty text (EOS and other special tokens) named. */
 export function showToken(text: string): string {
-  return JSON.stringify(text);
+  return text === '' ? '⟨end⟩' : JSON.stringify(text);
 }

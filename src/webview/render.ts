@@ -67,7 +67,7 @@ function runView(run: RunView, ctx: RenderContext): HTMLElement {
     run.error ? errorBox(run.error.message, run.error.url, run.error.setting) : null,
     run.trimmed ? h('p', { class: 'note' }, 'Per-token diagnostics of this older run were trimmed to keep the history small.') : null,
     h('section', { class: 'cards', 'aria-label': 'Outputs ranked by reward' },
-      ...ranked.map((r, i) => card(r, i, ranked, rewards.length ? { lo, hi } : null, ctx))),
+      ...ranked.map((r, i) => card(r, i, ranked, rewards.length ? { lo, hi } : null, ctx, run.status === 'running'))),
   );
 }
 
@@ -76,7 +76,7 @@ function errorBox(message: string, url?: string, setting?: string): HTMLElement 
     message, url ? h('div', { class: 'detail' }, `URL: ${url}`) : null, setting ? h('div', { class: 'detail' }, `Setting: ${setting}`) : null);
 }
 
-function card(r: ResultView, rank: number, all: ResultView[], range: { lo: number; hi: number } | null, ctx: RenderContext): HTMLElement {
+function card(r: ResultView, rank: number, all: ResultView[], range: { lo: number; hi: number } | null, ctx: RenderContext, live: boolean): HTMLElement {
   const frac = r.reward === null || !range ? 0 : range.hi - range.lo < 1e-12 ? 1 : (r.reward - range.lo) / (range.hi - range.lo);
   const fill = h('div', { class: 'fill' });
   // CSSOM property, not a style attribute: the CSP forbids inline styles, and only a number reaches it.
@@ -105,7 +105,7 @@ function card(r: ResultView, rank: number, all: ResultView[], range: { lo: numbe
   return h('article', { 'data-testid': 'result-card', 'data-strategy': r.strategy, class: `card${rank === 0 && r.reward !== null ? ' best' : ''}` },
     h('header', {},
       h('h2', {}, `${rank + 1}. ${STRATEGY_LABELS[r.strategy]}`),
-      h('span', { class: 'finish' }, finishText(r))),
+      h('span', { class: 'finish' }, finishText(r, live))),
     h('div', { class: 'reward-row' },
       h('span', { class: 'label' }, 'reward'),
       h('span', { 'data-testid': 'reward', class: 'reward' }, r.reward === null ? '—' : fmt(r.reward)),
@@ -122,7 +122,9 @@ function card(r: ResultView, rank: number, all: ResultView[], range: { lo: numbe
   );
 }
 
-function finishText(r: ResultView): string {
+function finishText(r: ResultView, live: boolean): string {
+  // While the run streams, a strategy without its final result is still decoding, not stopped.
+  if (live && r.finish === 'aborted' && r.reward === null && !r.error) return 'running…';
   return { eos: 'finished', stop: 'stop sequence', maxTokens: 'max tokens', aborted: 'stopped', error: 'failed' }[r.finish];
 }
 
@@ -176,7 +178,7 @@ function candidatePanel(steps: StepView[], selected: number | null): HTMLElement
     h('summary', {}, `${showToken(c.text)} — ${c.rollouts.length} rollouts`),
     h('table', { class: 'rollouts' },
       h('thead', {}, h('tr', {}, h('th', {}, 'rollout'), h('th', {}, 'reward'), h('th', {}, 'weight'))),
-      h('tbody', {}, ...c.rollouts.map((ro) => h('tr', {}, h('td', { class: 'tok' }, ro.text), h('td', {}, fmt(ro.reward)), h('td', {}, ro.weight === undefined ? '—' : fmt(ro.weight))))))));
+      h('tbody', {}, ...c.rollouts.map((ro) => h('tr', {}, h('td', { class: 'tok rollout' }, ro.text), h('td', {}, fmt(ro.reward)), h('td', {}, ro.weight === undefined ? '—' : fmt(ro.weight))))))));
   return h('section', { 'data-testid': 'candidate-table', class: 'candidates', 'aria-live': 'polite' },
     h('h3', {}, `Step ${step.index + 1}: chose ${showToken(step.chosen.text)}`),
     step.note ? h('p', { class: 'note' }, step.note) : null,

@@ -58,3 +58,8 @@ test('the contract commands are contributed under the "Transfer Q*" category, wi
   const icon = pkg.contributes.viewsContainers.activitybar[0].icon;
   assert.ok(existsSync(`${root}/${icon}`), `activity-bar icon ${icon} exists`);
 });
+
+test('markdown descriptions escape the star of "Q*" (else the Settings UI renders emphasis)', () => {
+  const props = (pkg.contributes as { configuration: { properties: Record<string, { markdownDescription?: string }> } }).configuration.properties;
+  for (const [key, p] of Object.entries(props)) assert.doesNotMatch(p.markdownDescription ?? '', /Q\*/, key);
+});
