@@ -12,6 +12,8 @@ export interface EngineSequence {
 }
 
 interface Live extends EngineSequence {
+  /** Clock time from which the sequence may join a pass (its request's arrival plus overhead). */
+  readyAt: number;
   remaining: number;
   newTokens: number;
   done: (cost: SequenceCost) => void;
@@ -32,7 +34,14 @@ export interface EngineStats {
   maxBatch: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+/** The engine's time source; tests pass a manual one. */
+export interface EngineClock {
+  now(): number;
+  /** Resolves after `ms` (> 0) milliseconds. */
+  sleep(ms: number): Promise<void>;
+}
+
+const REAL_CLOCK: EngineClock = { now: () => performance.now(), sleep: (ms) => new Promise<void>((r) => setTimeout(r, ms)) };
 
 export class Engine {
   readonly stats: EngineStats = { iterations: 0, busyMs: 0, prefillTokens: 0, cachedTokens: 0, decodeTokens: 0, maxBatch: 0 };
@@ -40,29 +49,46 @@ export class Engine {
   private running: Live[] = [];
   private active = false;
   private readonly cache: PrefixCache;
+  /** Modelled end of the last pass: an idle engine cannot start a pass before it. */
+  private lastEnd = -Infinity;
 
   constructor(
     private readonly o: LatencyOptions,
     /** With the clock off, passes cost nothing and run back to back; the accounting stays the same. */
     private readonly clockOn: boolean,
+    private readonly time: EngineClock = REAL_CLOCK,
   ) {
     this.cache = new PrefixCache(Math.max(1, o.block), o.cacheBlocks);
   }
 
-  /** Resolves when every sequence has finished under the model, with what each one cost (prompt tokens not found in the cache). */
-  submit(seqs: readonly EngineSequence[]): Promise<SequenceCost[]> {
+  /**
+   * Resolves when every sequence has finished under the model, with what each one cost (prompt
+   * tokens not found in the cache). `readyAt` (clock time, default now) is when the request could
+   * have joined a pass: a server submits after computing the answer but dates the sequences from
+   * the request's arrival, so that its own CPU overlaps the modelled GPU time as a real server's
+   * does; the answer then comes at max(modelled end, submission).
+   */
+  submit(seqs: readonly EngineSequence[], readyAt?: number): Promise<SequenceCost[]> {
     if (seqs.length === 0) return Promise.resolve([]);
-    const all = seqs.map((s) => new Promise<SequenceCost>((done) => this.waiting.push({ ...s, remaining: 0, newTokens: 0, done })));
+    const ready = readyAt ?? this.time.now();
+    const all = seqs.map((s) => new Promise<SequenceCost>((done) => this.waiting.push({ ...s, readyAt: ready, remaining: 0, newTokens: 0, done })));
     if (!this.active) void this.loop();
     return Promise.all(all);
   }
 
   private async loop() {
     this.active = true;
-    let clock = performance.now();
+    // An idle engine's next pass starts when the earliest waiting sequence was ready, not before the last pass ended.
+    let clock = Math.max(this.lastEnd, Math.min(...this.waiting.map((s) => s.readyAt)));
     try {
       while (this.waiting.length || this.running.length) {
-        const admitted = this.waiting.splice(0, Math.max(0, this.o.maxSeqs - this.running.length));
+        // Only sequences ready by the pass's start join it; with nothing running, the clock jumps to the next ready one.
+        if (!this.running.length) clock = Math.max(clock, Math.min(...this.waiting.map((s) => s.readyAt)));
+        const room = Math.max(0, this.o.maxSeqs - this.running.length);
+        const admitted: Live[] = [];
+        for (let i = 0; i < this.waiting.length && admitted.length < room; )
+          if (!this.clockOn || this.waiting[i]!.readyAt <= clock) admitted.push(...this.waiting.splice(i, 1));
+          else i++;
         let prefill = 0;
         for (const s of admitted) {
           // vLLM always recomputes at least the last prompt token to get its logits.
@@ -81,7 +107,10 @@ export class Engine {
         this.stats.maxBatch = Math.max(this.stats.maxBatch, batch);
         if (this.clockOn) {
           clock += cost;
-          await sleep(clock - performance.now());
+          this.lastEnd = clock;
+          // Behind the clock (the answers took longer to compute than their passes): catch up without yielding.
+          const ahead = clock - this.time.now();
+          if (ahead > 0) await this.time.sleep(ahead);
         } else await new Promise<void>((r) => setImmediate(r));
         for (const s of this.running) s.remaining--;
         // The prefill pass yields each sequence's first token.

@@ -69,6 +69,14 @@ const MAX_BODY = 64 * 1024 * 1024;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** A response body serialised ahead of its release, so that serialising overlaps the modelled time too. */
+class Json {
+  readonly text: string;
+  constructor(body: unknown) {
+    this.text = JSON.stringify(body);
+  }
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -114,11 +122,15 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const renderError = dialect === 'vllm' ? vllmError : dialect === 'llamacpp' ? llamacppError : ollamaError;
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const text = JSON.stringify(body);
+    const text = body instanceof Json ? body.text : JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
     res.end(text);
   };
-  const overhead = () => (latency.request > 0 ? sleep(latency.request) : Promise.resolve());
+  // A request with nothing to run (no sequences) still pays its overhead.
+  const overheadUntil = (readyAt: number) => {
+    const left = readyAt - performance.now();
+    return left > 0 ? sleep(left) : Promise.resolve();
+  };
 
   const modelList = () => ({
     object: 'list',
@@ -139,18 +151,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const job = parseCompletion(models, body);
     if (dialect === 'llamacpp') llamacppCheck(job, body);
     if (dialect === 'ollama') ollamaCheck(job);
-    await overhead();
+    // The stand-in model computes the answer (and its JSON) while the modelled GPU passes run, as on a
+    // real server: the passes are dated from arrival + overhead, and the answer leaves at the later of the two.
+    const readyAt = startMs + latency.request;
     const results = runCompletion(job);
-    const costs = await engine(job.model.name).submit(
-      results.flatMap((r) =>
-        r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] })),
-      ),
-    );
-    record('/v1/completions', job.model.name, startMs, costs);
     const id = `cmpl-${(++counter).toString(16).padStart(8, '0')}`;
-    if (dialect === 'llamacpp') return llamacppCompletion(job, results, id, created());
-    if (dialect === 'ollama') return ollamaCompletion(job, results, id, created());
-    return vllmCompletion(job, results, id, created());
+    const answer = new Json(dialect === 'llamacpp' ? llamacppCompletion(job, results, id, created()) : dialect === 'ollama' ? ollamaCompletion(job, results, id, created()) : vllmCompletion(job, results, id, created()));
+    const seqs = results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] })));
+    const costs = await engine(job.model.name).submit(seqs, readyAt);
+    await overheadUntil(readyAt);
+    record('/v1/completions', job.model.name, startMs, costs);
+    return answer;
   }
 
   async function pool(body: Record<string, unknown>, path: '/pooling' | '/classify') {
@@ -162,10 +173,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const inputs = typeof raw === 'string' ? [raw] : raw;
     if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((s) => typeof s === 'string'))
       throw badRequest('input must be a string or a non-empty array of strings (this reference server does not take token ids or messages here).', 'input');
-    await overhead();
+    const readyAt = startMs + latency.request;
     const counts = inputs.map((s) => reward.countTokens(s));
-    record(path, reward.name, startMs, await engine(reward.name).submit(counts.map((c) => ({ prompt: null, promptTokens: Math.max(1, c), genTokens: 0 }))));
     const scores = inputs.map((s) => reward.score(s));
+    const costs = await engine(reward.name).submit(counts.map((c) => ({ prompt: null, promptTokens: Math.max(1, c), genTokens: 0 })), readyAt);
+    await overheadUntil(readyAt);
+    record(path, reward.name, startMs, costs);
     const activation = body.use_activation ?? body.activation ?? body.softmax;
     const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
     const promptTokens = counts.reduce((a, b) => a + b, 0);
