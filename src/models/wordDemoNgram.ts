@@ -35,7 +35,9 @@ export class TrigramModel {
     floor = 0.02,
   ) {
     const V = tokenizer.vocab.length;
-    const uni = new Float64Array(V).fill(floor);
+    // Byte tokens get a far smaller floor: they keep any text possible, but a sampled lone byte
+    // (a control character, or "\uFFFD" above 0x7F) should be as rare as in a real model's output.
+    const uni = new Float64Array(V).map((_, id) => (tokenizer.isByte(id) ? floor * 1e-4 : floor));
     sentences.forEach((s, i) => {
       const w = weights[i]!;
       const ids = [...tokenizer.encode(s), tokenizer.eosId];

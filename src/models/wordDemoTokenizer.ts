@@ -37,6 +37,11 @@ export class WordTokenizer {
     this.vocab = vocab;
   }
 
+  /** Byte-fallback tokens (ids 1..256): what text outside the vocabulary is spelt with. */
+  isByte(id: number): boolean {
+    return id >= this.firstByte && id < this.firstText;
+  }
+
   encode(text: string): number[] {
     const out: number[] = [];
     for (const p of pieces(text)) {
