@@ -4,7 +4,7 @@ import { TqError } from '../core/errors';
 import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToken, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
 import { usesTokenIds, type Capabilities } from './capabilities';
 import type { Endpoint } from './endpoint';
-import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type TokenKey } from './parse';
+import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type ParsedTop, type TokenKey } from './parse';
 import { applyPromptTemplate, templateHasBos } from './templates';
 import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
 
@@ -94,18 +94,44 @@ export class HttpLanguageModel implements LanguageModel {
     // logprobs ≥ 1 so that every sampled token's own log-probability comes back (indirect weights need it).
     const body: Record<string, unknown> = { temperature: req.temperature, max_tokens: req.maxTokens, logprobs: Math.max(1, top) };
     if (req.stop?.length) body.stop = req.stop;
-    const choices = await this.complete(req.prompts, req.n, body, req.seed, opts);
+    // Top-k lists beyond the positions the caller reads are parsed and built only if read (see lazyTop).
+    const topPositions = top > 0 ? Math.max(0, req.topLogprobsPositions ?? Infinity) : 0;
+    const choices = await this.complete(req.prompts, req.n, body, req.seed, opts, topPositions);
     const keys: TokenKey[] = [];
+    const topKeys: TokenKey[] = [];
     for (const cs of choices)
       for (const c of cs)
         for (const p of c.positions) {
           keys.push(p.key);
-          if (top > 0) for (const t of p.top.slice(0, top)) keys.push(t.key);
+          for (const t of p.top.slice(0, top)) topKeys.push(t.key);
         }
     for (const c of choices.flat()) this.learnEosFrom(c, req.stop ?? []);
     this.inferTexts(choices.flat());
-    await this.resolveKeys(keys, opts);
-    return choices.map((cs) => cs.map((c) => this.completion(c, top, req.stop ?? [])));
+    // A caller that bounds the positions it reads takes lists lazily: the alternatives' texts matter to the
+    // decoder only once a list becomes the next state's candidates, after this step's rewards, so they
+    // are fetched beside the reward request instead of before returning. Other callers get them resolved.
+    const lazy = req.topLogprobsPositions !== undefined;
+    await this.resolveKeys(lazy ? keys : keys.concat(topKeys), opts);
+    if (lazy) this.prefetchTexts(topKeys, opts);
+    return choices.map((cs) => cs.map((c) => this.completion(c, top, req.stop ?? [], topPositions)));
+  }
+
+  /** Starts fetching unknown texts without waiting; a failure only leaves those lists unset (see lazyTop). */
+  private prefetchTexts(keys: TokenKey[], opts?: CallOptions): void {
+    if (this.vocab) return;
+    const ids: number[] = [];
+    for (const k of keys) {
+      if (!('id' in k)) continue;
+      if (k.text !== undefined) this.texts.set(k.id, k.text);
+      else if (this.texts.get(k.id) === undefined) ids.push(k.id);
+    }
+    if (!ids.length) return;
+    this.texts.resolve(ids, opts?.signal).then(
+      () => {
+        if (this.eos === null) for (const id of ids) if (looksLikeEos(this.texts.get(id) ?? '')) this.learned(id);
+      },
+      () => undefined,
+    );
   }
 
   async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
@@ -180,14 +206,14 @@ export class HttpLanguageModel implements LanguageModel {
    * as it needs (each sample gets its own seed so that split requests do not repeat each other).
    * Returns choices[promptIndex][sampleIndex].
    */
-  private async complete(prompts: TokenId[][], n: number, extra: Record<string, unknown>, seed: number | undefined, opts?: CallOptions): Promise<ParsedChoice[][]> {
+  private async complete(prompts: TokenId[][], n: number, extra: Record<string, unknown>, seed: number | undefined, opts?: CallOptions, topPositions = Infinity): Promise<ParsedChoice[][]> {
     const base: Record<string, unknown> = { model: this.cfg.model, top_p: 1, ...extra };
     if (this.caps.idsBack === 'token_id') base.return_tokens_as_token_ids = true;
     const wire = prompts.map((p) => (this.vocab ? p.map((id) => this.vocab!.text(id)).join('') : p));
     const send = async (ps: typeof wire, nPer: number, s: number | undefined): Promise<ParsedChoice[]> => {
       const body = { ...base, prompt: ps.length === 1 && this.vocab ? ps[0] : ps, n: nPer, ...(s !== undefined ? { seed: s } : {}) };
       try {
-        return parseCompletion(await this.ep.request({ v1: '/completions' }, body, opts), this.caps, this.completionsUrl, nPer);
+        return parseCompletion(await this.ep.request({ v1: '/completions' }, body, opts), this.caps, this.completionsUrl, nPer, topPositions);
       } catch (e) {
         throw this.explain(e);
       }
@@ -217,10 +243,16 @@ export class HttpLanguageModel implements LanguageModel {
     return out;
   }
 
-  private completion(c: ParsedChoice, top: number, stop: string[]): Completion {
-    const tokens: SampledToken[] = c.positions.map((p) => {
+  private completion(c: ParsedChoice, top: number, stop: string[], topPositions = Infinity): Completion {
+    const topOf = (i: number): (() => ParsedTop[]) | undefined => {
+      const p = c.positions[i];
+      if (top <= 0 || !p) return undefined;
+      return i < topPositions ? () => p.top : p.lazyTop;
+    };
+    const tokens: SampledToken[] = c.positions.map((p, i) => {
       const t: SampledToken = { ...this.token(p.key), logprob: p.logprob ?? Number.NEGATIVE_INFINITY };
-      if (top > 0) t.top = p.top.slice(0, top).map((x) => ({ ...this.token(x.key), logprob: x.logprob }));
+      const list = topOf(i);
+      if (list) this.lazyTop(t, list, top, 'top', i < topPositions);
       return t;
     });
     let finish: Completion['finish'];
@@ -232,9 +264,44 @@ export class HttpLanguageModel implements LanguageModel {
     if (finish === 'eos' && tokens.length > 0 && this.eos !== null && tokens[tokens.length - 1]!.id === this.eos) {
       const eosToken = tokens.pop()!;
       out.eosLogprob = eosToken.logprob;
-      if (eosToken.top) out.eosTop = eosToken.top;
+      const list = topOf(tokens.length);
+      if (list) this.lazyTop(out, list, top, 'eosTop', tokens.length < topPositions);
     }
     return out;
+  }
+
+  private textsKnown(list: ParsedTop[]): boolean {
+    return this.vocab !== undefined || list.every((x) => 'str' in x.key || x.key.text !== undefined || this.texts.get(x.key.id) !== undefined);
+  }
+
+  private tops(list: ParsedTop[], k: number): TokenLogprob[] {
+    return list.slice(0, k).map((x) => ({ ...this.token(x.key), logprob: x.logprob }));
+  }
+
+  /**
+   * A rollout's top-k list, set now when every text is known (and `eager`), else built on first
+   * access if by then every text is known: texts of positions beyond SampleRequest.topLogprobsPositions
+   * are never fetched, the others are being fetched (prefetchTexts), and a text is never guessed.
+   * Left unset otherwise, which the decoder treats as "not reported" (it then asks for that top-k).
+   */
+  private lazyTop(target: SampledToken | Completion, parse: () => ParsedTop[], k: number, field: 'top' | 'eosTop', eager: boolean): void {
+    if (eager) {
+      const list = parse().slice(0, k);
+      if (this.textsKnown(list)) {
+        (target as { [f in typeof field]?: TokenLogprob[] })[field] = this.tops(list, k);
+        return;
+      }
+    }
+    Object.defineProperty(target, field, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const list = parse().slice(0, k);
+        const value = this.textsKnown(list) ? this.tops(list, k) : undefined;
+        Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
+        return value;
+      },
+    });
   }
 
   /**

@@ -5,11 +5,18 @@ import type { Capabilities } from './capabilities';
 /** A token as the server named it: by id when it gave ids, else by its string. */
 export type TokenKey = { id: number; text?: string } | { str: string };
 
+export interface ParsedTop {
+  key: TokenKey;
+  logprob: number;
+}
+
 export interface ParsedPosition {
   key: TokenKey;
   logprob: number | null;
-  /** Alternatives at this position, most likely first. */
-  top: Array<{ key: TokenKey; logprob: number }>;
+  /** Alternatives at this position, most likely first (empty beyond the parsed positions: see `lazyTop`). */
+  top: ParsedTop[];
+  /** Beyond the first `topPositions` positions: the alternatives, parsed when called. */
+  lazyTop?: () => ParsedTop[];
   /** Start of this token in the choice text, in UTF-16 units (legacy shape only). */
   offset?: number;
 }
@@ -53,7 +60,7 @@ function codePointToUtf16(text: string): (cp: number) => number {
  * All choices of a completion response, placed by their index. llama.cpp answers several prompts
  * with a bare JSON array of completion objects; each then holds the choices of one prompt.
  */
-export function parseCompletion(body: unknown, caps: Capabilities, url: string, perPrompt: number): ParsedChoice[] {
+export function parseCompletion(body: unknown, caps: Capabilities, url: string, perPrompt: number, topPositions = Infinity): ParsedChoice[] {
   const objects = Array.isArray(body) ? body : [body];
   const out: ParsedChoice[] = [];
   objects.forEach((obj, objIndex) => {
@@ -66,7 +73,7 @@ export function parseCompletion(body: unknown, caps: Capabilities, url: string, 
         text: typeof c.text === 'string' ? c.text : typeof (c.message as { content?: unknown })?.content === 'string' ? ((c.message as { content: string }).content) : '',
         finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : null,
         stopReason: c.stop_reason ?? null,
-        positions: parseLogprobs(c.logprobs, caps, typeof c.text === 'string' ? c.text : ''),
+        positions: parseLogprobs(c.logprobs, caps, typeof c.text === 'string' ? c.text : '', topPositions),
         raw: c,
       });
     });
@@ -75,10 +82,11 @@ export function parseCompletion(body: unknown, caps: Capabilities, url: string, 
   return out;
 }
 
-function parseLogprobs(lp: unknown, caps: Capabilities, text: string): ParsedPosition[] {
+/** Top-k alternatives are parsed up front at the first `topPositions` positions only, the rest on demand: they are most of the answer. */
+function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositions: number): ParsedPosition[] {
   if (!lp || typeof lp !== 'object') return [];
   const o = lp as Record<string, unknown>;
-  if (Array.isArray(o.content)) return parseContentLogprobs(o.content as Array<Record<string, unknown>>, caps);
+  if (Array.isArray(o.content)) return parseContentLogprobs(o.content as Array<Record<string, unknown>>, caps, topPositions);
   if (!Array.isArray(o.tokens)) return [];
   const idsBack = caps.idsBack === 'token_id';
   const tokens = o.tokens as string[];
@@ -87,11 +95,13 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string): ParsedPos
   const offsets = Array.isArray(o.text_offset) ? (o.text_offset as number[]) : undefined;
   const toU16 = offsets ? codePointToUtf16(text) : undefined;
   const base = offsets && offsets.length ? offsets[0]! : 0;
-  return tokens.map((t, i) => {
-    const top = Object.entries(tops[i] ?? {})
+  const topOf = (m: Record<string, number> | null | undefined): ParsedTop[] =>
+    Object.entries(m ?? {})
       .map(([k, v]) => ({ key: keyOf(k, idsBack), logprob: num(v) ?? -Infinity }))
       .sort((a, b) => b.logprob - a.logprob);
-    const pos: ParsedPosition = { key: keyOf(String(t), idsBack), logprob: num(lps[i]), top };
+  return tokens.map((t, i) => {
+    const pos: ParsedPosition = { key: keyOf(String(t), idsBack), logprob: num(lps[i]), top: i < topPositions ? topOf(tops[i]) : [] };
+    if (i >= topPositions && tops[i]) pos.lazyTop = () => topOf(tops[i]);
     // text_offset counts from the start of the prompt when echo is on; relative offsets into `text` otherwise.
     if (offsets && toU16 && typeof offsets[i] === 'number') pos.offset = toU16(offsets[i]! - base);
     return pos;
@@ -99,15 +109,18 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string): ParsedPos
 }
 
 /** llama.cpp: content[{id, token, bytes, logprob, top_logprobs:[{id, token, logprob}]}]; Ollama: the same without ids. */
-function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Capabilities): ParsedPosition[] {
+function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Capabilities, topPositions: number): ParsedPosition[] {
   const key = (e: Record<string, unknown>): TokenKey =>
     caps.idsBack !== 'none' && typeof e.id === 'number' ? { id: e.id, text: typeof e.token === 'string' ? e.token : undefined } : { str: String(e.token ?? '') };
-  return content.map((e) => ({
+  const topOf = (e: Record<string, unknown>): ParsedTop[] =>
+    (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : [])
+      .map((t) => ({ key: key(t), logprob: num(t.logprob) ?? -Infinity }))
+      .sort((a, b) => b.logprob - a.logprob);
+  return content.map((e, i) => ({
     key: key(e),
     logprob: num(e.logprob),
-    top: (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : [])
-      .map((t) => ({ key: key(t), logprob: num(t.logprob) ?? -Infinity }))
-      .sort((a, b) => b.logprob - a.logprob),
+    top: i < topPositions ? topOf(e) : [],
+    ...(i >= topPositions && Array.isArray(e.top_logprobs) ? { lazyTop: () => topOf(e) } : {}),
   }));
 }
 

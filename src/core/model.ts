@@ -50,6 +50,16 @@ export interface SampleRequest {
   seed?: number;
   /** Ask for the top-k alternatives at every generated position (0 or absent: none). */
   topLogprobs?: number;
+  /**
+   * With `topLogprobs`: the top-k is wanted only at the first P generated positions (the EOS
+   * position counts as a position); a backend may leave `top`/`eosTop` unset beyond them and skip
+   * building and resolving those lists. Absent: every position. Servers still send them all (vLLM
+   * cannot be asked for fewer positions), so this saves the client's parsing, not bandwidth.
+   * Setting it also lets a backend hand lists over lazily: a list whose token texts are still being
+   * fetched (or, beyond P, were never fetched) is built when first read, and left unset if they are
+   * not known by then — never guessed. A caller must treat a missing list as "not reported".
+   */
+  topLogprobsPositions?: number;
 }
 
 export interface ScoreItem {

@@ -171,7 +171,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
         maxTokens: horizon,
         stop: p.stop,
         seed: ctx.seedFor(state.step, 'rollouts'),
-        ...(wantTops ? { topLogprobs: k } : {}),
+        ...(wantTops ? { topLogprobs: k, topLogprobsPositions: TOP_POSITIONS(p.speed.blockAccept) } : {}),
       },
       opts,
     );
@@ -305,6 +305,12 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   }
   return { outcome, carry: next };
 }
+
+/**
+ * carryFrom reads a fresh rollout's top-k at most at position blockAccept (after the accepted
+ * block); reused rollouts are read deeper, which a backend serves on demand when it can.
+ */
+const TOP_POSITIONS = (blockAccept: number) => 1 + blockAccept;
 
 /** log π_base(τ | [s_t, z]); the EOS term only when the baseline's is known too, so that both sides cover the same tokens. */
 function baseLogprob(r: Rollout, eosId: TokenId | null): number {
