@@ -54,7 +54,12 @@ export class TokenTexts {
     if (wanted.size > 0) {
       const list = [...wanted];
       const batch = this.batch(list, signal);
-      for (const id of list) this.pending.set(id, batch.then(() => this.cache.get(id) ?? ''));
+      for (const id of list) {
+        const text = batch.then(() => this.cache.get(id) ?? '');
+        // Only a later caller waiting on the same id sees a failure; unawaited, it must not surface as an unhandled rejection.
+        text.catch(() => undefined);
+        this.pending.set(id, text);
+      }
       try {
         await batch;
       } finally {
