@@ -26,6 +26,16 @@ function findStop(text: string, stop: readonly string[], from: number): number {
   return best;
 }
 
+/** Settings under which Q̂ stops estimating what ALGORITHM.md says it estimates: said once per run, never silently. */
+export function estimatorWarnings(strategy: StrategyName, p: DecodingParams): string[] {
+  if ((strategy !== 'tqstar' && strategy !== 'cd') || p.rolloutTemperature === 1) return [];
+  const out = [`rolloutTemperature ${p.rolloutTemperature} ≠ 1: rollouts are not draws from the ${strategy === 'cd' ? 'base' : 'baseline'} model itself, so Q̂ is a biased estimate (setting tqstar.decoding.rolloutTemperature).`];
+  if (strategy === 'tqstar' && p.transfer === 'indirect' && p.indirectWeights === 'implicit') {
+    out.push('indirect transfer: the implicit importance weights use the baseline\'s own log-probabilities, which assume rollouts at temperature 1.');
+  }
+  return out;
+}
+
 export async function decode(strategy: StrategyName, prompt: Prompt, env: DecodeEnv, params: DecodingParams, opts: RunOptions = {}): Promise<DecodeResult> {
   const t0 = now();
   const { signal, onEvent } = opts;
@@ -37,6 +47,7 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
     onEvent?.({ type: 'warning', strategy, message });
   };
   for (const m of [env.base, env.baseline]) for (const w of m.warnings ?? []) warn(w);
+  for (const w of estimatorWarnings(strategy, params)) warn(w);
 
   const metered: DecodeEnv = {
     base: meteredModel(env.base, meter),

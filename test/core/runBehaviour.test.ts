@@ -177,3 +177,16 @@ test('stop sequences and maxTokens end the response', async () => {
   assert.equal(s.finish, 'stop');
   assert.ok(!s.text.includes(stopWord));
 });
+
+test('a rollout temperature other than 1 is reported as a biased estimator, once, naming the setting', async () => {
+  const events: string[] = [];
+  const r = await decode('tqstar', { text: '' }, indirectEnv(suite), params({ topK: 3, rollouts: 2, rolloutTemperature: 0.7, transfer: 'indirect' }), {
+    onEvent: (e) => e.type === 'warning' && events.push(e.message),
+  });
+  assert.equal(r.warnings.length, 2);
+  assert.deepEqual(events, r.warnings);
+  assert.match(r.warnings[0], /tqstar\.decoding\.rolloutTemperature/);
+  assert.match(r.warnings[1], /implicit importance weights/);
+  const plain = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 3, rollouts: 2 }));
+  assert.deepEqual(plain.warnings, []);
+});
