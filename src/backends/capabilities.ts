@@ -1,4 +1,12 @@
 // What a model server can do, per dialect: the capability report the decoder and `tqstar probe` rely on.
+//
+// Sources: vLLM, llama.cpp and Ollama as BACKENDS.md lists. SGLang read from sgl-project/sglang
+// python/sglang/srt/entrypoints/openai/{serving_completions,utils,protocol,serving_tokenize}.py: completions
+// logprobs carry token *texts* (return_text_in_logprobs=True; no "token_id:N", return_tokens_as_token_ids is
+// ignored), top-k only, text_offset -1; max_tokens must be positive; /v1/tokenize and /v1/detokenize. So SGLang
+// runs in text mode (re-tokenisation flagged) but can still score by echo. Hosted OpenAI: legacy completions
+// reference (logprobs ≤ 5, token-id prompts, n, several prompts); no ids back, no tokenizer, no echo scoring.
+// Not confirmed: SGLang's largest logprobs (20 assumed).
 import type { Dialect } from '../config/schema';
 
 export type ConcreteDialect = Exclude<Dialect, 'auto'>;
@@ -28,7 +36,7 @@ export interface Capabilities {
 /** What each server is documented to do (BACKENDS.md); `auto` replaces these with what it measured. */
 export const DIALECT_CAPABILITIES: Record<ConcreteDialect, Capabilities> = {
   vllm: { dialect: 'vllm', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: false, tokenize: 'root', idsBack: 'token_id', logprobsShape: 'legacy' },
-  sglang: { dialect: 'sglang', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: true, tokenize: 'v1', idsBack: 'token_id', logprobsShape: 'legacy' },
+  sglang: { dialect: 'sglang', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: true, tokenize: 'v1', idsBack: 'none', logprobsShape: 'legacy' },
   llamacpp: { dialect: 'llamacpp', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: false, scoring: 'none', echoNeedsToken: false, tokenize: 'llamacpp', idsBack: 'llamacpp', logprobsShape: 'llamacpp' },
   ollama: { dialect: 'ollama', maxTopK: 20, tokenIdPrompts: false, multiPrompt: false, n: false, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'chat' },
   openai: { dialect: 'openai', maxTopK: 5, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'legacy' },

@@ -37,7 +37,7 @@ export class HttpLanguageModel implements LanguageModel {
     if (!usesTokenIds(caps)) {
       this.vocab = SHARED_STRINGS;
       this.warnings.push(
-        `${this.label}: the ${caps.dialect} server takes text prompts only, so each step's text is re-tokenised by the server and may split differently from the tokens shown (re-tokenisation drift); candidate log-probabilities are per server token string.`,
+        `${this.label}: the ${caps.dialect} server ${caps.tokenIdPrompts && caps.idsBack === 'none' ? 'answers with token texts, not ids, so prompts travel as text' : 'takes text prompts only'}: each step's text is re-tokenised by the server and may split differently from the tokens shown (re-tokenisation drift); candidate log-probabilities are per server token string.`,
       );
     }
   }
@@ -137,12 +137,18 @@ export class HttpLanguageModel implements LanguageModel {
   async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
     if (req.items.length === 0) return [];
     if (req.nextTopK) this.needTopK(req.nextTopK);
-    if (this.caps.scoring === 'none') return this.scoreFromTopK(req, opts);
-    const full = req.items.map((it) => [...it.prompt, ...it.continuation]);
+    // Text mode can align an echo by token strings (SGLang), but not vLLM's prompt_logprobs, which are keyed by id.
+    if (this.caps.scoring === 'none' || (this.vocab && this.caps.scoring !== 'echo')) return this.scoreFromTopK(req, opts);
+    // Text mode cannot send an EOS as text (the server would re-tokenise "</s>" as characters): its log-probability
+    // is read from the top list after the rest, which then needs a generated position and the widest top-k.
+    const eosEnd = req.items.map((it) => this.vocab !== undefined && it.continuation.length > 0 && this.isLocalEos(it.continuation[it.continuation.length - 1]!));
+    const sent = req.items.map((it, i) => (eosEnd[i] ? it.continuation.slice(0, -1) : it.continuation));
+    const anyEos = eosEnd.some(Boolean);
+    const full = req.items.map((it, i) => [...it.prompt, ...sent[i]!]);
     const k = req.nextTopK ?? 0;
     const body: Record<string, unknown> =
       this.caps.scoring === 'echo'
-        ? { temperature: 0, echo: true, max_tokens: k > 0 || this.caps.echoNeedsToken ? 1 : 0, logprobs: Math.max(1, k) }
+        ? { temperature: 0, echo: true, max_tokens: k > 0 || this.caps.echoNeedsToken || anyEos ? 1 : 0, logprobs: Math.max(1, k, anyEos ? this.caps.maxTopK : 0) }
         : { temperature: 0, max_tokens: 1, prompt_logprobs: 0, ...(k > 0 ? { logprobs: k } : {}) };
     const choices = await this.complete(full, 1, body, undefined, opts);
     const results = req.items.map((it, i) => {
@@ -151,7 +157,18 @@ export class HttpLanguageModel implements LanguageModel {
       const C = it.continuation.length;
       let logprobs: Array<number | null>;
       let nextPos: ParsedPosition | undefined;
-      if (this.caps.scoring === 'echo') {
+      if (this.caps.scoring === 'echo' && this.vocab) {
+        const aligned = this.alignEcho(c, sent[i]!, body.max_tokens as number);
+        // A lone candidate token glued to the text may re-tokenise differently ("was" + "The"): look it up in the top-k after the prompt instead.
+        if (!aligned && sent[i]!.length === 1 && !eosEnd[i]) return { lookup: true as const, logprobs: [] as number[], next: undefined };
+        if (!aligned) throw this.drift(c, sent[i]!, body.max_tokens as number);
+        [logprobs, nextPos] = aligned;
+        if (eosEnd[i]) {
+          logprobs.push(this.eosFromTop(nextPos, it.continuation[it.continuation.length - 1]!));
+          // Nothing follows an EOS: the caller reads no next state there.
+          return { logprobs: logprobs as number[], next: k > 0 ? [] : undefined };
+        }
+      } else if (this.caps.scoring === 'echo') {
         if (c.positions.length < P + C) throw this.capability('scoring (echo + logprobs)', `echoed ${c.positions.length} of ${P + C} prompt positions`);
         logprobs = c.positions.slice(P, P + C).map((p) => p.logprob);
         nextPos = c.positions[P + C];
@@ -165,10 +182,58 @@ export class HttpLanguageModel implements LanguageModel {
       return { logprobs: logprobs as number[], next: k > 0 ? (nextPos?.top.slice(0, k) ?? null) : undefined };
     });
     if (k > 0) {
-      if (results.some((r) => r.next === null)) throw this.ignoredLogprobs();
-      await this.resolveKeys(results.flatMap((r) => r.next!.map((t) => t.key)), opts);
+      if (results.some((r) => r.next === null && !('lookup' in r))) throw this.ignoredLogprobs();
+      await this.resolveKeys(results.flatMap((r) => r.next?.map((t) => t.key) ?? []), opts);
     }
-    return results.map((r) => (r.next ? { logprobs: r.logprobs, next: r.next.map((t) => ({ ...this.token(t.key), logprob: t.logprob })) } : { logprobs: r.logprobs }));
+    const lookups = req.items.filter((_, i) => 'lookup' in results[i]!);
+    const fallback = lookups.length ? await this.scoreFromTopK({ items: lookups, ...(k > 0 ? { nextTopK: k } : {}) }, opts) : [];
+    let j = 0;
+    return results.map((r) => ('lookup' in r ? fallback[j++]! : this.scoreResult(r)));
+  }
+
+  private scoreResult(r: { logprobs: number[]; next?: ParsedTop[] | null }): ScoreResult {
+    return r.next ? { logprobs: r.logprobs, next: r.next.map((t) => ({ ...this.token(t.key), logprob: t.logprob })) } : { logprobs: r.logprobs };
+  }
+
+  /**
+   * Text mode (SGLang): the server re-tokenised prompt + continuation, so the continuation is found as the
+   * last prompt positions before the `generated` new ones, and must split into the same token strings;
+   * otherwise that is re-tokenisation drift, an error rather than a wrong log-probability.
+   */
+  private alignEcho(c: ParsedChoice, continuation: TokenId[], generated: number): [Array<number | null>, ParsedPosition | undefined] | null {
+    const end = c.positions.length - generated;
+    const want = continuation.map((id) => this.vocab!.text(id));
+    const span = end - want.length >= 0 ? c.positions.slice(end - want.length, end) : [];
+    const got = span.map((p) => ('str' in p.key ? p.key.str : undefined));
+    if (span.length !== want.length || got.some((g, j) => g !== want[j])) return null;
+    return [span.map((p) => p.logprob), c.positions[end]];
+  }
+
+  private drift(c: ParsedChoice, continuation: TokenId[], generated: number): TqError {
+    const end = c.positions.length - generated;
+    const want = continuation.map((id) => this.vocab!.text(id));
+    const got = c.positions.slice(Math.max(0, end - want.length), end).map((p) => ('str' in p.key ? p.key.str : undefined));
+    return new TqError(
+        'capability',
+        `${this.completionsUrl}: re-tokenisation drift: the ${this.caps.dialect} server split the scored text as ${JSON.stringify(got)}, not as the candidate tokens ${JSON.stringify(want)}. Token ids end to end need vLLM; or set tqstar.decoding.proposer to "base" and avoid indirect transfer with implicit weights.`,
+      { url: this.completionsUrl, setting: 'tqstar.decoding.proposer' },
+    );
+  }
+
+  private isLocalEos(id: TokenId): boolean {
+    return (this.eos !== null && id === this.eos) || looksLikeEos(this.vocab!.text(id));
+  }
+
+  private eosFromTop(pos: ParsedPosition | undefined, eosLocal: TokenId): number {
+    const text = this.vocab!.text(eosLocal);
+    const hit = pos?.top.find((t) => 'str' in t.key && t.key.str === text);
+    if (!hit)
+      throw new TqError(
+        'capability',
+        `${this.completionsUrl}: the ${this.caps.dialect} server answers in token texts, so an end of sequence can only be scored from its top-${this.caps.maxTopK}, and ${JSON.stringify(text)} is not among them. Set tqstar.decoding.proposer to "base", or serve the base model with vLLM.`,
+        { url: this.completionsUrl, setting: 'tqstar.decoding.proposer' },
+      );
+    return hit.logprob;
   }
 
   /**
@@ -258,7 +323,7 @@ export class HttpLanguageModel implements LanguageModel {
     let finish: Completion['finish'];
     if (c.finishReason === 'length') finish = 'length';
     else if (typeof c.stopReason === 'string') finish = 'stop';
-    else if (!('stop_reason' in c.raw) && stop.length > 0 && c.finishReason === 'stop') finish = 'stop';
+    else if (!('stop_reason' in c.raw) && !('matched_stop' in c.raw) && stop.length > 0 && c.finishReason === 'stop') finish = 'stop';
     else finish = 'eos';
     const out: Completion = { tokens, text: c.text, finish };
     if (finish === 'eos' && tokens.length > 0 && this.eos !== null && tokens[tokens.length - 1]!.id === this.eos) {

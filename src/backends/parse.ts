@@ -72,7 +72,8 @@ export function parseCompletion(body: unknown, caps: Capabilities, url: string, 
         index: Array.isArray(body) ? objIndex * perPrompt + idx : idx,
         text: typeof c.text === 'string' ? c.text : typeof (c.message as { content?: unknown })?.content === 'string' ? ((c.message as { content: string }).content) : '',
         finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : null,
-        stopReason: c.stop_reason ?? null,
+        // SGLang names what stopped it in matched_stop: the stop string, or the EOS id (a number).
+        stopReason: c.stop_reason ?? (typeof c.matched_stop === 'string' ? c.matched_stop : null),
         positions: parseLogprobs(c.logprobs, caps, typeof c.text === 'string' ? c.text : '', topPositions),
         raw: c,
       });
@@ -92,7 +93,8 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
   const tokens = o.tokens as string[];
   const lps = (o.token_logprobs as unknown[]) ?? [];
   const tops = (o.top_logprobs as Array<Record<string, number> | null>) ?? [];
-  const offsets = Array.isArray(o.text_offset) ? (o.text_offset as number[]) : undefined;
+  // SGLang sends -1 for every offset ("not supported yet").
+  const offsets = Array.isArray(o.text_offset) && (o.text_offset as unknown[]).every((x) => typeof x === 'number' && x >= 0) ? (o.text_offset as number[]) : undefined;
   const toU16 = offsets ? codePointToUtf16(text) : undefined;
   const base = offsets && offsets.length ? offsets[0]! : 0;
   const topOf = (m: Record<string, number> | null | undefined): ParsedTop[] =>

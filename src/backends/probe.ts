@@ -50,19 +50,33 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
       if (lc.ok && isIds(lc.value?.tokens)) [tokenize, ids] = ['llamacpp', toIds(lc.value.tokens)];
     }
   }
-  // One tiny logprobs request, with a token-id prompt when there is a tokenizer.
+  // One tiny logprobs request, with a token-id prompt when there is a tokenizer. vLLM's
+  // return_tokens_as_token_ids is sent until a strict server (hosted OpenAI) refuses it as unrecognized.
+  let idsParam = true;
   const ask = (prompt: unknown, k: number, extra: Record<string, unknown> = {}) =>
-    attempt(() => ep.request<unknown>({ v1: '/completions' }, { model, prompt, max_tokens: 1, temperature: 0, top_p: 1, logprobs: k, return_tokens_as_token_ids: true, ...extra }, opts));
-  let tokenIdPrompts = false;
-  let prompt: unknown = PROBE_TEXT;
-  let first = ids ? await ask(ids, 20) : await ask(PROBE_TEXT, 20);
-  if (ids && first.ok) [tokenIdPrompts, prompt] = [true, ids];
-  if (!first.ok) first = await ask(PROBE_TEXT, 20);
-  let maxTopK = 20;
-  if (!first.ok) {
-    first = await ask(prompt, 5);
-    maxTopK = 5;
+    attempt(() => ep.request<unknown>({ v1: '/completions' }, { model, prompt, max_tokens: 1, temperature: 0, top_p: 1, logprobs: k, ...(idsParam ? { return_tokens_as_token_ids: true } : {}), ...extra }, opts));
+  const firstAsk = async () => {
+    let tokenIdPrompts = false;
+    let prompt: unknown = PROBE_TEXT;
+    let first = ids ? await ask(ids, 20) : await ask(PROBE_TEXT, 20);
+    if (ids && first.ok) [tokenIdPrompts, prompt] = [true, ids];
+    if (!first.ok) first = await ask(PROBE_TEXT, 20);
+    let maxTopK = 20;
+    if (!first.ok) {
+      first = await ask(prompt, 5);
+      maxTopK = 5;
+    }
+    return { first, tokenIdPrompts, prompt, maxTopK };
+  };
+  let r = await firstAsk();
+  const refused = (e: unknown) => e instanceof TqError && e.kind === 'http' && (e.status === 400 || e.status === 422);
+  if (!r.first.ok && refused(r.first.error)) {
+    idsParam = false;
+    r = await firstAsk();
+    if (r.first.ok) notes.push('the server refuses return_tokens_as_token_ids: probed without it');
   }
+  const { first, tokenIdPrompts, prompt } = r;
+  let { maxTopK } = r;
   if (!first.ok) throw first.error;
   const c0 = choicesOf(first.value)[0] as { logprobs?: Record<string, unknown> } | undefined;
   const lp = c0?.logprobs;
@@ -106,8 +120,9 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
       if (pl.ok && Array.isArray((choicesOf(pl.value)[0] as { prompt_logprobs?: unknown })?.prompt_logprobs)) scoring = 'prompt_logprobs';
     }
   }
+  // SGLang is the legacy shape with a tokenizer under /v1 (and token texts, not ids, in its logprobs).
   const dialect: ConcreteDialect =
-    logprobsShape === 'llamacpp' ? 'llamacpp' : logprobsShape === 'chat' ? 'ollama' : idsBack === 'token_id' ? (tokenize === 'v1' ? 'sglang' : 'vllm') : 'openai';
+    logprobsShape === 'llamacpp' ? 'llamacpp' : logprobsShape === 'chat' ? 'ollama' : tokenize === 'v1' ? 'sglang' : idsBack === 'token_id' ? 'vllm' : 'openai';
   notes.push(`detected: behaves like ${dialect}`);
   return { caps: { dialect, maxTopK, tokenIdPrompts, multiPrompt, n, scoring, echoNeedsToken, tokenize, idsBack, logprobsShape }, notes };
 }

@@ -3,7 +3,7 @@ export const HELP: Record<string, string> = {
   main: `tqstar — Transfer Q* aligned decoding against OpenAI-compatible model servers
 
 Usage:
-  tqstar serve  [--port N] [--host H] [--dialect vllm|llamacpp|ollama] [--latency SPEC] [--faults SPEC]
+  tqstar serve  [--port N] [--host H] [--dialect vllm|sglang|llamacpp|ollama|openai] [--latency SPEC] [--faults SPEC]
   tqstar probe  --config FILE
   tqstar decode --config FILE (--prompt TEXT | --prompt-file FILE) [--strategy NAME]... [--json] [--verbose]
   tqstar demo
@@ -15,7 +15,7 @@ probe found problems, 2 usage/config error, 3 a server could not be used, 130 ca
 Options:
   --port N         port to listen on (0 = any free port; default 8000)
   --host H         interface (default 127.0.0.1)
-  --dialect D      answer like vllm (default), llamacpp or ollama
+  --dialect D      answer like vllm (default), sglang, llamacpp, ollama or openai
   --latency SPEC   simulated GPU latency, e.g. vllm-8b, 0, or request=5,prefill=0.027,step=19
   --faults SPEC    injected faults, e.g. 429:0.1,500:0.05,drop:0.05,malformed:0.05,delay=200:0.1,seed=1
 

@@ -1,5 +1,5 @@
 // `tqstar serve`: the local reference server in the foreground.
-import { startServer } from '../server/index';
+import { SERVER_DIALECTS, startServer } from '../server/index';
 import { parseFlags, UsageError } from './args';
 import { EXIT } from './exitCodes';
 
@@ -8,7 +8,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const port = f.values.port === undefined ? 8000 : Number(f.values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected 0–65535, got "${f.values.port}"`);
   const dialect = f.values.dialect ?? 'vllm';
-  if (!['vllm', 'llamacpp', 'ollama'].includes(dialect)) throw new UsageError(`--dialect: expected vllm, llamacpp or ollama, got "${dialect}"`);
+  if (!(SERVER_DIALECTS as readonly string[]).includes(dialect)) throw new UsageError(`--dialect: expected ${SERVER_DIALECTS.join(', ')}, got "${dialect}"`);
   let server;
   try {
     server = await startServer({ port, host: f.values.host, dialect: dialect as 'vllm', latency: f.values.latency, faults: f.values.faults, quiet: false });

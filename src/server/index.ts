@@ -1,9 +1,11 @@
-// The local reference server: a vLLM-shaped (or llama.cpp/Ollama-shaped) HTTP server over in-process models, for demos and tests.
+// The local reference server: a vLLM-shaped (or SGLang/llama.cpp/Ollama/hosted-OpenAI-shaped) HTTP server over in-process models, for demos and tests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseCompletion, resolveModel } from './completionRequest.js';
 import { llamacppCheck, llamacppCompletion, llamacppError } from './dialectLlamacpp.js';
 import { ollamaCheck, ollamaCompletion, ollamaError, ollamaPrecheck } from './dialectOllama.js';
+import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
+import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
 import { vllmCompletion, vllmError } from './dialectVllm.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
@@ -18,7 +20,8 @@ export { criticalPathMs, isolatedRequestMs, parseLatency, VLLM_8B, type Schedule
 export type { FaultOptions } from './faults.js';
 export type { ServableModel, ServableReward } from './servable.js';
 
-export type ServerDialect = 'vllm' | 'llamacpp' | 'ollama';
+export const SERVER_DIALECTS = ['vllm', 'sglang', 'llamacpp', 'ollama', 'openai'] as const;
+export type ServerDialect = (typeof SERVER_DIALECTS)[number];
 
 export interface ServerOptions {
   /** 0 (default) picks a free port. */
@@ -98,7 +101,7 @@ function special(model: ServableModel, ids: number[], add: boolean): number[] {
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dialect = opts.dialect ?? 'vllm';
-  if (!['vllm', 'llamacpp', 'ollama'].includes(dialect)) throw new Error(`--dialect must be vllm, llamacpp or ollama, got "${dialect}"`);
+  if (!(SERVER_DIALECTS as readonly string[]).includes(dialect)) throw new Error(`--dialect must be one of ${SERVER_DIALECTS.join(', ')}, got "${dialect}"`);
   const latency = parseLatency(opts.latency);
   const faults = new FaultInjector(parseFaults(opts.faults));
   const served = defaultServed();
@@ -119,7 +122,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     if (log.length > opts.logRequests) log.shift();
   };
   const created = () => Math.floor(Date.now() / 1000);
-  const renderError = dialect === 'vllm' ? vllmError : dialect === 'llamacpp' ? llamacppError : ollamaError;
+  const renderError = { vllm: vllmError, sglang: sglangError, llamacpp: llamacppError, ollama: ollamaError, openai: openaiError }[dialect];
+  const render = { vllm: vllmCompletion, sglang: sglangCompletion, llamacpp: llamacppCompletion, ollama: ollamaCompletion, openai: openaiCompletion }[dialect];
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = body instanceof Json ? body.text : JSON.stringify(body);
@@ -148,15 +152,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   async function completions(body: Record<string, unknown>) {
     const startMs = performance.now();
     if (dialect === 'ollama') ollamaPrecheck(body);
+    if (dialect === 'sglang') sglangPrecheck(body);
+    if (dialect === 'openai') openaiPrecheck(body);
     const job = parseCompletion(models, body);
     if (dialect === 'llamacpp') llamacppCheck(job, body);
     if (dialect === 'ollama') ollamaCheck(job);
+    if (dialect === 'sglang') sglangCheck(job);
     // The stand-in model computes the answer (and its JSON) while the modelled GPU passes run, as on a
     // real server: the passes are dated from arrival + overhead, and the answer leaves at the later of the two.
     const readyAt = startMs + latency.request;
     const results = runCompletion(job);
     const id = `cmpl-${(++counter).toString(16).padStart(8, '0')}`;
-    const answer = new Json(dialect === 'llamacpp' ? llamacppCompletion(job, results, id, created()) : dialect === 'ollama' ? ollamaCompletion(job, results, id, created()) : vllmCompletion(job, results, id, created()));
+    const answer = new Json(render(job, results, id, created()));
     const seqs = results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] })));
     const costs = await engine(job.model.name).submit(seqs, readyAt);
     await overheadUntil(readyAt);
@@ -246,7 +253,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         return post(() => pool(body, path));
       case '/tokenize':
       case '/detokenize':
-        if (dialect !== 'ollama') return post(() => (path === '/tokenize' ? tokenize(body) : detokenize(body)));
+        if (dialect === 'vllm' || dialect === 'llamacpp') return post(() => (path === '/tokenize' ? tokenize(body) : detokenize(body)));
+        break;
+      case '/v1/tokenize':
+        if (dialect === 'sglang')
+          return post(() => {
+            const m = resolveModel(models, body.model);
+            return sglangTokenize(m, body, (ids, add) => special(m, ids, add));
+          });
+        break;
+      case '/v1/detokenize':
+        if (dialect === 'sglang') return post(() => sglangDetokenize(resolveModel(models, body.model), body));
+        break;
     }
     throw new HttpError(404, `Not Found: ${method} ${path}`, 'NotFoundError');
   }
