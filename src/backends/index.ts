@@ -127,7 +127,9 @@ export async function probeAll(config: RunConfig, opts: BackendOptions = {}): Pr
         report.notes.push(`configured dialect "${cfg.dialect}", but the server behaves like "${measured.caps.dialect}" (tqstar.${role}.dialect)`);
       report.capabilities = cfg.dialect === 'auto' ? measured.caps : { ...used, maxTopK: Math.min(used.maxTopK, measured.caps.maxTopK || used.maxTopK) };
       report.problems.push(...capabilityProblems(role, report.capabilities, config.decoding).filter((p) => !p.startsWith('text prompts')));
-      if (!report.capabilities.tokenIdPrompts || report.capabilities.idsBack === 'none') report.notes.push('text prompts only: re-tokenisation may drift');
+      const c = report.capabilities;
+      if (!c.tokenIdPrompts || c.idsBack === 'none')
+        report.notes.push(`${c.tokenIdPrompts ? 'answers with token texts, not ids, so prompts travel as text' : 'text prompts only'}: re-tokenisation may drift`);
     } catch (e) {
       report.problems.push(e instanceof Error ? e.message : String(e));
     }
