@@ -103,6 +103,33 @@ for (const dialect of ['vllm', 'sglang', 'llamacpp', 'ollama', 'openai'] as cons
     }
 
     if (dialect === 'sglang') {
+      test('text-mode echo scoring: several items in one request, an EOS read from the top-k, a glued lone token looked up instead', async () => {
+        const { m } = model(server.url, 'demo-base', dialect);
+        const ids = await m.encode(PROMPT);
+        const [top] = await m.nextTokens([ids], 20);
+        const eos = top!.find((t) => t.text === '</s>');
+        assert.ok(eos, 'this prompt has the EOS among its top-20 (checked once; the demo model is fixed)');
+        const word = top![0]!;
+        const before = server.stats().byPath['/v1/completions'] ?? 0;
+        const res = await m.score({ items: [{ prompt: ids, continuation: [eos.id] }, { prompt: ids, continuation: [word.id] }, { prompt: ids, continuation: [word.id, eos.id] }] });
+        assert.equal((server.stats().byPath['/v1/completions'] ?? 0) - before, 1, 'one request for every item');
+        // The same log-probabilities the top-k list gives, by a different route (echo of the re-tokenised text).
+        assert.ok(Math.abs(res[0]!.logprobs[0]! - eos.logprob) < 1e-9, 'EOS alone');
+        assert.ok(Math.abs(res[1]!.logprobs[0]! - word.logprob) < 1e-9, 'one word');
+        assert.equal(res[2]!.logprobs.length, 2);
+        assert.ok(Math.abs(res[2]!.logprobs[0]! - word.logprob) < 1e-9);
+        const [after] = await m.nextTokens([[...ids, word.id]], 20);
+        const eosAfter = after!.find((t) => t.text === '</s>');
+        assert.ok(eosAfter, 'EOS among the top-20 after the word too');
+        assert.ok(Math.abs(res[2]!.logprobs[1]! - eosAfter.logprob) < 1e-9, 'EOS after the word');
+        // "od" glued to "was" re-tokenises as other tokens; the lone-token fallback looks it up in the top-k, where it is not.
+        const od = (await m.encode('od'))[0]!;
+        await assert.rejects(
+          m.score({ items: [{ prompt: ids, continuation: [od] }] }),
+          (e: unknown) => e instanceof TqError && e.kind === 'capability' && /outside its own top-20/.test(e.message) && e.setting === 'tqstar.decoding.proposer',
+        );
+      });
+
       test('echo scoring that the server splits differently is a drift error, not a wrong log-probability', async () => {
         const { m } = model(server.url, 'demo-base', dialect);
         // In text mode encode() interns any string as one local token: " go" + "od" re-tokenises as " good".
