@@ -56,7 +56,8 @@ async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: RunConfig
   if (fatal) throw new TqError('capability', `${ep.urlOf({ v1: '/completions' })}: ${fatal}`, { url: ep.urlOf({ v1: '/completions' }), setting: 'tqstar.decoding.topK' });
   // The model itself words the text-prompt (drift) warning.
   for (const p of problems) if (!p.startsWith('text prompts')) warnings.push(`${role} (${ep.baseUrl}): ${p}`);
-  if (cfg.dialect === 'auto') for (const n of notes) warnings.push(`${role} (${ep.baseUrl}): ${n}`);
+  // Which dialect auto-detection found is information (probe prints it), not a warning on every run.
+  if (cfg.dialect === 'auto') for (const n of notes) if (!n.startsWith('detected:')) warnings.push(`${role} (${ep.baseUrl}): ${n}`);
   const model = new HttpLanguageModel(ep, cfg, caps);
   warnings.push(...model.warnings.filter((w) => !warnings.includes(w)));
   return model;
