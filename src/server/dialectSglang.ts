@@ -17,6 +17,7 @@
 // Not confirmed: a cap on `logprobs` (we keep the reference server's 20), the exact status of a validation error
 // (we answer 400), the text SGLang gives special tokens in logprobs (we give the vocabulary's spelling, e.g. "</s>").
 import type { CompletionJob } from './completionRequest.js';
+import { completionEnvelope } from './dialectVllm.js';
 import type { PositionLogprobs } from './generate.js';
 import { badRequest, type HttpError } from './httpError.js';
 import type { PromptResult } from './runCompletion.js';
@@ -82,16 +83,7 @@ export function sglangCompletion(job: CompletionJob, results: PromptResult[], id
       };
     }),
   );
-  const promptTokens = results.reduce((s, r) => s + r.promptIds.length, 0);
-  const completionTokens = results.reduce((s, r) => s + r.samples.reduce((a, g) => a + g.ids.length, 0), 0);
-  return {
-    id,
-    object: 'text_completion',
-    created,
-    model: job.model.name,
-    choices,
-    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens + completionTokens, completion_tokens: completionTokens, prompt_tokens_details: null },
-  };
+  return completionEnvelope(job, results, id, created, choices);
 }
 
 /** /v1/tokenize: one prompt gives a flat list, several give one list each. */

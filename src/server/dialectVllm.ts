@@ -75,11 +75,16 @@ export function vllmCompletion(job: CompletionJob, results: PromptResult[], id: 
       };
     }),
   );
+  return completionEnvelope(job, results, id, created, choices);
+}
+
+/** The `text_completion` object around a dialect's choices, with usage counted over every prompt and sample (vLLM and SGLang agree on it). */
+export function completionEnvelope<C>(job: CompletionJob, results: PromptResult[], id: string, created: number, choices: C[]) {
   const promptTokens = results.reduce((s, r) => s + r.promptIds.length, 0);
   const completionTokens = results.reduce((s, r) => s + r.samples.reduce((a, g) => a + g.ids.length, 0), 0);
   return {
     id,
-    object: 'text_completion',
+    object: 'text_completion' as const,
     created,
     model: job.model.name,
     choices,
