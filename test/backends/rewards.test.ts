@@ -159,3 +159,19 @@ test('reference server /pooling (demo-sentiment) round-trips: one finite score p
     await server.close();
   }
 });
+
+test('a "sum" term with its own apiKeyEnv sends that key; other terms send the role key', async () => {
+  process.env.TQSTAR_TEST_TERM_KEY = 'term-key-456';
+  try {
+    const before = stub.requests.length;
+    const sum = makeReward(
+      { kind: 'sum', terms: [{ kind: 'openrlhf', baseUrl: stub.url, apiKeyEnv: 'TQSTAR_TEST_TERM_KEY' }, { kind: 'tei', baseUrl: stub.url, weight: 2 }] },
+      { role: 'reward', apiKey: 'role-key-123' },
+    );
+    assert.deepEqual(await sum.score(PAIRS), expected.map((x) => x + 2 * x));
+    const auth = Object.fromEntries(stub.requests.slice(before).map((r) => [r.path, r.headers.authorization]));
+    assert.deepEqual(auth, { '/get_reward': 'Bearer term-key-456', '/predict': 'Bearer role-key-123' });
+  } finally {
+    delete process.env.TQSTAR_TEST_TERM_KEY;
+  }
+});

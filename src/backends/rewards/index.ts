@@ -39,7 +39,13 @@ export function makeReward(cfg: RewardConfig, ctx: RewardContext, settingPrefix 
       if (cfg.name === 'tabular') return tabularSuite().reward;
       return new BuiltinReward(cfg);
     case 'sum':
-      return new SumReward(cfg.terms.map((t, i) => ({ source: makeReward(t, ctx, `${settingPrefix}.terms[${i}]`), weight: t.weight ?? 1 })));
+      // A term served elsewhere may need its own key: its apiKeyEnv wins over the role's key.
+      return new SumReward(
+        cfg.terms.map((t, i) => {
+          const own = 'apiKeyEnv' in t && t.apiKeyEnv ? process.env[t.apiKeyEnv] : undefined;
+          return { source: makeReward(t, own ? { ...ctx, apiKey: own } : ctx, `${settingPrefix}.terms[${i}]`), weight: t.weight ?? 1 };
+        }),
+      );
     case 'vscode-lm':
       throw new TqError('config', 'the "vscode-lm" reward uses a language model of VS Code and is only available inside VS Code; in the CLI choose another reward kind', {
         setting: `${settingPrefix}.kind`,
