@@ -1,7 +1,7 @@
 // The "Transfer Q* Results" webview panel: owns the live run's view on the host side and re-sends it whenever the webview (re)loads.
 import * as vscode from 'vscode';
 import { HostToPanel, PanelToHost, RunView, parseMessage, type DecodeEventView, type ErrorView, type RunResultView, type RunStatus } from '../webview/protocol';
-import { applyEvent, finishRun } from '../webview/runState';
+import { applyEvent, exportDocument, finishRun, refersToRun } from '../webview/runState';
 import { makeNonce, webviewHtml } from './webviewHtml';
 
 export const RESULTS_VIEW_TYPE = 'tqstar.results';
@@ -51,7 +51,13 @@ export class ResultsPanel implements vscode.Disposable {
           if (this.current) this.send({ type: 'showRun', run: this.current });
           return;
         }
-        this.onMessage(m.value);
+        const msg = m.value;
+        if ((msg.type === 'output' || msg.type === 'diff') && !refersToRun(msg, this.current)) {
+          return this.log.warn(`results panel asked to ${msg.type === 'diff' ? 'diff' : msg.action} an output the run does not have; ignored`);
+        }
+        // Export what the host holds, not what the page sent.
+        if (msg.type === 'export' && this.current) return this.onMessage({ type: 'export', data: exportDocument(this.current) });
+        this.onMessage(msg);
       }),
       // Hidden webviews are unloaded (no retainContextWhenHidden); they say "ready" again when shown.
       panel.onDidChangeViewState((e) => { if (!e.webviewPanel.visible) this.ready = false; }),

@@ -57,3 +57,12 @@ export function exportDocument(run: RunView): RunResultView {
   const stats = run.stats ?? results.reduce((s, r) => ({ requests: s.requests + r.stats.requests, modelTokens: s.modelTokens + r.stats.modelTokens, wallMs: Math.max(s.wallMs, r.stats.wallMs) }), { requests: 0, modelTokens: 0, wallMs: 0 });
   return { results, stats };
 }
+
+/**
+ * Whether a panel message refers only to outputs the run really has: the host acts on text it
+ * already holds, so a compromised webview cannot have arbitrary text inserted or copied.
+ */
+export function refersToRun(msg: { type: string; output?: { strategy: StrategyName; text: string }; left?: { strategy: StrategyName; text: string }; right?: { strategy: StrategyName; text: string } }, run: RunView | null): boolean {
+  const refs = [msg.output, msg.left, msg.right].filter((r): r is { strategy: StrategyName; text: string } => r !== undefined);
+  return !!run && refs.every((ref) => run.results.some((r) => r.strategy === ref.strategy && r.text === ref.text));
+}

@@ -80,12 +80,20 @@ test('Try the Demo with nothing configured starts the built-in server and shows 
 
 test('Insert at Cursor from the panel inserts at the cursor of the editor the user was in, keeping the prompt', async () => {
   const w = lastPanel().webview;
-  w.receive({ type: 'output', action: 'insert', output: { strategy: 'tqstar', text: ' great fun' } });
+  const shown = readyAndGetRun(w);
+  const tq = shown.results.find((r) => r.strategy === 'tqstar')!;
+  const greedy = shown.results.find((r) => r.strategy === 'greedy')!;
+  w.receive({ type: 'output', action: 'insert', output: { strategy: 'tqstar', text: tq.text } });
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(fake.state.activeTextEditor!.document.text, 'The movie was great fun');
-  w.receive({ type: 'output', action: 'copy', output: { strategy: 'greedy', text: 'copied' } });
+  assert.equal(fake.state.activeTextEditor!.document.text, `The movie was${tq.text}`);
+  w.receive({ type: 'output', action: 'copy', output: { strategy: 'greedy', text: greedy.text } });
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(fake.clipboard.text, 'copied');
+  assert.equal(fake.clipboard.text, greedy.text);
+  // Text the run does not have is refused: the host acts only on outputs it holds.
+  w.receive({ type: 'output', action: 'insert', output: { strategy: 'tqstar', text: ' forged text' } });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fake.state.activeTextEditor!.document.text, `The movie was${tq.text}`);
+  assert.ok(fake.logLines.some((l) => l.includes('an output the run does not have')));
   // A malformed message from the page is logged and ignored.
   w.receive({ type: 'output', action: 'format-disk', output: {} });
   assert.ok(fake.logLines.some((l) => l.includes('invalid message')));

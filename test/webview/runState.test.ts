@@ -1,0 +1,19 @@
+// The host acts only on outputs the run really has (a compromised page cannot have arbitrary text inserted).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { refersToRun } from '../../src/webview/runState';
+import { result, run } from './fixtures';
+
+const shown = run([result('tqstar', 'Hello world', 0.4), result('bon', 'Hi there', 0.7)]);
+
+test('an output message naming a strategy and its exact text refers to the run', () => {
+  assert.ok(refersToRun({ type: 'output', output: { strategy: 'tqstar', text: 'Hello world' } }, shown));
+  assert.ok(refersToRun({ type: 'diff', left: { strategy: 'tqstar', text: 'Hello world' }, right: { strategy: 'bon', text: 'Hi there' } }, shown));
+});
+
+test('other text, a strategy the run lacks, or no run at all is refused', () => {
+  assert.equal(refersToRun({ type: 'output', output: { strategy: 'tqstar', text: 'rm -rf ~' } }, shown), false);
+  assert.equal(refersToRun({ type: 'output', output: { strategy: 'greedy', text: 'Hello world' } }, shown), false);
+  assert.equal(refersToRun({ type: 'diff', left: { strategy: 'tqstar', text: 'Hello world' }, right: { strategy: 'bon', text: 'forged' } }, shown), false);
+  assert.equal(refersToRun({ type: 'output', output: { strategy: 'tqstar', text: 'Hello world' } }, null), false);
+});
