@@ -44,7 +44,7 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     out();
     out('Tabular test models (vocabulary a–e + EOS; the baseline is the exact optimum ρ*_r) over the same HTTP server.');
     out('"exact obj." = E[r] − β·KL of the policy each strategy converges to with exact values (N → ∞),');
-    out('computed by enumeration (src/models/exact.ts); "—" for whole-response strategies. Higher is better; ρ*_r is the maximum.');
+    out('computed by enumeration (src/models/exact.ts); Best-of-N exactly over its N draws; "—" for blockwise (not enumerated). Higher is better; ρ*_r is the maximum.');
     // Sampling mode: its exact objective is the meaningful one (a greedy policy pays a large KL by construction).
     const tabInput = tabularRunConfig(server.url);
     const tab = loadRunConfig({ ...tabInput, decoding: { ...tabInput.decoding, selection: 'sample' } });
