@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { buildEnv, loadRunConfig } from '../backends/index';
 import type { RunConfig, StrategyName } from '../config/schema';
 import type { RunResult } from '../core/events';
-import { runStrategies } from '../core/index';
+import { meanEstimate, runStrategies } from '../core/index';
 import { exactStrategyValue } from '../models/exactStrategies';
 import { tabularSuite } from '../models/inProcess';
 import { demoRunConfig, tabularRunConfig } from '../server/demoConfig';
@@ -72,9 +72,8 @@ async function meanRewards(config: RunConfig, signal: AbortSignal): Promise<stri
     }
   }
   const rows = [...rewards].map(([strategy, v]) => {
-    const mean = v.reduce((a, b) => a + b, 0) / v.length;
-    const se = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1) / v.length) : 0;
-    return { strategy, mean, se, n: v.length };
+    const { q, stderr } = meanEstimate(v);
+    return { strategy, mean: q, se: stderr ?? 0, n: v.length };
   });
   rows.sort((a, b) => b.mean - a.mean);
   return rows.map((r, i) => `${i + 1}  ${r.strategy.padEnd(9)}  ${r.mean.toFixed(4)} ± ${r.se.toFixed(4)}  (n=${r.n})`).join('\n');
