@@ -56,8 +56,7 @@ async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: RunConfig
   if (fatal) throw new TqError('capability', `${ep.urlOf({ v1: '/completions' })}: ${fatal}`, { url: ep.urlOf({ v1: '/completions' }), setting: 'tqstar.decoding.topK' });
   // The model itself words the text-prompt (drift) warning.
   for (const p of problems) if (!p.startsWith('text prompts')) warnings.push(`${role} (${ep.baseUrl}): ${p}`);
-  // Which dialect auto-detection found is information (probe prints it), not a warning on every run.
-  if (cfg.dialect === 'auto') for (const n of notes) if (!n.startsWith('detected:')) warnings.push(`${role} (${ep.baseUrl}): ${n}`);
+  if (cfg.dialect === 'auto') for (const n of notes) warnings.push(`${role} (${ep.baseUrl}): ${n}`);
   const model = new HttpLanguageModel(ep, cfg, caps);
   warnings.push(...model.warnings.filter((w) => !warnings.includes(w)));
   return model;
@@ -122,7 +121,8 @@ export async function probeAll(config: RunConfig, opts: BackendOptions = {}): Pr
       if (report.models.length && !report.models.includes(cfg.model))
         report.problems.push(`model "${cfg.model}" is not served here (served: ${report.models.join(', ')}); check tqstar.${role}.model`);
       const measured = await detectCapabilities(ep, cfg.model, opts.signal);
-      report.notes.push(...measured.notes);
+      // Which dialect the server behaves like is information for the report, not a warning on every run.
+      report.notes.push(`detected: behaves like ${measured.caps.dialect}`, ...measured.notes);
       const used = cfg.dialect === 'auto' ? measured.caps : DIALECT_CAPABILITIES[cfg.dialect];
       if (cfg.dialect !== 'auto' && measured.caps.dialect !== cfg.dialect)
         report.notes.push(`configured dialect "${cfg.dialect}", but the server behaves like "${measured.caps.dialect}" (tqstar.${role}.dialect)`);

@@ -123,7 +123,6 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // SGLang is the legacy shape with a tokenizer under /v1 (and token texts, not ids, in its logprobs).
   const dialect: ConcreteDialect =
     logprobsShape === 'llamacpp' ? 'llamacpp' : logprobsShape === 'chat' ? 'ollama' : tokenize === 'v1' ? 'sglang' : idsBack === 'token_id' ? 'vllm' : 'openai';
-  notes.push(`detected: behaves like ${dialect}`);
   return { caps: { dialect, maxTopK, tokenIdPrompts, multiPrompt, n, scoring, echoNeedsToken, tokenize, idsBack, logprobsShape }, notes };
 }
 
