@@ -1,5 +1,5 @@
 // How a run's view evolves as host messages arrive: pure functions over RunView, shared by the panel and by history.
-import type { DecodeEventView, ResultView, RunResultView, RunStatus, RunView, ErrorView } from './protocol';
+import type { DecodeEventView, ErrorView, PanelToHost, ResultView, RunResultView, RunStatus, RunView } from './protocol';
 import type { StrategyName } from '../config/schema';
 
 function emptyResult(strategy: StrategyName): ResultView {
@@ -62,7 +62,7 @@ export function exportDocument(run: RunView): RunResultView {
  * Whether a panel message refers only to outputs the run really has: the host acts on text it
  * already holds, so a compromised webview cannot have arbitrary text inserted or copied.
  */
-export function refersToRun(msg: { type: string; output?: { strategy: StrategyName; text: string }; left?: { strategy: StrategyName; text: string }; right?: { strategy: StrategyName; text: string } }, run: RunView | null): boolean {
-  const refs = [msg.output, msg.left, msg.right].filter((r): r is { strategy: StrategyName; text: string } => r !== undefined);
+export function refersToRun(msg: Extract<PanelToHost, { type: 'output' | 'diff' }>, run: RunView | null): boolean {
+  const refs = msg.type === 'output' ? [msg.output] : [msg.left, msg.right];
   return !!run && refs.every((ref) => run.results.some((r) => r.strategy === ref.strategy && r.text === ref.text));
 }

@@ -7,13 +7,13 @@ import { result, run } from './fixtures';
 const shown = run([result('tqstar', 'Hello world', 0.4), result('bon', 'Hi there', 0.7)]);
 
 test('an output message naming a strategy and its exact text refers to the run', () => {
-  assert.ok(refersToRun({ type: 'output', output: { strategy: 'tqstar', text: 'Hello world' } }, shown));
+  assert.ok(refersToRun({ type: 'output', action: 'insert', output: { strategy: 'tqstar', text: 'Hello world' } }, shown));
   assert.ok(refersToRun({ type: 'diff', left: { strategy: 'tqstar', text: 'Hello world' }, right: { strategy: 'bon', text: 'Hi there' } }, shown));
 });
 
 test('other text, a strategy the run lacks, or no run at all is refused', () => {
-  assert.equal(refersToRun({ type: 'output', output: { strategy: 'tqstar', text: 'rm -rf ~' } }, shown), false);
-  assert.equal(refersToRun({ type: 'output', output: { strategy: 'greedy', text: 'Hello world' } }, shown), false);
+  assert.equal(refersToRun({ type: 'output', action: 'insert', output: { strategy: 'tqstar', text: 'rm -rf ~' } }, shown), false);
+  assert.equal(refersToRun({ type: 'output', action: 'insert', output: { strategy: 'greedy', text: 'Hello world' } }, shown), false);
   assert.equal(refersToRun({ type: 'diff', left: { strategy: 'tqstar', text: 'Hello world' }, right: { strategy: 'bon', text: 'forged' } }, shown), false);
-  assert.equal(refersToRun({ type: 'output', output: { strategy: 'tqstar', text: 'Hello world' } }, null), false);
+  assert.equal(refersToRun({ type: 'output', action: 'insert', output: { strategy: 'tqstar', text: 'Hello world' } }, null), false);
 });
