@@ -173,7 +173,7 @@ export class HttpLanguageModel implements LanguageModel {
         logprobs = c.positions.slice(P, P + C).map((p) => p.logprob);
         nextPos = c.positions[P + C];
       } else {
-        const pl = promptLogprobsFor(c.raw, full[i]!);
+        const pl = promptLogprobsFor(c.raw, full[i]!, this.completionsUrl);
         if (pl.length < P + C) throw this.capability('scoring (prompt_logprobs)', 'no prompt_logprobs in the answer');
         logprobs = pl.slice(P, P + C);
         nextPos = c.positions[0];

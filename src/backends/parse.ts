@@ -1,6 +1,8 @@
 // Parsers for the completion response shapes of each server (legacy, llama.cpp, chat-style logprobs).
 import { TqError } from '../core/errors';
 import type { Capabilities } from './capabilities';
+import { uniqueTop } from './topList';
+import { logprobOf } from './validate';
 
 /** A token as the server named it: by id when it gave ids, else by its string. */
 export type TokenKey = { id: number; text?: string } | { str: string };
@@ -8,6 +10,8 @@ export type TokenKey = { id: number; text?: string } | { str: string };
 export interface ParsedTop {
   key: TokenKey;
   logprob: number;
+  /** Entries of the server's list that named this same token text and were merged into this one (topList.ts). */
+  merged?: number;
 }
 
 export interface ParsedPosition {
@@ -39,10 +43,8 @@ function keyOf(token: string, idsBack: boolean): TokenKey {
   return m ? { id: Number(m[1]) } : { str: token };
 }
 
-// vLLM clamps -inf to -9999; keep it as a very small finite number, as sent.
-function num(x: unknown): number | null {
-  return typeof x === 'number' && Number.isFinite(x) ? x : x === null || x === undefined ? null : Number.isNaN(Number(x)) ? null : Number(x);
-}
+// vLLM clamps -inf to -9999: kept as a very small finite number, as sent. Anything not a log-probability is refused (validate.ts).
+const num = (x: unknown, url: string, field: string): number | null => logprobOf(x, { url, field });
 
 /** Python code-point offsets → JavaScript UTF-16 offsets within `text`. */
 function codePointToUtf16(text: string): (cp: number) => number {
@@ -74,7 +76,7 @@ export function parseCompletion(body: unknown, caps: Capabilities, url: string, 
         finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : null,
         // SGLang names what stopped it in matched_stop: the stop string, or the EOS id (a number).
         stopReason: c.stop_reason ?? (typeof c.matched_stop === 'string' ? c.matched_stop : null),
-        positions: parseLogprobs(c.logprobs, caps, typeof c.text === 'string' ? c.text : '', topPositions),
+        positions: parseLogprobs(c.logprobs, caps, typeof c.text === 'string' ? c.text : '', topPositions, url, `choices[${i}].logprobs`),
         raw: c,
       });
     });
@@ -84,10 +86,10 @@ export function parseCompletion(body: unknown, caps: Capabilities, url: string, 
 }
 
 /** Top-k alternatives are parsed up front at the first `topPositions` positions only, the rest on demand: they are most of the answer. */
-function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositions: number): ParsedPosition[] {
+function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositions: number, url: string, field: string): ParsedPosition[] {
   if (!lp || typeof lp !== 'object') return [];
   const o = lp as Record<string, unknown>;
-  if (Array.isArray(o.content)) return parseContentLogprobs(o.content as Array<Record<string, unknown>>, caps, topPositions);
+  if (Array.isArray(o.content)) return parseContentLogprobs(o.content as Array<Record<string, unknown>>, caps, topPositions, url, `${field}.content`);
   if (!Array.isArray(o.tokens)) return [];
   const idsBack = caps.idsBack === 'token_id';
   const tokens = o.tokens as string[];
@@ -97,13 +99,15 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
   const offsets = Array.isArray(o.text_offset) && (o.text_offset as unknown[]).every((x) => typeof x === 'number' && x >= 0) ? (o.text_offset as number[]) : undefined;
   const toU16 = offsets ? codePointToUtf16(text) : undefined;
   const base = offsets && offsets.length ? offsets[0]! : 0;
-  const topOf = (m: Record<string, number> | null | undefined): ParsedTop[] =>
-    Object.entries(m ?? {})
-      .map(([k, v]) => ({ key: keyOf(k, idsBack), logprob: num(v) ?? -Infinity }))
-      .sort((a, b) => b.logprob - a.logprob);
+  const topOf = (m: Record<string, number> | null | undefined, i: number): ParsedTop[] =>
+    uniqueTop(
+      Object.entries(m ?? {}).map(([k, v]) => ({ key: keyOf(k, idsBack), logprob: num(v, url, `${field}.top_logprobs[${i}][${JSON.stringify(k)}]`) ?? -Infinity })),
+      url,
+      `${field}.top_logprobs[${i}]`,
+    ).sort((a, b) => b.logprob - a.logprob);
   return tokens.map((t, i) => {
-    const pos: ParsedPosition = { key: keyOf(String(t), idsBack), logprob: num(lps[i]), top: i < topPositions ? topOf(tops[i]) : [] };
-    if (i >= topPositions && tops[i]) pos.lazyTop = () => topOf(tops[i]);
+    const pos: ParsedPosition = { key: keyOf(String(t), idsBack), logprob: num(lps[i], url, `${field}.token_logprobs[${i}]`), top: i < topPositions ? topOf(tops[i], i) : [] };
+    if (i >= topPositions && tops[i]) pos.lazyTop = () => topOf(tops[i], i);
     // text_offset counts from the start of the prompt when echo is on; relative offsets into `text` otherwise.
     if (offsets && toU16 && typeof offsets[i] === 'number') pos.offset = toU16(offsets[i]! - base);
     return pos;
@@ -111,28 +115,33 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
 }
 
 /** llama.cpp: content[{id, token, bytes, logprob, top_logprobs:[{id, token, logprob}]}]; Ollama: the same without ids. */
-function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Capabilities, topPositions: number): ParsedPosition[] {
+function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Capabilities, topPositions: number, url: string, field: string): ParsedPosition[] {
   const key = (e: Record<string, unknown>): TokenKey =>
     caps.idsBack !== 'none' && typeof e.id === 'number' ? { id: e.id, text: typeof e.token === 'string' ? e.token : undefined } : { str: String(e.token ?? '') };
-  const topOf = (e: Record<string, unknown>): ParsedTop[] =>
-    (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : [])
-      .map((t) => ({ key: key(t), logprob: num(t.logprob) ?? -Infinity }))
-      .sort((a, b) => b.logprob - a.logprob);
+  const topOf = (e: Record<string, unknown>, i: number): ParsedTop[] =>
+    uniqueTop(
+      (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : []).map((t, j) => ({
+        key: key(t),
+        logprob: num(t?.logprob, url, `${field}[${i}].top_logprobs[${j}].logprob`) ?? -Infinity,
+      })),
+      url,
+      `${field}[${i}].top_logprobs`,
+    ).sort((a, b) => b.logprob - a.logprob);
   return content.map((e, i) => ({
     key: key(e),
-    logprob: num(e.logprob),
-    top: i < topPositions ? topOf(e) : [],
-    ...(i >= topPositions && Array.isArray(e.top_logprobs) ? { lazyTop: () => topOf(e) } : {}),
+    logprob: num(e.logprob, url, `${field}[${i}].logprob`),
+    top: i < topPositions ? topOf(e, i) : [],
+    ...(i >= topPositions && Array.isArray(e.top_logprobs) ? { lazyTop: () => topOf(e, i) } : {}),
   }));
 }
 
 /** log p of `tokenId` at each prompt position, from vLLM's prompt_logprobs maps (first position: null). */
-export function promptLogprobsFor(choice: Record<string, unknown>, promptIds: number[]): Array<number | null> {
+export function promptLogprobsFor(choice: Record<string, unknown>, promptIds: number[], url = '/v1/completions'): Array<number | null> {
   const list = choice.prompt_logprobs as Array<Record<string, { logprob: number }> | null> | undefined;
   if (!Array.isArray(list)) return [];
   return promptIds.map((id, i) => {
     const m = list[i];
     const e = m ? m[String(id)] : undefined;
-    return e && typeof e.logprob === 'number' ? e.logprob : null;
+    return e ? logprobOf(e.logprob, { url, field: `prompt_logprobs[${i}][${JSON.stringify(String(id))}].logprob` }) : null;
   });
 }

@@ -1,15 +1,12 @@
 // The one rule every reward source obeys: one finite score per pair, or an error naming the source.
 import { TqError } from '../../core/errors';
+import { scoreOf } from '../validate';
 
-export function finiteScores(values: unknown[], expected: number, source: string, url?: string): number[] {
+/** `numericStrings`: also a plain decimal string (the generic JSON reward only; see validate.ts scoreOf). */
+export function finiteScores(values: unknown[], expected: number, source: string, url?: string, numericStrings = false): number[] {
   if (values.length !== expected)
     throw new TqError('reward', `${source}: expected ${expected} score(s), got ${values.length}`, { url });
-  return values.map((v, i) => {
-    const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-    if (typeof x !== 'number' || !Number.isFinite(x))
-      throw new TqError('reward', `${source}: score ${i} is ${x === undefined ? 'missing' : JSON.stringify(x)}, not a finite number`, { url });
-    return x;
-  });
+  return values.map((v, index) => scoreOf(v, { source, index, url, numericStrings }));
 }
 
 /** A reward head answers one value per input; vLLM wraps it in one or two arrays. */

@@ -50,9 +50,9 @@ export class HttpJsonReward implements RewardSource {
     if (this.cfg.batch) {
       const out = getPath(await post(fillTemplate(this.cfg.requestTemplate, { pairs, texts })), this.cfg.responsePath);
       if (!Array.isArray(out)) throw new TqError('reward', `${this.label}: "${this.cfg.responsePath}" is not a list of scores in the answer`, { url: this.cfg.baseUrl });
-      return finiteScores(out, pairs.length, this.label, this.cfg.baseUrl);
+      return finiteScores(out, pairs.length, this.label, this.cfg.baseUrl, true);
     }
     const each = await Promise.all(pairs.map((p, i) => post(fillTemplate(this.cfg.requestTemplate, { prompt: p.prompt, response: p.response, text: texts[i] })).then((b) => getPath(b, this.cfg.responsePath))));
-    return finiteScores(each, pairs.length, this.label, this.cfg.baseUrl);
+    return finiteScores(each, pairs.length, this.label, this.cfg.baseUrl, true);
   }
 }

@@ -5,6 +5,7 @@ import type { CallOptions, RewardPair, RewardSource } from '../../core/model';
 import type { Endpoint } from '../endpoint';
 import { applyRewardTemplate } from '../templates';
 import { finiteScores, scalar } from './checks';
+import { oneScorePerInput } from '../validate';
 
 type ServerKind = 'vllm-pooling' | 'vllm-classify' | 'tei' | 'openrlhf';
 type Cfg = Extract<RewardConfig, { kind: ServerKind }>;
@@ -55,13 +56,7 @@ export class ServerReward implements RewardSource {
   }
 
   private byIndex<T extends { index?: number }>(data: T[] | undefined, n: number): Array<T | undefined> {
-    if (!Array.isArray(data)) throw new TqError('reward', `${this.label}: no "data" list in the answer`, { url: this.url });
-    const out: Array<T | undefined> = new Array(n).fill(undefined);
-    data.forEach((d, i) => {
-      const idx = typeof d?.index === 'number' ? d.index : i;
-      if (idx >= 0 && idx < n) out[idx] = d;
-    });
-    return out;
+    return oneScorePerInput<T>(data, n, { source: this.label, url: this.url });
   }
 
   /** A one-class head gives its value; a binary classifier the probability of class 1 (the positive label). */
