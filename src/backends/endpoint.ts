@@ -2,7 +2,11 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { TqError } from '../core/errors';
 import { DEFAULT_RETRY, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
+import { guardedFetch, TransportRefusal } from './transport';
 import { openaiBaseUrl, serverRoot } from './url';
+
+/** Node's timers overflow above this (they then fire after 1 ms). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface RequestLogLine {
   role: string;
@@ -24,6 +28,8 @@ export interface EndpointOptions {
   retry?: RetryPolicy;
   /** Setting prefix for errors, e.g. "tqstar.base". */
   settingPrefix: string;
+  /** Response body limit in bytes; default per route (transport.ts bodyLimitFor). */
+  maxBodyBytes?: number;
 }
 
 /** Where a request goes: under the OpenAI base (/v1/...) or at the server root (/tokenize, /pooling). */
@@ -49,13 +55,16 @@ export class Endpoint {
 
   constructor(opts: EndpointOptions) {
     if (opts.baseUrls.length === 0) throw new TqError('config', `${opts.settingPrefix}.baseUrl: no URL given`, { setting: `${opts.settingPrefix}.baseUrl` });
+    if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs < 1 || opts.timeoutMs > MAX_TIMEOUT_MS)
+      throw new TqError('config', `${opts.settingPrefix}.timeoutMs: must be an integer from 1 to ${MAX_TIMEOUT_MS}, got ${opts.timeoutMs}`, { setting: `${opts.settingPrefix}.timeoutMs` });
     this.opts = opts;
     this.role = opts.role;
+    const fetch = guardedFetch({ settingPrefix: opts.settingPrefix, maxBodyBytes: opts.maxBodyBytes });
     this.settingPrefix = opts.settingPrefix;
     this.replicas = opts.baseUrls.map((u) => {
       const root = serverRoot(u, `${opts.settingPrefix}.baseUrl`);
       const base = openaiBaseUrl(u, `${opts.settingPrefix}.baseUrl`);
-      return { root, base, outstanding: 0, client: new OpenAI({ baseURL: base, apiKey: opts.apiKey || DUMMY_KEY, maxRetries: 0, timeout: opts.timeoutMs }) };
+      return { root, base, outstanding: 0, client: new OpenAI({ baseURL: base, apiKey: opts.apiKey || DUMMY_KEY, maxRetries: 0, timeout: opts.timeoutMs, fetch }) };
     });
   }
 
@@ -109,6 +118,12 @@ export class Endpoint {
     const forward = () => child.abort(opts.signal?.reason);
     if (opts.signal?.aborted) child.abort(opts.signal.reason);
     else opts.signal?.addEventListener('abort', forward, { once: true });
+    // The SDK's timeout ends at the response headers; this one covers the whole exchange, body included.
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      child.abort();
+    }, this.opts.timeoutMs);
     try {
       const reqOpts = { signal: child.signal, timeout: this.opts.timeoutMs, maxRetries: 0 };
       let out: unknown;
@@ -119,10 +134,11 @@ export class Endpoint {
       status = 200;
       return out;
     } catch (e) {
-      const err = this.toTqError(e, url);
+      const err = timedOut && !opts.signal?.aborted ? this.timeoutError(url, e) : this.toTqError(e, url);
       status = err.status ?? err.kind;
       throw err;
     } finally {
+      clearTimeout(deadline);
       opts.signal?.removeEventListener('abort', forward);
       replica.outstanding--;
       this.release();
@@ -130,12 +146,17 @@ export class Endpoint {
     }
   }
 
+  private timeoutError(url: string, cause: unknown): TqError {
+    return new TqError('timeout', `no answer from ${url} within ${this.opts.timeoutMs} ms`, { url, setting: `${this.settingPrefix}.timeoutMs`, cause });
+  }
+
   private toTqError(e: unknown, url: string): TqError {
     const p = this.settingPrefix;
     if (e instanceof TqError) return e;
+    if (e instanceof TransportRefusal) return e.tq;
+    if (e instanceof APIConnectionError && e.cause instanceof TransportRefusal) return e.cause.tq;
     if (e instanceof APIUserAbortError) return new TqError('aborted', `cancelled: ${url}`, { url });
-    if (e instanceof APIConnectionTimeoutError)
-      return new TqError('timeout', `no answer from ${url} within ${this.opts.timeoutMs} ms`, { url, setting: `${p}.timeoutMs`, cause: e });
+    if (e instanceof APIConnectionTimeoutError) return this.timeoutError(url, e);
     if (e instanceof APIConnectionError) {
       const cause = (e.cause as { cause?: { code?: string; message?: string }; message?: string } | undefined) ?? undefined;
       const detail = cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? e.message;

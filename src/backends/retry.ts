@@ -12,7 +12,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDe
 
 /** Transient failures worth another attempt: rate limits, server errors, resets, truncated or malformed bodies. */
 export function isRetryable(e: unknown): boolean {
-  if (!(e instanceof TqError)) return false;
+  if (!(e instanceof TqError) || (e as { retryable?: boolean }).retryable === false) return false;
   if (e.kind === 'connection' || e.kind === 'protocol') return true;
   if (e.kind === 'http') return e.status === 429 || e.status === 408 || (e.status !== undefined && e.status >= 500);
   return false;

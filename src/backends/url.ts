@@ -16,9 +16,11 @@ export function serverRoot(pasted: string, setting?: string): string {
   try {
     u = new URL(pasted.trim());
   } catch {
-    throw new TqError('config', `not a URL: "${pasted}"`, { setting });
+    throw new TqError('config', `not a URL: "${redactUrl(pasted)}"`, { setting });
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TqError('config', `not an http(s) URL: "${pasted}"`, { setting });
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TqError('config', `not an http(s) URL: "${redactUrl(pasted)}"`, { setting });
+  if (u.username || u.password)
+    throw new TqError('config', `${redactUrl(pasted)}: a user name or password in the URL would be printed in logs and messages; remove it and put the key in apiKeyEnv (CLI) or "Transfer Q*: Set API Key…" (VS Code)`, { setting });
   let path = u.pathname.replace(/\/+$/, '');
   // A pasted endpoint path is not part of the base.
   path = path.replace(/\/(chat\/completions|completions|completion|models|tokenize|detokenize|pooling|classify|score|predict|get_reward)$/, '');
@@ -28,4 +30,9 @@ export function serverRoot(pasted: string, setting?: string): string {
   u.search = '';
   u.hash = '';
   return u.toString().replace(/\/+$/, '');
+}
+
+/** The URL with any user:password@ replaced by ***@, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
 }

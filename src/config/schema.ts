@@ -62,7 +62,10 @@ export const DIALECTS = ['auto', 'vllm', 'sglang', 'llamacpp', 'ollama', 'openai
 export const Dialect = z.enum(DIALECTS);
 export type Dialect = z.infer<typeof Dialect>;
 
-const Url = z.string().regex(/^https?:\/\/\S+$/i, 'must be an http(s) URL');
+// No user:password@ in the authority: it would be printed in every log line and message.
+const Url = z.string().regex(/^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/i, 'must be an http(s) URL without user:password@ (keys go in apiKeyEnv, or "Set API Key…" in VS Code)');
+/** Node's timers overflow above 2³¹−1 ms (they then fire after 1 ms). */
+const TimeoutMs = z.number().int().min(1).max(2 ** 31 - 1);
 
 export const ModelEndpoint = z
   .object({
@@ -71,7 +74,7 @@ export const ModelEndpoint = z
     dialect: Dialect.default('auto'),
     apiKeyEnv: z.string().optional().describe('Environment variable holding the API key (CLI). In VS Code use "Set API Key…".'),
     promptTemplate: PromptTemplate.default('raw'),
-    timeoutMs: z.number().int().positive().default(60_000),
+    timeoutMs: TimeoutMs.default(60_000),
     maxConcurrency: z.number().int().positive().default(8).describe('Requests in flight per replica.'),
     eosTokenId: z.number().int().min(0).optional().describe('End-of-sequence token id; when unset it is learned from the server (reported model info, EOS-ended samples, special-token text).'),
   })
@@ -81,7 +84,7 @@ export type ModelEndpoint = z.infer<typeof ModelEndpoint>;
 const RewardCommon = {
   weight: z.number().optional().describe('Weight inside a "sum" reward.'),
   template: PromptTemplate.optional().describe('How (prompt, response) becomes the reward model input; {prompt} and {response}.'),
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: TimeoutMs.optional(),
   apiKeyEnv: z.string().optional(),
 };
 
