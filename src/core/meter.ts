@@ -19,6 +19,19 @@ export class Meter {
     this.requests++;
   }
 
+  /**
+   * Before a request: its worst case (every sample runs to maxTokens, plus its EOS) must fit in what
+   * is left of maxModelTokens, or it is not sent. Checking only afterwards let one request overrun
+   * the budget many times over (Best-of-256 at once).
+   */
+  reserveTokens(worst: number): void {
+    if (!this.enforce || this.modelTokens + worst <= this.budget.maxModelTokens) return;
+    const left = Math.max(0, this.budget.maxModelTokens - this.modelTokens);
+    throw new TqError('budget', `The next request could use up to ${worst} model tokens, and ${left} of the ${this.budget.maxModelTokens} allowed are left (decoding.budget.maxModelTokens).`, {
+      setting: 'tqstar.decoding.budget.maxModelTokens',
+    });
+  }
+
   addTokens(n: number): void {
     this.modelTokens += n;
     if (this.enforce && this.modelTokens > this.budget.maxModelTokens) {
@@ -36,12 +49,14 @@ export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel 
     eosId: model.eosId,
     warnings: model.warnings,
     async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
+      meter.reserveTokens(prompts.length);
       meter.beforeRequest();
       const r = await model.nextTokens(prompts, k, opts);
       meter.addTokens(prompts.length); // one forward position per prompt
       return r;
     },
     async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
+      meter.reserveTokens(req.prompts.length * req.n * (req.maxTokens + 1));
       meter.beforeRequest();
       const r = await model.sample(req, opts);
       let n = 0;
@@ -50,12 +65,13 @@ export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel 
       return r;
     },
     async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
-      meter.beforeRequest();
-      const r = await model.score(req, opts);
       let n = 0;
       // Scored positions only: the prompts are the shared state, which a prefix-caching server
       // (vLLM's default) does not recompute; counting them would bill the context k times a step.
       for (const item of req.items) n += Math.max(1, item.continuation.length + (req.nextTopK ? 1 : 0));
+      meter.reserveTokens(n);
+      meter.beforeRequest();
+      const r = await model.score(req, opts);
       meter.addTokens(n);
       return r;
     },
