@@ -1,6 +1,5 @@
 // `tqstar decode`: one prompt, TQ* and its peers, a reward-ranked table or one JSON object.
 import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { buildEnv } from '../backends/index';
 import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
 import { runStrategies } from '../core/index';
@@ -8,26 +7,22 @@ import { TqError } from '../core/errors';
 import { parseFlags, UsageError } from './args';
 import { readConfigFile } from './configFile';
 import { EXIT } from './exitCodes';
+import { readTextFile } from './files';
 import { COLUMNS, footnotes, table, toJson } from './output';
+import { errorText, terminalLine } from './terminalText';
 
 export async function decodeCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, { values: ['config', 'prompt', 'prompt-file', 'strategy'], repeat: ['strategy'], switches: ['json', 'verbose'] });
   const config = readConfigFile(f.values.config);
   if ((f.values.prompt === undefined) === (f.values['prompt-file'] === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompt-file FILE');
-  let prompt = f.values.prompt;
-  if (prompt === undefined) {
-    try {
-      prompt = readFileSync(f.values['prompt-file']!, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read prompt file ${f.values['prompt-file']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
+  const prompt = f.values.prompt ?? readTextFile(f.values['prompt-file']!, 'prompt');
+  if (prompt === '') throw new UsageError('the prompt is empty');
   const asked = f.lists.strategy ?? [];
   for (const s of asked) if (!(STRATEGY_NAMES as readonly string[]).includes(s)) throw new UsageError(`--strategy: unknown "${s}"; expected one of ${STRATEGY_NAMES.join(', ')}`);
   const strategies: StrategyName[] = asked.length ? [...new Set(asked as StrategyName[])] : [...new Set<StrategyName>(['tqstar', ...config.strategies])];
   const json = f.switches.has('json');
   const say = (line: string) => process.stderr.write(line + '\n');
-  const log = f.switches.has('verbose') ? (l: { role: string; method: string; url: string; status: number | string; ms: number }) => say(`${l.role} ${l.method} ${l.url} ${l.status} ${l.ms}ms`) : undefined;
+  const log = f.switches.has('verbose') ? (l: { role: string; method: string; url: string; status: number | string; ms: number }) => say(terminalLine(`${l.role} ${l.method} ${l.url} ${l.status} ${l.ms}ms`)) : undefined;
 
   // First Ctrl-C: cancel and print what was decoded so far. Second: leave at once.
   const abort = new AbortController();
@@ -46,12 +41,12 @@ export async function decodeCommand(argv: string[]): Promise<number> {
     } catch (e) {
       if (abort.signal.aborted) return EXIT.cancelled;
       if (e instanceof TqError) {
-        say(`tqstar: ${e.kind} error: ${e.message}${e.setting ? `\n  setting: ${e.setting}` : ''}`);
+        say(`tqstar: ${e.kind} error: ${errorText(e)}${e.setting ? `\n  setting: ${terminalLine(e.setting)}` : ''}`);
         return e.kind === 'config' ? EXIT.usage : EXIT.backend;
       }
       throw e;
     }
-    for (const w of built.warnings) say(`warning: ${w}`);
+    for (const w of built.warnings) say(`warning: ${terminalLine(w)}`);
     const run = await runStrategies(strategies, { text: prompt }, built.env, config.decoding, {
       signal: abort.signal,
       onEvent: (ev) => {

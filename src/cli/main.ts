@@ -1,12 +1,16 @@
 // The `tqstar` command line: serve, probe, decode, demo (bundled to dist/cli.js).
+// First import: Ctrl-C is handled before any other module of the bundle runs.
+import { isCliEntry } from './sigint';
 import { TqError } from '../core/errors';
 import { UsageError } from './args';
 import { decodeCommand } from './decode';
 import { demoCommand } from './demo';
+import { exitWhenFlushed } from './exit';
 import { EXIT } from './exitCodes';
 import { HELP } from './help';
 import { probeCommand } from './probe';
 import { serveCommand } from './serve';
+import { errorText, terminalLine, terminalText } from './terminalText';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: serveCommand,
@@ -38,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (e instanceof TqError) {
-      process.stderr.write(`tqstar ${name}: ${e.kind} error: ${e.message}${e.setting ? `\n  setting: ${e.setting}` : ''}\n`);
+      process.stderr.write(`tqstar ${name}: ${e.kind} error: ${errorText(e)}${e.setting ? `\n  setting: ${terminalLine(e.setting)}` : ''}\n`);
       return e.kind === 'config' ? EXIT.usage : e.kind === 'aborted' ? EXIT.cancelled : EXIT.backend;
     }
     throw e;
@@ -46,13 +50,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Run only as the entry point, so tests can import main() without side effects.
-const isEntry = typeof require !== 'undefined' && require.main === module;
-if (isEntry || process.env.TQSTAR_CLI_MAIN === '1') {
+if (isCliEntry) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitWhenFlushed(code),
     (e) => {
-      process.stderr.write(`tqstar: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exit(EXIT.runError);
+      process.stderr.write(`tqstar: internal error: ${terminalText(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+      exitWhenFlushed(EXIT.runError);
     },
   );
 }

@@ -1,5 +1,6 @@
 // What `tqstar decode` prints: the reward-ranked table, and the --json object (a public interface, see README).
 import type { DecodeResult, RunResult } from '../core/events';
+import { terminalLine } from './terminalText';
 
 /** The documented --json shape: one object for the whole run. */
 export function toJson(run: RunResult, warnings: string[]): unknown {
@@ -46,9 +47,10 @@ function finiteOrNull(x: number | null): number | null {
   return x === null || !Number.isFinite(x) ? null : x;
 }
 
-/** One line of text for a table cell: control characters escaped, long texts cut. */
+/** One line of text for a table cell: control and bidi characters escaped, long texts cut. */
 export function oneLine(text: string, max = 72): string {
-  const s = JSON.stringify(text).slice(1, -1);
+  // JSON.stringify escapes C0 controls only; C1 (U+009B is a CSI) and bidi controls need the rest.
+  const s = terminalLine(JSON.stringify(text).slice(1, -1));
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
@@ -76,12 +78,12 @@ export const COLUMNS: Column[] = [
   { title: 'text', cell: (r) => oneLine(r.text) },
 ];
 
-/** Errors and warnings under the table, one per strategy. */
+/** Errors and warnings under the table, one line each: their text can come from a server, so it is escaped. */
 export function footnotes(results: DecodeResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
-    if (r.error) out.push(`${r.strategy}: ${r.error.kind} error: ${r.error.message}${r.error.setting ? ` (setting: ${r.error.setting})` : ''}`);
-    for (const w of r.warnings) out.push(`${r.strategy}: warning: ${w}`);
+    if (r.error) out.push(terminalLine(`${r.strategy}: ${r.error.kind} error: ${r.error.message}${r.error.setting ? ` (setting: ${r.error.setting})` : ''}`));
+    for (const w of r.warnings) out.push(terminalLine(`${r.strategy}: warning: ${w}`));
   }
   return [...new Set(out)];
 }
