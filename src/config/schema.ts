@@ -7,6 +7,9 @@ export const STRATEGY_NAMES = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'gree
 export const StrategyName = z.enum(STRATEGY_NAMES);
 export type StrategyName = z.infer<typeof StrategyName>;
 
+/** The smallest temperature or β accepted: the values are divided by it. */
+const MIN_SCALE = 1e-6;
+
 export const DecodingParams = z
   .object({
     topK: z.number().int().min(1).max(100).default(10).describe('Candidates considered at each step (k).'),
@@ -16,14 +19,15 @@ export const DecodingParams = z
     rolloutTemperature: z.number().min(0).default(1).describe('Temperature of rollouts (1 is the unbiased estimator; 0 is greedy).'),
     proposer: z.enum(['baseline', 'base', 'union']).default('baseline').describe('Which model proposes the top-k candidates.'),
     selection: z.enum(['greedy', 'sample']).default('greedy').describe('Take the argmax of log π_base + α·Q̂, or sample it.'),
-    selectionTemperature: z.number().positive().default(1).describe('Temperature on the combined score in sampling mode.'),
+    // Below this, score / temperature overflows to ±Infinity (1e-320 is a denormal); use "greedy" instead.
+    selectionTemperature: z.number().min(MIN_SCALE).default(1).describe('Temperature on the combined score in sampling mode.'),
     transfer: z.enum(['direct', 'indirect']).default('direct').describe('Direct: the baseline was aligned to the target reward. Indirect: to a different reward (importance weights).'),
     indirectWeights: z
       .enum(['baseline-reward', 'implicit'])
       .default('implicit')
       .describe("Indirect transfer weights: from the baselineReward source, or from the DPO implicit reward log ρ_BL − log π_base."),
-    beta: z.number().positive().default(1).describe('β of the target objective E[r] − β·KL.'),
-    betaBaseline: z.number().positive().default(1).describe('β_BL the baseline was aligned with (indirect transfer).'),
+    beta: z.number().min(MIN_SCALE).default(1).describe('β of the target objective E[r] − β·KL.'),
+    betaBaseline: z.number().min(MIN_SCALE).default(1).describe('β_BL the baseline was aligned with (indirect transfer).'),
     maxTokens: z.number().int().min(1).max(4096).default(64).describe('Maximum response tokens.'),
     stop: z.array(z.string()).default([]).describe('Stop sequences.'),
     seed: z.number().int().default(0).describe('Random seed: the same seed gives the same output.'),
@@ -102,11 +106,31 @@ export type RewardConfig =
   | z.infer<typeof VscodeLmReward>
   | { kind: 'sum'; terms: RewardConfig[]; weight?: number };
 
+/** Filling a template walks it recursively: a bound on its depth keeps that walk off the stack limit. */
+const MAX_TEMPLATE_DEPTH = 32;
+
+/** Nesting depth of a JSON value (a scalar is 0), counted without recursion; stops counting past `stopAt`. */
+function jsonDepth(value: unknown, stopAt: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, d);
+    if (max > stopAt) return max;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 export const HttpJsonReward = z
   .object({
     kind: z.literal('http-json'),
     baseUrl: Url.describe('Full URL to POST to.'),
-    requestTemplate: z.unknown().describe('JSON body; the strings "{prompt}", "{response}", "{text}" and "{pairs}" are substituted.'),
+    requestTemplate: z
+      .unknown()
+      .refine((t) => jsonDepth(t, MAX_TEMPLATE_DEPTH) <= MAX_TEMPLATE_DEPTH, `nests deeper than ${MAX_TEMPLATE_DEPTH} levels`)
+      .describe('JSON body; the strings "{prompt}", "{response}", "{text}" and "{pairs}" are substituted.'),
     responsePath: z.string().describe('Dot path to the score (or array of scores), e.g. "data.0.score" or "rewards".'),
     batch: z.boolean().default(false).describe('Send all pairs in one request ({pairs}); otherwise one request per pair.'),
     ...RewardCommon,
