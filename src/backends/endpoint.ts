@@ -134,7 +134,7 @@ export class Endpoint {
       status = 200;
       return out;
     } catch (e) {
-      const err = timedOut && !opts.signal?.aborted ? this.timeoutError(url, e) : this.toTqError(e, url);
+      const err = this.withoutKey(timedOut && !opts.signal?.aborted ? this.timeoutError(url, e) : this.toTqError(e, url));
       status = err.status ?? err.kind;
       throw err;
     } finally {
@@ -144,6 +144,15 @@ export class Endpoint {
       this.release();
       this.opts.log?.({ role: this.role, method, url, status, ms: Date.now() - t0 });
     }
+  }
+
+  /** A server may echo the key it was sent ("invalid key sk-…"): its text is shown and logged, the key never. */
+  private withoutKey(e: TqError): TqError {
+    const key = this.opts.apiKey;
+    if (!key || !e.message.includes(key)) return e;
+    const { retryable, retryAfterMs } = e as TqError & { retryable?: boolean; retryAfterMs?: number };
+    const out = new TqError(e.kind, e.message.split(key).join('***'), { url: e.url, setting: e.setting, status: e.status });
+    return Object.assign(out, retryable === undefined ? {} : { retryable }, retryAfterMs === undefined ? {} : { retryAfterMs });
   }
 
   private timeoutError(url: string, cause: unknown): TqError {
