@@ -69,6 +69,7 @@ export function parseCompletion(body: unknown, caps: Capabilities, url: string, 
     const choices = (obj as { choices?: unknown })?.choices;
     if (!Array.isArray(choices)) throw new TqError('protocol', `${url}: the answer has no "choices" array`, { url });
     choices.forEach((c: Record<string, unknown>, i: number) => {
+      if (!c || typeof c !== 'object' || Array.isArray(c)) throw new TqError('protocol', `${url}: choices[${i}] is not an object`, { url });
       const idx = typeof c.index === 'number' ? c.index : i;
       out.push({
         index: Array.isArray(body) ? objIndex * perPrompt + idx : idx,
