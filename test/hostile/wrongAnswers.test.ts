@@ -19,7 +19,7 @@ function vllmTokenizer(r: HostileRequest): HostileAnswer | undefined {
   return undefined;
 }
 
-async function model(dialect: 'vllm' | 'llamacpp', completion: () => HostileAnswer) {
+async function model(dialect: 'vllm' | 'llamacpp' | 'ollama', completion: () => HostileAnswer) {
   const server = await hostileServer((r) => vllmTokenizer(r) ?? completion());
   const ep = new Endpoint({ role: 'base', baseUrls: [server.url], timeoutMs: 5_000, maxConcurrency: 2, settingPrefix: 'tqstar.base', retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
   const m = new HttpLanguageModel(ep, ModelEndpoint.parse({ baseUrl: server.url, model: 'm', dialect, eosTokenId: 2 }), DIALECT_CAPABILITIES[dialect]);
@@ -131,6 +131,23 @@ test('defect 4: a top-k list naming one token id twice is refused (llama.cpp sha
   } finally {
     await lc.server.close();
     await vl.server.close();
+  }
+});
+
+test('defect 4: a text-only server (Ollama) listing one token text twice gets ONE candidate with the summed probability, marked as merged', { timeout: 10_000 }, async () => {
+  const { server, m } = await model('ollama', () => ({
+    json: { choices: [{ index: 0, text: '\ufffd', logprobs: { content: [{ token: '\ufffd', logprob: Math.log(0.3), top_logprobs: [{ token: '\ufffd', logprob: Math.log(0.3) }, { token: ' b', logprob: Math.log(0.25) }, { token: '\ufffd', logprob: Math.log(0.2) }] }] }, finish_reason: 'length' }] },
+  }));
+  try {
+    const [top] = await m.nextTokens([await m.encode('x')], 3);
+    assert.deepEqual(top!.map((t) => t.text), ['\ufffd', ' b']);
+    assert.ok(Math.abs(top![0]!.logprob - Math.log(0.5)) < 1e-12, String(top![0]!.logprob));
+    const { parseCompletion } = await import('../../src/backends/parse');
+    const twice = { token: 'x', logprob: -1 };
+    const parsed = parseCompletion({ choices: [{ index: 0, text: 'x', logprobs: { content: [{ ...twice, top_logprobs: [twice, twice] }] } }] }, DIALECT_CAPABILITIES.ollama, 'u', 1);
+    assert.equal(parsed[0]!.positions[0]!.top[0]!.merged, 2);
+  } finally {
+    await server.close();
   }
 });
 
