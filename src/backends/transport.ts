@@ -84,7 +84,10 @@ async function checked(res: Response, url: string, opts: TransportOptions): Prom
     await res.body?.cancel().catch(() => undefined);
     throw new TransportRefusal(tooBig());
   }
-  if (!res.body) return res;
+  // With a declared length within the limit, HTTP framing already bounds the body (undici reads no
+  // more than Content-Length): only a chunked body needs counting, which costs a stream per answer.
+  const bounded = Number.isFinite(declared) && declared <= limit;
+  if (!res.body || (bounded && (!res.ok || res.status === 204 || isJson(res.headers.get('content-type'))))) return res;
   let seen = 0;
   const counted = res.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
