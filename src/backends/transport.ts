@@ -38,9 +38,10 @@ export interface TransportOptions {
 
 const refuse = (e: TqError) => new TransportRefusal(permanent(e));
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
+// JSON, or a stream of JSON events (SSE, Ollama's NDJSON), which its reader parses itself.
 const isJson = (contentType: string | null) => {
   const media = contentType?.split(';')[0]?.trim().toLowerCase();
-  return !!media && (media.includes('application/json') || media.endsWith('+json'));
+  return !!media && (media.includes('application/json') || media.endsWith('+json') || media === 'text/event-stream' || media === 'application/x-ndjson');
 };
 
 /**

@@ -99,6 +99,9 @@ test('defect 16: JSON sent as Content-Type text/html fails once, saying what cam
     await assert.rejects(tokenize(endpoint(s.url, { retry: FAST_RETRY })), kindIs('protocol', /Content-Type "text\/html", not JSON: .*tokens.*\[1\]/));
     assert.equal(s.requests.length, 1, 'a mislabelled answer is not retried');
   });
+  // llama.cpp and Ollama label JSON with a charset: that is JSON.
+  const ok = await hostileServer(() => ({ text: '{"tokens":[1]}', headers: { 'content-type': 'application/json; charset=utf-8' } }));
+  await withServer(ok, async () => assert.deepEqual((await tokenize(endpoint(ok.url))).tokens, [1]));
 });
 
 test('defect 12: credentials in a URL are refused, and the message never repeats the secret', () => {
