@@ -6,6 +6,7 @@ import { usesTokenIds, type Capabilities } from './capabilities';
 import type { Endpoint } from './endpoint';
 import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type ParsedTop, type TokenKey } from './parse';
 import { applyPromptTemplate, templateHasBos } from './templates';
+import { tokenLogprob } from './topList';
 import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
 
 // One interning table for every text-only model in the process: base and baseline must agree on
@@ -83,7 +84,7 @@ export class HttpLanguageModel implements LanguageModel {
       return pos.top.slice(0, k);
     });
     await this.resolveKeys(firstTops.flat().map((t) => t.key), opts);
-    const out = firstTops.map((tops) => tops.map((t) => ({ ...this.token(t.key), logprob: t.logprob })));
+    const out = firstTops.map((tops) => tops.map((t) => tokenLogprob(this.token(t.key), t)));
     if (this.eos === null && this.vocab) for (const t of out.flat()) if (looksLikeEos(t.text)) this.learned(t.id);
     return out;
   }
@@ -192,7 +193,7 @@ export class HttpLanguageModel implements LanguageModel {
   }
 
   private scoreResult(r: { logprobs: number[]; next?: ParsedTop[] | null }): ScoreResult {
-    return r.next ? { logprobs: r.logprobs, next: r.next.map((t) => ({ ...this.token(t.key), logprob: t.logprob })) } : { logprobs: r.logprobs };
+    return r.next ? { logprobs: r.logprobs, next: r.next.map((t) => tokenLogprob(this.token(t.key), t)) } : { logprobs: r.logprobs };
   }
 
   /**
@@ -340,7 +341,7 @@ export class HttpLanguageModel implements LanguageModel {
   }
 
   private tops(list: ParsedTop[], k: number): TokenLogprob[] {
-    return list.slice(0, k).map((x) => ({ ...this.token(x.key), logprob: x.logprob }));
+    return list.slice(0, k).map((x) => tokenLogprob(this.token(x.key), x));
   }
 
   /**

@@ -1,5 +1,6 @@
 // One entry per token in a top-k list: a repeated token id is refused, a repeated token text merged.
 import { TqError } from '../core/errors';
+import type { Token, TokenLogprob } from '../core/model';
 import type { ParsedTop } from './parse';
 
 /**
@@ -30,4 +31,9 @@ export function uniqueTop(list: ParsedTop[], url: string, field: string): Parsed
     seen.merged = (seen.merged ?? 1) + 1;
   }
   return out;
+}
+
+/** The decoder's view of a parsed entry: its log-probability, and how many server entries merged into it. */
+export function tokenLogprob(token: Token, top: ParsedTop): TokenLogprob {
+  return top.merged ? { ...token, logprob: top.logprob, merged: top.merged } : { ...token, logprob: top.logprob };
 }

@@ -13,6 +13,8 @@ export interface Token {
 /** A token with its log-probability under the model that produced or scored it. */
 export interface TokenLogprob extends Token {
   logprob: number;
+  /** Text-only servers: this many entries of the server's top-k had this text and were merged (log of the summed probabilities). */
+  merged?: number;
 }
 
 /** One generated token, with the model's top alternatives at that position when asked for. */

@@ -151,6 +151,25 @@ test('defect 4: a text-only server (Ollama) listing one token text twice gets ON
   }
 });
 
+test('defect 4: the merge is flagged in the step diagnostics (ARGS over a hostile Ollama-shaped server)', { timeout: 10_000 }, async () => {
+  const { server, m } = await model('ollama', () => ({
+    json: { choices: [{ index: 0, text: ' b', logprobs: { content: [{ token: ' b', logprob: -1, top_logprobs: [{ token: '\ufffd', logprob: -1.5 }, { token: ' b', logprob: -1 }, { token: '\ufffd', logprob: -2 }] }] }, finish_reason: 'length' }] },
+  }));
+  try {
+    const { decode } = await import('../../src/core/index');
+    const { parseDecodingParams } = await import('../../src/core/index');
+    const reward = makeReward({ kind: 'builtin', name: 'length', target: 5 }, { role: 'reward' });
+    const r = await decode('args', { text: 'x' }, { base: m, baseline: m, reward }, parseDecodingParams({ topK: 3, maxTokens: 1 }));
+    assert.equal(r.error, undefined, r.error?.message);
+    const cands = r.steps[0]!.candidates;
+    assert.deepEqual(cands.map((c) => c.text).sort(), [' b', '\ufffd']);
+    assert.deepEqual(cands.find((c) => c.text === '\ufffd')!.flags, ['top-k: 2 server entries with this text were merged (their probabilities summed)']);
+    assert.equal(cands.find((c) => c.text === ' b')!.flags, undefined);
+  } finally {
+    await server.close();
+  }
+});
+
 test('defect 16: a non-finite score is named by its value ("-Infinity"), not reported as null', async () => {
   const r = makeReward({ kind: 'builtin', name: 'length', target: 1e-320 }, { role: 'reward' });
   await assert.rejects(r.score([{ prompt: '', response: 'abc' }]), rewardError(/score 0 is -Infinity/));
