@@ -70,7 +70,11 @@ export function guardedFetch(opts: TransportOptions): typeof fetch {
         );
       if (hop + 1 > MAX_REDIRECTS) throw refuse(new TqError('http', `${url}: more than ${MAX_REDIRECTS} redirects (HTTP ${res.status}); check ${setting}`, { url, status: res.status, setting }));
       // 303, and 301/302 after a POST, turn into a GET without a body (what browsers and fetch do).
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && (req.method ?? 'GET').toUpperCase() === 'POST')) req = { ...req, method: 'GET', body: undefined };
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && (req.method ?? 'GET').toUpperCase() === 'POST')) {
+        const headers = new Headers(req.headers);
+        for (const h of ['content-length', 'content-type']) headers.delete(h);
+        req = { ...req, method: 'GET', body: undefined, headers };
+      }
       url = next.toString();
     }
   };

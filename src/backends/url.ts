@@ -34,5 +34,5 @@ export function serverRoot(pasted: string, setting?: string): string {
 
 /** The URL with any user:password@ replaced by ***@, for messages and logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
+  return url.replace(/^(\s*[a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1***@');
 }

@@ -90,6 +90,9 @@ test('defect 13: a redirect within the same origin is followed, body and key inc
     assert.deepEqual(out.got, { prompt: 'x' });
     assert.equal(out.auth, 'Bearer k1');
     await assert.rejects(ep.request({ root: '/loop' }, {}), kindIs('http', /redirect/));
+    // 303 after a POST: the next request is a GET without the body, as fetch does it.
+    const seeOther = await hostileServer((r) => (r.path === '/form' ? { status: 303, text: '', headers: { location: '/result' } } : { json: { method: r.method, body: r.body ?? null } }));
+    await withServer(seeOther, async () => assert.deepEqual(await endpoint(seeOther.url).request({ root: '/form' }, { a: 1 }), { method: 'GET', body: null }));
   });
 });
 
@@ -107,6 +110,7 @@ test('defect 16: JSON sent as Content-Type text/html fails once, saying what cam
 test('defect 12: credentials in a URL are refused, and the message never repeats the secret', () => {
   const url = 'http://user:S3CRET@127.0.0.1:9/v1';
   assert.throws(() => endpoint(url.replace('/v1', '')), (e: unknown) => e instanceof TqError && e.kind === 'config' && /apiKeyEnv/.test(e.message) && !e.message.includes('S3CRET') && e.setting === 'tqstar.base.baseUrl');
+  assert.throws(() => endpoint(`  ${url.replace('/v1', '')}`), (e: unknown) => e instanceof TqError && !e.message.includes('S3CRET'), 'pasted with blanks');
   const cfg = demoRunConfig('http://127.0.0.1:9');
   assert.throws(() => loadRunConfig({ ...cfg, base: { ...cfg.base, baseUrl: url } }), (e: unknown) => e instanceof TqError && e.kind === 'config' && e.message.includes('base.baseUrl') && !e.message.includes('S3CRET'));
   assert.throws(() => loadRunConfig({ ...cfg, reward: { kind: 'http-json', baseUrl: 'https://k:S3CRET@h/score', requestTemplate: {}, responsePath: 's' } }), (e: unknown) => e instanceof TqError && !e.message.includes('S3CRET'));
