@@ -12,6 +12,8 @@ export interface ParsedTop {
   logprob: number;
   /** Entries of the server's list that named this same token text and were merged into this one (topList.ts). */
   merged?: number;
+  /** The server's value when it was a rounding above 0 (≤ LOGPROB_ROUNDING) read as 0. */
+  rounded?: number;
 }
 
 export interface ParsedPosition {
@@ -45,6 +47,8 @@ function keyOf(token: string, idsBack: boolean): TokenKey {
 
 // vLLM clamps -inf to -9999: kept as a very small finite number, as sent. Anything not a log-probability is refused (validate.ts).
 const num = (x: unknown, url: string, field: string): number | null => logprobOf(x, { url, field });
+/** Marks a top-k entry whose tiny positive value was read as 0, so the candidate can say so. */
+const rounded = (x: unknown): { rounded?: number } => (typeof x === 'number' && x > 0 ? { rounded: x } : {});
 
 /** Python code-point offsets → JavaScript UTF-16 offsets within `text`. */
 function codePointToUtf16(text: string): (cp: number) => number {
@@ -102,7 +106,7 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
   const base = offsets && offsets.length ? offsets[0]! : 0;
   const topOf = (m: Record<string, number> | null | undefined, i: number): ParsedTop[] =>
     uniqueTop(
-      Object.entries(m ?? {}).map(([k, v]) => ({ key: keyOf(k, idsBack), logprob: num(v, url, `${field}.top_logprobs[${i}][${JSON.stringify(k)}]`) ?? -Infinity })),
+      Object.entries(m ?? {}).map(([k, v]) => ({ key: keyOf(k, idsBack), logprob: num(v, url, `${field}.top_logprobs[${i}][${JSON.stringify(k)}]`) ?? -Infinity, ...rounded(v) })),
       url,
       `${field}.top_logprobs[${i}]`,
     ).sort((a, b) => b.logprob - a.logprob);
@@ -124,6 +128,7 @@ function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Cap
       (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : []).map((t, j) => ({
         key: key(t),
         logprob: num(t?.logprob, url, `${field}[${i}].top_logprobs[${j}].logprob`) ?? -Infinity,
+        ...rounded(t?.logprob),
       })),
       url,
       `${field}[${i}].top_logprobs`,

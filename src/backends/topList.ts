@@ -33,7 +33,7 @@ export function uniqueTop(list: ParsedTop[], url: string, field: string): Parsed
   return out;
 }
 
-/** The decoder's view of a parsed entry: its log-probability, and how many server entries merged into it. */
+/** The decoder's view of a parsed entry: its log-probability, how many server entries merged into it, a rounding read as 0. */
 export function tokenLogprob(token: Token, top: ParsedTop): TokenLogprob {
-  return top.merged ? { ...token, logprob: top.logprob, merged: top.merged } : { ...token, logprob: top.logprob };
+  return { ...token, logprob: top.logprob, ...(top.merged ? { merged: top.merged } : {}), ...(top.rounded !== undefined ? { rounded: top.rounded } : {}) };
 }

@@ -15,6 +15,8 @@ export interface TokenLogprob extends Token {
   logprob: number;
   /** Text-only servers: this many entries of the server's top-k had this text and were merged (log of the summed probabilities). */
   merged?: number;
+  /** The server sent this small positive value (a rounding), read as log-probability 0. */
+  rounded?: number;
 }
 
 /** One generated token, with the model's top alternatives at that position when asked for. */

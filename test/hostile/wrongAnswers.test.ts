@@ -64,6 +64,11 @@ test('defect 1: a sampled token\'s own positive log-probability is refused; tiny
     const [[c]] = await m.sample({ prompts: [[1]], n: 1, temperature: 1, maxTokens: 1, topLogprobs: 1 });
     assert.equal(c!.tokens[0]!.logprob, 0);
     assert.equal(c!.tokens[0]!.top![0]!.logprob, 0);
+    // …and a candidate says so in its diagnostics.
+    const { decode, parseDecodingParams } = await import('../../src/core/index');
+    const reward = makeReward({ kind: 'builtin', name: 'length', target: 5 }, { role: 'reward' });
+    const r = await decode('args', { text: 'x', ids: [1] }, { base: m, baseline: m, reward }, parseDecodingParams({ topK: 1, maxTokens: 1 }));
+    assert.deepEqual(r.steps[0]!.candidates[0]!.flags, ['top-k: the server sent log-probability 5e-7 (> 0, a rounding), read as 0']);
   } finally {
     await server.close();
   }

@@ -2,7 +2,7 @@
 import type { StrategyFactory } from '../context';
 import type { CandidateDiagnostics } from '../events';
 import { select } from '../selection';
-import { mergedFlags } from './flags';
+import { topEntryFlags } from './flags';
 
 export const args: StrategyFactory = (ctx) => ({
   async step(state) {
@@ -27,7 +27,7 @@ export const args: StrategyFactory = (ctx) => ({
       selectProb: probs[i],
       chosen: i === index,
       rollouts: [],
-      ...(z.merged ? { flags: mergedFlags(z) } : {}),
+      ...(topEntryFlags(z).length ? { flags: topEntryFlags(z) } : {}),
     }));
     const chosen = { id: cands[index].id, text: cands[index].text };
     return chosen.id === eos ? { chosen, accepted: [], candidates, end: 'eos', eosChosen: true } : { chosen, accepted: [], candidates };

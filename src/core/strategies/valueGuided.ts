@@ -10,7 +10,7 @@ import { meanEstimate, selfNormalisedEstimate, type QEstimate } from '../estimat
 import { logSumExp } from '../logspace';
 import type { LanguageModel, Token, TokenId, TokenLogprob } from '../model';
 import { select } from '../selection';
-import { mergedFlags } from './flags';
+import { topEntryFlags } from './flags';
 import { carryFrom, fromCompletion, type Carry, type Rollout } from './rollouts';
 
 type Kind = 'tqstar' | 'cd';
@@ -90,7 +90,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     terminal: t.id === eosId || horizon <= 0,
     rollouts: [],
     rewards: [],
-    flags: mergedFlags(t),
+    flags: topEntryFlags(t),
   }));
   if (!cands.length) throw new TqError('protocol', `${proposer === 'base' ? env.base.label : env.baseline.label} returned no candidate tokens with a finite log-probability.`);
 
