@@ -3,6 +3,7 @@ import type { DecodingParams, ModelEndpoint } from '../config/schema';
 import { TqError } from '../core/errors';
 import { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport, type ConcreteDialect } from './capabilities';
 import type { Endpoint } from './endpoint';
+import { activeLlamacppSamplers, llamacppProps } from './serverInfo';
 
 const PROBE_TEXT = 'Hello world';
 
@@ -100,8 +101,15 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // Several prompts per request, and n.
   const [multi, nTest] = await Promise.all([ask([prompt, prompt], 1), ask(prompt, 1, { n: 2, temperature: 1 })]);
   const multiPrompt = multi.ok && choicesOf(multi.value).length === 2;
-  // llama-server caps n at its number of slots, which it does not report: split n there.
-  const n = nTest.ok && choicesOf(nTest.value).length === 2 && logprobsShape !== 'llamacpp';
+  // llama-server caps n at its number of slots (n_cmpl's hard limit, server-schema.cpp); the model reads them from /props.
+  const n = nTest.ok && choicesOf(nTest.value).length === 2;
+  if (logprobsShape === 'llamacpp') {
+    const props = await llamacppProps(ep, signal);
+    if (props?.slots) notes.push(`n per request up to the server's ${props.slots} slot(s) (/props total_slots)`);
+    const on = props ? activeLlamacppSamplers(props.defaults) : [];
+    if (on.length) notes.push(`server sampler defaults ${on.join(', ')} are sent neutral on every request`);
+    if (props?.eosText) notes.push(`EOS read from /props: ${JSON.stringify(props.eosText)}`);
+  }
   // Scoring: echo with max_tokens 0 (vLLM), echo with max_tokens 1 (SGLang), prompt_logprobs (vLLM).
   let scoring: Capabilities['scoring'] = 'none';
   let echoNeedsToken = false;
