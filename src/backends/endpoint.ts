@@ -79,7 +79,7 @@ export class Endpoint {
    * One logical request with retries. `absoluteUrl` is used with route {absolute:true} (generic JSON rewards).
    * The SDK's own retries are off: a retry here can move to another replica and is logged.
    */
-  async request<T = unknown>(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string } = {}): Promise<T> {
+  async request<T = unknown>(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string; onRequest?: () => void } = {}): Promise<T> {
     const policy = this.opts.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | undefined;
@@ -96,13 +96,15 @@ export class Endpoint {
     }
   }
 
-  private async once(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string }): Promise<unknown> {
+  private async once(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string; onRequest?: () => void }): Promise<unknown> {
     const replica = await this.acquire(opts.signal);
     const url = resolve(replica, route, opts.absoluteUrl);
     const method = opts.method ?? 'POST';
     const t0 = Date.now();
     let status: number | string = 'error';
+    // Every attempt is an HTTP request: the caller's count (the run's "requests") includes retries.
     this.requestCount++;
+    opts.onRequest?.();
     // The SDK adds an abort listener to the signal it is given and never removes it; a run makes
     // thousands of requests on one signal, so each request gets a child signal unlinked at the end.
     const child = new AbortController();

@@ -83,8 +83,20 @@ export class HttpLanguageModel implements LanguageModel {
 
   async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
     this.needTopK(k);
-    const body = { temperature: 0, max_tokens: 1, logprobs: k };
-    const choices = await this.complete(prompts, 1, body, undefined, opts);
+    // llama-server fails the request when the greedy token alone is not valid UTF-8 (see sendResampling), and only
+    // the top-k at the first position is read here, which does not depend on the token drawn: draw at
+    // temperature 1 (seeded, redrawn on that failure) so a byte-fallback argmax cannot fail every step.
+    // A drawn token that is the first byte of an unfinished UTF-8 character is held back with its logprobs
+    // (the answer is text "�", logprobs null): that draw is redrawn too.
+    const drawn = this.caps.dialect === 'llamacpp';
+    const body = { temperature: drawn ? 1 : 0, max_tokens: 1, logprobs: k };
+    let choices = await this.complete(prompts, 1, body, drawn ? 0 : undefined, opts);
+    for (let seed = 1; drawn && seed < 8 && choices.some((cs) => !cs[0]?.positions[0]); seed++) {
+      const missing = prompts.map((_, i) => i).filter((i) => !choices[i]![0]?.positions[0]);
+      const again = await this.complete(missing.map((i) => prompts[i]!), 1, body, seed * 7919, opts);
+      choices = choices.slice();
+      missing.forEach((i, j) => (choices[i] = again[j]!));
+    }
     const firstTops = choices.map((cs) => {
       const pos = cs[0]?.positions[0];
       if (!pos) throw this.ignoredLogprobs();
@@ -136,7 +148,7 @@ export class HttpLanguageModel implements LanguageModel {
       else if (this.texts.get(k.id) === undefined) ids.push(k.id);
     }
     if (!ids.length) return;
-    this.texts.resolve(ids, opts?.signal).then(
+    this.texts.resolve(ids, opts?.signal, opts?.onRequest).then(
       () => {
         if (this.eos === null) for (const id of ids) if (looksLikeEos(this.texts.get(id) ?? '')) this.learned(id);
       },
@@ -327,7 +339,7 @@ export class HttpLanguageModel implements LanguageModel {
   }
 
   private llamacppProps(opts?: CallOptions): Promise<LlamacppProps | null> {
-    this.props ??= llamacppProps(this.ep, opts?.signal).catch((e) => {
+    this.props ??= llamacppProps(this.ep, opts?.signal, opts?.onRequest).catch((e) => {
       this.props = undefined;
       throw e;
     });
@@ -529,7 +541,7 @@ export class HttpLanguageModel implements LanguageModel {
       if (k.text !== undefined) this.texts.set(k.id, k.text);
       else ids.push(k.id);
     }
-    await this.texts.resolve(ids, opts?.signal);
+    await this.texts.resolve(ids, opts?.signal, opts?.onRequest);
     if (this.eos === null) for (const id of ids) if (looksLikeEos(this.texts.get(id) ?? '')) this.learned(id);
   }
 

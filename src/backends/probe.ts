@@ -3,6 +3,7 @@ import type { DecodingParams, ModelEndpoint } from '../config/schema';
 import { TqError } from '../core/errors';
 import { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport, type ConcreteDialect } from './capabilities';
 import type { Endpoint } from './endpoint';
+import { isSampledTokenFailure } from './retry';
 import { activeLlamacppSamplers, llamacppProps } from './serverInfo';
 
 const PROBE_TEXT = 'Hello world';
@@ -54,8 +55,15 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // One tiny logprobs request, with a token-id prompt when there is a tokenizer. vLLM's
   // return_tokens_as_token_ids is sent until a strict server (hosted OpenAI) refuses it as unrecognized.
   let idsParam = true;
-  const ask = (prompt: unknown, k: number, extra: Record<string, unknown> = {}) =>
+  const once = (prompt: unknown, k: number, extra: Record<string, unknown>) =>
     attempt(() => ep.request<unknown>({ v1: '/completions' }, { model, prompt, max_tokens: 1, temperature: 0, top_p: 1, logprobs: k, ...(idsParam ? { return_tokens_as_token_ids: true } : {}), ...extra }, opts));
+  // llama-server fails a request whose drawn token alone is not valid UTF-8 (a byte-fallback argmax fails every
+  // greedy ask): the probe then draws at temperature 1 with a few seeds, since only the answer's shape matters.
+  const ask = async (prompt: unknown, k: number, extra: Record<string, unknown> = {}) => {
+    let r = await once(prompt, k, extra);
+    for (let seed = 1; !r.ok && isSampledTokenFailure(r.error) && seed <= 8; seed++) r = await once(prompt, k, { ...extra, temperature: 1, top_k: 0, min_p: 0, seed });
+    return r;
+  };
   const firstAsk = async () => {
     let tokenIdPrompts = false;
     let prompt: unknown = PROBE_TEXT;

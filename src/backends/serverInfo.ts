@@ -14,10 +14,10 @@ export interface LlamacppProps {
   defaults: Record<string, unknown>;
 }
 
-export async function llamacppProps(ep: Endpoint, signal?: AbortSignal): Promise<LlamacppProps | null> {
+export async function llamacppProps(ep: Endpoint, signal?: AbortSignal, onRequest?: () => void): Promise<LlamacppProps | null> {
   let body: Record<string, unknown> | undefined;
   try {
-    body = await ep.request<Record<string, unknown>>({ root: '/props' }, undefined, { method: 'GET', signal });
+    body = await ep.request<Record<string, unknown>>({ root: '/props' }, undefined, { method: 'GET', signal, onRequest });
   } catch (e) {
     if (e instanceof TqError && e.kind === 'aborted') throw e;
     return null; // an older build, or /props switched off: the caller falls back to splitting and sampling

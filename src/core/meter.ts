@@ -29,29 +29,43 @@ export class Meter {
   }
 }
 
-/** The same model, with every call counted against the meter (one call = one request). */
+/**
+ * Counts a call as the HTTP requests it makes, when its source reports them through CallOptions.onRequest
+ * (retries and follow-ups included, even those that end after the call returns); a call that makes none
+ * (an in-process model or reward) counts as one request. The budget is checked before each call.
+ */
+function counted(meter: Meter, opts: CallOptions | undefined): CallOptions {
+  meter.beforeRequest();
+  let http = 0;
+  return {
+    ...opts,
+    onRequest: () => {
+      if (++http > 1) meter.requests++;
+      opts?.onRequest?.();
+    },
+  };
+}
+
+/** The same model, with every call counted against the meter (see counted). */
 export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel {
   return {
     label: model.label,
     eosId: model.eosId,
     warnings: model.warnings,
     async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
-      meter.beforeRequest();
-      const r = await model.nextTokens(prompts, k, opts);
+      const r = await model.nextTokens(prompts, k, counted(meter, opts));
       meter.addTokens(prompts.length); // one forward position per prompt
       return r;
     },
     async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
-      meter.beforeRequest();
-      const r = await model.sample(req, opts);
+      const r = await model.sample(req, counted(meter, opts));
       let n = 0;
       for (const perPrompt of r) for (const c of perPrompt) n += c.tokens.length + (c.finish === 'eos' ? 1 : 0);
       meter.addTokens(n);
       return r;
     },
     async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
-      meter.beforeRequest();
-      const r = await model.score(req, opts);
+      const r = await model.score(req, counted(meter, opts));
       let n = 0;
       // Scored positions only: the prompts are the shared state, which a prefix-caching server
       // (vLLM's default) does not recompute; counting them would bill the context k times a step.
@@ -60,8 +74,7 @@ export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel 
       return r;
     },
     async encode(text: string, opts?: CallOptions): Promise<TokenId[]> {
-      meter.beforeRequest();
-      return model.encode(text, opts);
+      return model.encode(text, counted(meter, opts));
     },
   };
 }
@@ -70,8 +83,7 @@ export function meteredReward(reward: RewardSource, meter: Meter): RewardSource 
   return {
     label: reward.label,
     async score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]> {
-      meter.beforeRequest();
-      const r = await reward.score(pairs, opts);
+      const r = await reward.score(pairs, counted(meter, opts));
       if (r.length !== pairs.length || r.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
         throw new TqError('reward', `${reward.label} returned ${r.length} scores for ${pairs.length} inputs, or a non-finite score.`);
       }

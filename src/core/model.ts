@@ -38,6 +38,8 @@ export interface Completion {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Called once per HTTP request the call makes, retries and follow-up requests included (the meter counts them). */
+  onRequest?: () => void;
 }
 
 export interface SampleRequest {

@@ -42,6 +42,8 @@ export interface ServerOptions {
   realistic?: boolean;
   /** llama.cpp dialect: the slot count (-np) that caps n and /props reports (default 4, llama-server's auto). */
   slots?: number;
+  /** llama.cpp dialect, realistic: echo ignored (80fb11ac, default) or refused with the HTTP 500 of older builds. */
+  llamacppEcho?: 'ignore' | 'refuse-500';
   /** Extra in-process models and rewards to serve beside the defaults (same names replace them). */
   models?: ServableModel[];
   rewards?: ServableReward[];
@@ -166,7 +168,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     if (dialect === 'ollama') ollamaPrecheck(body);
     if (dialect === 'sglang') sglangPrecheck(body);
     if (dialect === 'openai') openaiPrecheck(body);
-    if (dialect === 'llamacpp' && realistic && body.echo === true) throw llamacppEchoRefusal();
+    if (dialect === 'llamacpp' && realistic && body.echo === true) {
+      if (opts.llamacppEcho === 'refuse-500') throw llamacppEchoRefusal();
+      body = { ...body, echo: false };
+    }
     const job = parseCompletion(models, body, defaults);
     if (dialect === 'vllm' && realistic) vllmGreedyCheck(job.n, job.gen.temperature);
     if (dialect === 'llamacpp') llamacppCheck(job, body, realistic ? slots : LLAMACPP_SLOTS, realistic);

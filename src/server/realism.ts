@@ -8,9 +8,11 @@
 //   (sampling_params.py SamplingParams._verify_greedy_sampling); /pooling without a task picks token_classify for a
 //   sequence-classification model and answers one row per token (entrypoints/pooling/pooling/serving.py).
 // - llama.cpp llama-server at 80fb11ac: sampler defaults top_k 40, top_p 0.95, min_p 0.05, temperature 0.8
-//   (common/common.h common_params_sampling); echo is refused with HTTP 500 (server-common.cpp
-//   oaicompat_completion_params_parse throws std::runtime_error, which ex_wrapper in server.cpp maps to a server
-//   error); n (n_cmpl) is capped at the slot count with a 400 (server-schema.cpp hard limits); several prompts in
+//   (common/common.h common_params_sampling); echo is accepted and ignored (server-schema.cpp reads "echo" into
+//   chat_parser_params only: the answer holds the generated text and its logprobs, never the prompt's; checked on
+//   the real binary). Older builds refused it with HTTP 500 (server-common.cpp oaicompat_completion_params_parse,
+//   still in the source but no longer called at 80fb11ac: runtime_error → ex_wrapper's server error), which
+//   ServerOptions.llamacppEcho 'refuse-500' reproduces; n (n_cmpl) is capped at the slot count with a 400 (server-schema.cpp hard limits); several prompts in
 //   one OpenAI completion come back as ONE object whose choices are in task order, prompt-major
 //   (server-context.cpp handle_completions_impl, server-queue.cpp post_tasks); GET /props reports slots, the EOS piece
 //   and the sampler defaults (get_res_props).

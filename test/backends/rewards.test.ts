@@ -77,7 +77,7 @@ test('vLLM /pooling: one request for all pairs, use_activation false, scores pla
 test('vLLM /classify (binary: raw log-odds of class 1, use_activation false), TEI /predict, OpenRLHF /get_reward', async () => {
   const clf = await reward({ kind: 'vllm-classify', baseUrl: stub.url, model: 'clf' }).score(PAIRS);
   clf.forEach((x, i) => assert.ok(Math.abs(x - expected[i]! / 10) < 1e-12, `${x}`));
-  assert.equal(stub.requests.at(-1)!.body.use_activation, false);
+  assert.equal((stub.requests.at(-1)!.body as Record<string, unknown>).use_activation, false);
   assert.deepEqual(await reward({ kind: 'tei', baseUrl: stub.url }).score(PAIRS), expected);
   const tei = stub.requests.at(-1)!;
   assert.deepEqual(tei.body, { inputs: PAIRS.map((p) => [p.prompt + p.response]), raw_scores: true, truncate: true });

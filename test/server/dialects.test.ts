@@ -53,11 +53,20 @@ describe('llamacpp dialect', () => {
     }
   });
 
-  test('echo is refused with a 500 server_error; prompt_logprobs is silently ignored; n beyond the slots is a 400', async () => {
-    const echo = await completions(server, { model: 'demo-base', prompt: 'x', max_tokens: 1, echo: true });
-    assert.equal(echo.status, 500);
-    assert.equal(echo.body.error.type, 'server_error');
-    assert.equal(echo.body.error.message, 'Only no echo is supported');
+  test('echo is ignored (80fb11ac) or refused with a 500 server_error (older builds); prompt_logprobs is silently ignored; n beyond the slots is a 400', async () => {
+    const ignored = await completions(server, { model: 'demo-base', prompt: 'The food was', max_tokens: 1, echo: true, logprobs: 1 });
+    assert.equal(ignored.status, 200);
+    assert.equal(ignored.body.choices[0].logprobs.content.length, 1, 'the generated token only, no prompt logprobs');
+    assert.ok(!ignored.body.choices[0].text.startsWith('The food was'));
+    const older = await serve({ dialect: 'llamacpp', llamacppEcho: 'refuse-500' });
+    try {
+      const echo = await completions(older, { model: 'demo-base', prompt: 'x', max_tokens: 1, echo: true });
+      assert.equal(echo.status, 500);
+      assert.equal(echo.body.error.type, 'server_error');
+      assert.equal(echo.body.error.message, 'Only no echo is supported');
+    } finally {
+      await older.close();
+    }
     const pl = await completions(server, { model: 'demo-base', prompt: 'The food was', max_tokens: 1, prompt_logprobs: 1 });
     assert.equal(pl.status, 200);
     assert.equal(pl.body.choices[0].prompt_logprobs, undefined);
