@@ -1,6 +1,7 @@
 // One role's HTTP endpoint: replicas, least-outstanding dispatch, per-replica concurrency, retries, request log.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { TqError } from '../core/errors';
+import { surfacingErrorBodies } from './errorBodies';
 import { DEFAULT_RETRY, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
 import { openaiBaseUrl, serverRoot } from './url';
 
@@ -55,7 +56,7 @@ export class Endpoint {
     this.replicas = opts.baseUrls.map((u) => {
       const root = serverRoot(u, `${opts.settingPrefix}.baseUrl`);
       const base = openaiBaseUrl(u, `${opts.settingPrefix}.baseUrl`);
-      return { root, base, outstanding: 0, client: new OpenAI({ baseURL: base, apiKey: opts.apiKey || DUMMY_KEY, maxRetries: 0, timeout: opts.timeoutMs }) };
+      return { root, base, outstanding: 0, client: new OpenAI({ baseURL: base, apiKey: opts.apiKey || DUMMY_KEY, maxRetries: 0, timeout: opts.timeoutMs, fetch: surfacingErrorBodies() }) };
     });
   }
 

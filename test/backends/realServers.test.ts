@@ -1,0 +1,126 @@
+// What the real servers do that the client must handle (../shared/SERVERS-AUDIT.md), against the reference server's
+// realistic mode and, for single answers the reference server has no model for, stubs of the documented shape.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DIALECT_CAPABILITIES, Endpoint, HttpLanguageModel, type RequestLogLine } from '../../src/backends/index';
+import { detectCapabilities } from '../../src/backends/probe';
+import { ModelEndpoint } from '../../src/config/schema';
+import { TqError } from '../../src/core/errors';
+import { buildWordDemo } from '../../src/models/wordDemo';
+import { startServer } from '../../src/server/index';
+import { stubServer } from './stubServer';
+
+type D = 'vllm' | 'sglang' | 'llamacpp' | 'ollama' | 'openai';
+
+function model(url: string, name: string, dialect: D, lines: RequestLogLine[] = [], eosTokenId?: number) {
+  const ep = new Endpoint({ role: 'base', baseUrls: [`${url}/v1`], timeoutMs: 10_000, maxConcurrency: 8, settingPrefix: 'tqstar.base', log: (l) => lines.push(l) });
+  return { ep, m: new HttpLanguageModel(ep, ModelEndpoint.parse({ baseUrl: `${url}/v1`, model: name, dialect, ...(eosTokenId !== undefined ? { eosTokenId } : {}) }), DIALECT_CAPABILITIES[dialect]) };
+}
+
+test('vLLM refuses n > 1 at temperature 0: the client asks for one greedy sample and repeats it', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true, dialect: 'vllm' });
+  try {
+    const lines: RequestLogLine[] = [];
+    const { m } = model(server.url, 'demo-base', 'vllm', lines);
+    const ids = await m.encode('The food was');
+    const before = server.stats().byPath['/v1/completions'] ?? 0;
+    const [row] = await m.sample({ prompts: [ids], n: 4, temperature: 0, maxTokens: 5, seed: 1 });
+    assert.equal(row!.length, 4);
+    assert.ok(row!.every((c) => c.text === row![0]!.text && c.tokens.length === row![0]!.tokens.length));
+    assert.equal((server.stats().byPath['/v1/completions'] ?? 0) - before, 1);
+    // Without the client's fix the server says why, and the error names the setting.
+    const ep = new Endpoint({ role: 'base', baseUrls: [`${server.url}/v1`], timeoutMs: 10_000, maxConcurrency: 2, settingPrefix: 'tqstar.base' });
+    await assert.rejects(ep.request({ v1: '/completions' }, { model: 'demo-base', prompt: ids, n: 2, temperature: 0, max_tokens: 1 }), (e: unknown) => e instanceof TqError && /n must be 1 when using greedy sampling/.test(e.message));
+  } finally {
+    await server.close();
+  }
+});
+
+test('SGLang\'s top-level {message} and FastAPI\'s {detail} error bodies reach the error message (not "(no body)")', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true, dialect: 'sglang' });
+  try {
+    const ep = new Endpoint({ role: 'base', baseUrls: [`${server.url}/v1`], timeoutMs: 10_000, maxConcurrency: 2, settingPrefix: 'tqstar.base' });
+    await assert.rejects(ep.request({ v1: '/completions' }, { model: 'demo-base', prompt: 'x', max_tokens: 0 }), (e: unknown) => e instanceof TqError && e.status === 400 && /max_tokens must be positive/.test(e.message));
+    await assert.rejects(ep.request({ root: '/nowhere' }, {}), (e: unknown) => e instanceof TqError && e.status === 404 && /: Not Found/.test(e.message) && !/no body/.test(e.message));
+  } finally {
+    await server.close();
+  }
+});
+
+test('older llama-server builds refuse echo with HTTP 500: the probe takes it as a refusal, without retries', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true, dialect: 'llamacpp', llamacppEcho: 'refuse-500' });
+  try {
+    const lines: RequestLogLine[] = [];
+    const { ep } = model(server.url, 'demo-base', 'llamacpp', lines);
+    const { caps } = await detectCapabilities(ep, 'demo-base');
+    assert.equal(caps.dialect, 'llamacpp');
+    assert.equal(caps.scoring, 'none');
+    const refusals = lines.filter((l) => l.status === 500);
+    assert.equal(refusals.length, 2, 'the two echo probes, once each (4 attempts each before)');
+  } finally {
+    await server.close();
+  }
+});
+
+test('llama.cpp: n up to the /props slots per request, every prompt in each; EOS from /props, no sampled probe', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true, dialect: 'llamacpp', slots: 8 });
+  try {
+    const lines: RequestLogLine[] = [];
+    const { m } = model(server.url, 'demo-base', 'llamacpp', lines);
+    assert.equal(await m.learnEos(), buildWordDemo().base.eosId);
+    assert.ok(!lines.some((l) => l.url.endsWith('/completions')), 'EOS without sampling "Hello"');
+    const ids = await m.encode('The food was');
+    const before = lines.length;
+    const out = await m.sample({ prompts: [ids, [...ids, 5], [...ids, 6], [...ids, 7], [...ids, 8]], n: 32, temperature: 1, maxTokens: 3, seed: 4 });
+    assert.deepEqual(out.map((r) => r.length), [32, 32, 32, 32, 32]);
+    assert.equal(lines.slice(before).filter((l) => l.url.endsWith('/v1/completions')).length, 4, 'k = 5, N = 32 on 8 slots: 4 requests, not 32');
+  } finally {
+    await server.close();
+  }
+});
+
+test('vLLM integer stop_reason (a second EOS id of the generation config) ends the sample as EOS, the token left out', { timeout: 10_000 }, async () => {
+  const stub = await stubServer(({ path }) => (path !== '/v1/completions' ? { status: 404, body: { detail: 'Not Found' } } : {
+    body: {
+      choices: [
+        { index: 0, text: ' ok', logprobs: { tokens: ['token_id:17', 'token_id:128008'], token_logprobs: [-0.1, -0.2], top_logprobs: [{ 'token_id:17': -0.1 }, { 'token_id:128008': -0.2 }], text_offset: [0, 3] }, finish_reason: 'stop', stop_reason: 128008 },
+      ],
+    },
+  }));
+  try {
+    const { m } = model(stub.url, 'm', 'vllm', [], 128009);
+    const [[c]] = await m.sample({ prompts: [[1, 2]], n: 1, temperature: 1, maxTokens: 8 });
+    assert.equal(c!.finish, 'eos');
+    assert.deepEqual(c!.tokens.map((t) => t.id), [17]);
+  } finally {
+    await stub.close();
+  }
+});
+
+test('llama-server\'s 500 on a sampled lone UTF-8 byte is redrawn with another seed (not retried identically) and said in the warnings', { timeout: 10_000 }, async () => {
+  const seeds: unknown[] = [];
+  const stub = await stubServer(({ path, body }) => {
+    if (path === '/props') return { body: { total_slots: 4, eos_token: '</s>', default_generation_settings: { params: {} } } };
+    const b = body as { seed?: number; n: number };
+    seeds.push(b.seed);
+    if (seeds.length === 1) return { status: 500, body: { error: { code: 500, message: 'The model produced output that does not match the expected Content-only format', type: 'server_error' } } };
+    return { body: { choices: Array.from({ length: b.n }, (_, i) => ({ index: i, text: 'a', logprobs: { content: [{ id: 9, token: 'a', bytes: [97], logprob: -1, top_logprobs: [] }] }, finish_reason: 'length' })) } };
+  });
+  try {
+    const { m } = model(stub.url, 'm', 'llamacpp', [], 2);
+    const [row] = await m.sample({ prompts: [[1, 5]], n: 2, temperature: 1, maxTokens: 1, seed: 7 });
+    assert.equal(row!.length, 2);
+    assert.equal(seeds.length, 2, 'one failed request, one redraw');
+    assert.equal(seeds[0], 7);
+    assert.notEqual(seeds[1], 7);
+    assert.equal(m.resampledRequests, 1);
+    assert.ok(m.warnings.some((w) => /redrawn with another seed/.test(w)));
+  } finally {
+    await stub.close();
+  }
+});
+
+test('Ollama: the diagnostics say its /v1/completions cannot reset the model\'s own sampler', () => {
+  const { m } = model('http://127.0.0.1:9', 'm', 'ollama');
+  assert.ok(m.warnings.some((w) => /cannot reset the model's own sampling options/.test(w)));
+});
