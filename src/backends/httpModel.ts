@@ -6,7 +6,8 @@ import { usesTokenIds, type Capabilities } from './capabilities';
 import type { Endpoint } from './endpoint';
 import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type ParsedTop, type TokenKey } from './parse';
 import { isSampledTokenFailure } from './retry';
-import { greedyCopies, neutralSampling, OLLAMA_SAMPLER_WARNING } from './sampler';
+import { greedyCopies, neutralSampling } from './sampler';
+import { ollamaGenerate } from './ollamaNative';
 import { llamacppProps, type LlamacppProps } from './serverInfo';
 import { applyPromptTemplate, templateHasBos } from './templates';
 import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
@@ -47,7 +48,6 @@ export class HttpLanguageModel implements LanguageModel {
         `${this.label}: the ${caps.dialect} server ${caps.tokenIdPrompts && caps.idsBack === 'none' ? 'answers with token texts, not ids, so prompts travel as text' : 'takes text prompts only'}: each step's text is re-tokenised by the server and may split differently from the tokens shown (re-tokenisation drift); candidate log-probabilities are per server token string.`,
       );
     }
-    if (caps.dialect === 'ollama') this.warnings.push(`${this.label}: ${OLLAMA_SAMPLER_WARNING}`);
   }
 
   get eosId(): TokenId | null {
@@ -301,6 +301,7 @@ export class HttpLanguageModel implements LanguageModel {
     const wire = prompts.map((p) => (this.vocab ? p.map((id) => this.vocab!.text(id)).join('') : p));
     const send = async (ps: typeof wire, nPer: number, s: number | undefined): Promise<ParsedChoice[]> => {
       const body = { ...base, prompt: ps.length === 1 && this.vocab ? ps[0] : ps, n: nPer };
+      if (this.caps.dialect === 'ollama') return this.sendOllama(body, s, topPositions, opts);
       try {
         const answer = await this.sendResampling(body, s, (extra.temperature as number) > 0, opts);
         return parseCompletion(answer, this.caps, this.completionsUrl, nPer, topPositions);
@@ -370,6 +371,20 @@ export class HttpLanguageModel implements LanguageModel {
         if (!this.warnings.includes(note)) this.warnings.push(note);
       }
     }
+  }
+
+  /** Ollama: the native route with raw: true (its /v1/completions applies the chat template); one prompt, one sample. */
+  private async sendOllama(body: Record<string, unknown>, seed: number | undefined, topPositions: number, opts?: CallOptions): Promise<ParsedChoice[]> {
+    const ask = {
+      model: this.cfg.model,
+      prompt: String(body.prompt),
+      temperature: body.temperature as number,
+      maxTokens: body.max_tokens as number,
+      logprobs: Math.max(1, Number(body.logprobs ?? 1)),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(Array.isArray(body.stop) ? { stop: body.stop as string[] } : {}),
+    };
+    return parseCompletion(await ollamaGenerate(this.ep, ask, opts ?? {}), this.caps, this.ep.urlOf({ root: '/api/generate' }), 1, topPositions);
   }
 
   /** How many requests were redrawn because one sampled token made the server fail. */

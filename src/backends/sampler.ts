@@ -14,8 +14,8 @@
 // - hosted OpenAI: only top_p is a sampling field of legacy completions (openai-node completions.ts); unknown
 //   fields are refused, so nothing else is sent.
 // - Ollama's /v1/completions (openai/openai.go FromCompleteRequest, v0.33.0-rc2) maps only temperature, top_p,
-//   seed, stop, presence/frequency penalty and max_tokens, so its model options (top_k, repeat_penalty …)
-//   cannot be reset through it: see OLLAMA_SAMPLER_WARNING.
+//   seed, stop, presence/frequency penalty and max_tokens, and applies the chat template: the client uses the
+//   native /api/generate instead, with neutral `options` (ollamaNative.ts); these fields only serve the probe.
 // Logprobs stay the raw model log-probabilities on every one of these servers, so any truncation left on
 // makes the rollouts disagree with the log-probabilities the estimator weighs them by.
 import type { ConcreteDialect } from './capabilities';
@@ -50,9 +50,6 @@ const NEUTRAL: Record<ConcreteDialect, Readonly<Record<string, number>>> = {
 export function neutralSampling(dialect: ConcreteDialect): Record<string, number> {
   return { ...NEUTRAL[dialect] };
 }
-
-export const OLLAMA_SAMPLER_WARNING =
-  "Ollama's /v1/completions cannot reset the model's own sampling options (top_k, repeat_penalty, min_p from its Modelfile; openai.go maps only temperature, top_p, seed and penalties): rollouts may be truncated while the logprobs stay raw, which biases Q̂.";
 
 /**
  * vLLM refuses n > 1 at temperature 0 ("n must be 1 when using greedy sampling", SamplingParams._verify_greedy_sampling);

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseCompletion, resolveModel } from './completionRequest.js';
 import { llamacppCheck, llamacppCompletion, llamacppError, llamacppMergedCompletion } from './dialectLlamacpp.js';
-import { ollamaCheck, ollamaCompletion, ollamaError, ollamaPrecheck } from './dialectOllama.js';
+import { ollamaCheck, ollamaCompletion, ollamaError, ollamaGenerateAnswer, ollamaGenerateAsCompletion, ollamaPrecheck, ollamaTemplate } from './dialectOllama.js';
 import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
 import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
 import { vllmCompletion, vllmError } from './dialectVllm.js';
@@ -165,7 +165,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   async function completions(body: Record<string, unknown>) {
     const startMs = performance.now();
-    if (dialect === 'ollama') ollamaPrecheck(body);
+    if (dialect === 'ollama') {
+      ollamaPrecheck(body);
+      // /v1/completions never sets Raw: the prompt becomes a user turn of the model's template.
+      if (realistic) body = { ...body, prompt: ollamaTemplate(body.prompt as string) };
+    }
     if (dialect === 'sglang') sglangPrecheck(body);
     if (dialect === 'openai') openaiPrecheck(body);
     if (dialect === 'llamacpp' && realistic && body.echo === true) {
@@ -190,6 +194,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const costs = await engine(job.model.name).submit(seqs, readyAt);
     await overheadUntil(readyAt);
     record('/v1/completions', job.model.name, startMs, costs);
+    return answer;
+  }
+
+  /** Ollama's native route, run as a one-prompt, one-sample completion. */
+  async function generate(body: Record<string, unknown>) {
+    const startMs = performance.now();
+    const job = parseCompletion(models, ollamaGenerateAsCompletion(body, realistic));
+    const readyAt = startMs + latency.request;
+    const results = runCompletion(job);
+    const answer = new Json(ollamaGenerateAnswer(job, results));
+    const costs = await engine(job.model.name).submit(results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] }))), readyAt);
+    await overheadUntil(readyAt);
+    record('/api/generate', job.model.name, startMs, costs);
     return answer;
   }
 
@@ -287,6 +304,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         break;
       case '/v1/completions':
         return post(() => completions(body));
+      case '/api/generate':
+        if (dialect === 'ollama') return post(() => generate(body));
+        break;
       case '/pooling':
       case '/classify':
         return post(() => pool(body, path));

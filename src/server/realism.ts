@@ -34,6 +34,8 @@ export function samplerDefaults(dialect: RealDialect, realistic: boolean): Sampl
   if (!realistic) return {};
   if (dialect === 'vllm') return VLLM_GENERATION_CONFIG;
   if (dialect === 'llamacpp') return LLAMACPP_SAMPLER_DEFAULTS;
+  // Ollama's /v1/completions cannot set these: its model options apply (dialectOllama.ts OLLAMA_DEFAULTS).
+  if (dialect === 'ollama') return { topK: 40, repetitionPenalty: 1.1 };
   return {};
 }
 

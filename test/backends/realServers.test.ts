@@ -120,7 +120,24 @@ test('llama-server\'s 500 on a sampled lone UTF-8 byte is redrawn with another s
   }
 });
 
-test('Ollama: the diagnostics say its /v1/completions cannot reset the model\'s own sampler', () => {
-  const { m } = model('http://127.0.0.1:9', 'm', 'ollama');
-  assert.ok(m.warnings.some((w) => /cannot reset the model's own sampling options/.test(w)));
+test('Ollama goes through /api/generate with raw: true and neutral options: the prompt is continued verbatim, not as a chat turn', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true, dialect: 'ollama' });
+  try {
+    const { m } = model(server.url, 'demo-base', 'ollama');
+    const ids = await m.encode('The food was');
+    const [top] = await m.nextTokens([ids], 5);
+    assert.equal(server.stats().byPath['/api/generate'], 1);
+    assert.equal(server.stats().byPath['/v1/completions'] ?? 0, 0);
+    // The same next-token distribution as a raw request to the server; the /v1 route answers for the templated prompt.
+    const post = (path: string, body: unknown) => fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) }).then((r) => r.json() as Promise<any>);
+    const raw = await post('/api/generate', { model: 'demo-base', prompt: 'The food was', raw: true, stream: false, logprobs: true, top_logprobs: 5, options: { temperature: 0, num_predict: 1 } });
+    assert.deepEqual(top!.map((t) => t.text), raw.logprobs[0].top_logprobs.map((t: any) => t.token));
+    const v1 = await post('/v1/completions', { model: 'demo-base', prompt: 'The food was', max_tokens: 1, temperature: 0, logprobs: 5 });
+    assert.notDeepEqual(v1.choices[0].logprobs.content[0].top_logprobs.map((t: any) => t.token), raw.logprobs[0].top_logprobs.map((t: any) => t.token), '/v1/completions continues a chat turn');
+    const [row] = await m.sample({ prompts: [ids], n: 3, temperature: 1, maxTokens: 4, seed: 2, topLogprobs: 2 });
+    assert.equal(row!.length, 3);
+    assert.equal(server.stats().byPath['/api/generate'], 2 + 3, 'one request per sample (Ollama has no n), after the two above');
+  } finally {
+    await server.close();
+  }
 });
