@@ -128,11 +128,14 @@ describe('real llama-server (llamacpp dialect)', { skip, timeout: 10 * 60_000 },
     const bos = ((await (await fetch(`${server.url}/tokenize`, { method: 'POST', body: JSON.stringify({ content: props.bos_token }) })).json()) as { tokens: number[] }).tokens;
     assert.equal(bos.length, 1);
     assert.equal(ids[0], bos[0], 'BOS first, as the model expects');
-    if (!model.trained) {
-      // The fixture's reference tokenization, written by the Python tokenizer that made the file.
-      const fx = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'gguf', 'fixtures.json'), 'utf8')).files['random-a.gguf'].tokenizations as Array<{ text: string; ids: number[] }>;
-      for (const t of fx.slice(0, 10)) assert.deepEqual(await m.encode(t.text), t.ids, t.text);
-    }
+    // The reference tokenizations written by the Python tokenizer that made the file (the fixture's, or the trained models' manifest).
+    const fx = (
+      model.trained
+        ? JSON.parse(readFileSync(join(__dirname, '..', '..', 'models', 'tiny', 'manifest.json'), 'utf8')).tokenizations
+        : JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'gguf', 'fixtures.json'), 'utf8')).files['random-a.gguf'].tokenizations
+    ) as Array<{ text: string; ids: number[] }>;
+    assert.ok(fx.length > 0);
+    for (const t of fx.slice(0, 10)) assert.deepEqual(await m.encode(t.text), t.ids, t.text);
     // A text prompt and our id prompt are the same input to the server: same length, same next-token logprobs.
     const asText = await raw(server.url, { prompt: PROMPT, max_tokens: 1, logprobs: 5, temperature: 1, seed: 3, ...neutralSampling('llamacpp') });
     const asIds = await raw(server.url, { prompt: ids, max_tokens: 1, logprobs: 5, temperature: 1, seed: 3, ...neutralSampling('llamacpp') });
@@ -153,8 +156,12 @@ describe('real llama-server (llamacpp dialect)', { skip, timeout: 10 * 60_000 },
     for (let i = 1; i < 10; i++) assert.ok(top![i - 1]!.logprob >= top![i]!.logprob);
     const full = await fullDistribution(server.url, ids, vocab);
     const byId = new Map(full.map((e) => [e.id, e.logprob]));
-    for (const t of top!) assert.ok(Math.abs(byId.get(t.id)! - t.logprob) < 1e-6, `id ${t.id}`);
-    assert.deepEqual(top!.map((t) => t.id), [...full].sort((a, b) => b.logprob - a.logprob).slice(0, 10).map((e) => e.id));
+    // Two requests for the same prompt differ in float noise: llama-server reuses the cached prompt and batches
+    // differently, with an F16 KV cache (../shared/ENGINE.md measures ≤ 3e-3 against float64 with F16 KV).
+    for (const t of top!) assert.ok(Math.abs(byId.get(t.id)! - t.logprob) < 5e-3, `id ${t.id}: ${byId.get(t.id)} vs ${t.logprob}`);
+    const ranked = [...full].sort((a, b) => b.logprob - a.logprob);
+    // The same ten, in order, except where two of them are within that noise of each other.
+    for (let i = 0; i < 10; i++) assert.ok(top![i]!.id === ranked[i]!.id || Math.abs(top![i]!.logprob - ranked[i]!.logprob) < 5e-3, `rank ${i}`);
     assert.ok(top!.every((t) => typeof t.text === 'string' && !t.text.startsWith('‹')), 'texts come with the ids');
   });
 
@@ -215,7 +222,7 @@ describe('real llama-server (llamacpp dialect)', { skip, timeout: 10 * 60_000 },
     }
     const trunc = chiSquare(naive, probs, total);
     assert.ok(trunc.stat > trunc.critical, `the truncating defaults must fail the test: χ²=${trunc.stat.toFixed(1)} ≤ ${trunc.critical}`);
-    console.log(`# frequency test: neutral χ²=${client.stat.toFixed(1)} (df ${client.df}, critical ${client.critical}); server defaults χ²=${trunc.stat.toFixed(1)}`);
+    console.log(`# frequency test: neutral χ²=${client.stat.toFixed(1)} (df ${client.df}, critical ${client.critical.toFixed(1)}); server defaults χ²=${trunc.stat.toFixed(1)}; ${m.resampledRequests} request(s) redrawn`);
   });
 
   for (const strategy of ['tqstar', 'args', 'bon'] as const) {
