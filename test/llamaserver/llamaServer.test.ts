@@ -233,7 +233,8 @@ describe('real llama-server (llamacpp dialect)', { skip, timeout: 10 * 60_000 },
         baseline: { baseUrl: url, model: 'm', dialect: 'llamacpp' },
         // A reward over HTTP too (the reference server's demo sentiment model, a demo/test backend), so that every request of the run is an HTTP one.
         reward: { kind: 'vllm-pooling', baseUrl: rewardServer.url, model: 'demo-sentiment' },
-        decoding: { topK: 5, rollouts: 8, horizon: 3, maxTokens: 4, proposer: 'base', transfer: 'direct', bestOfN: 4, seed: 1 },
+        // The setting of issue 10's measurement (k = 5, N = 32, 3 tokens), where every rollout was its own request.
+        decoding: { topK: 5, rollouts: 32, horizon: 3, maxTokens: 3, proposer: 'base', transfer: 'direct', bestOfN: 4, seed: 1 },
       });
       const seen: RequestLogLine[] = [];
       const { env, warnings } = await buildEnv(cfg, { log: (l) => seen.push(l) });
@@ -241,11 +242,12 @@ describe('real llama-server (llamacpp dialect)', { skip, timeout: 10 * 60_000 },
       const before = seen.length;
       const r = await decode(strategy, { text: PROMPT }, env, cfg.decoding);
       assert.notEqual(r.finish, 'error', r.error?.message);
-      assert.ok(r.tokens.length > 0 && r.tokens.length <= 4);
+      assert.ok(r.tokens.length > 0 && r.tokens.length <= 3);
       assert.equal(r.stats.requests, seen.length - before, 'reported requests = HTTP requests');
       if (strategy === 'tqstar') {
-        // Per step: the candidates' top-k, the k·N rollouts in ⌈N/slots⌉ requests, one reward request (+ redraws).
-        for (const s of r.steps) assert.ok(s.requests <= 4 + 3, `step requests ${s.requests}`);
+        // Per step: the candidates' top-k, the k·N = 160 rollouts in ⌈N/slots⌉ = 4 requests, one reward request,
+        // and on the first step the prompt's tokenisation and the baseline's /props (+ redraws, counted).
+        for (const s of r.steps.slice(1)) assert.ok(s.requests <= 2 + Math.ceil(32 / SLOTS), `step requests ${s.requests}`);
         console.log(`# tqstar over llama-server: ${r.steps.length} steps, requests per step ${r.steps.map((s) => s.requests).join(',')}, total ${r.stats.requests}`);
       }
     });
