@@ -6,7 +6,7 @@
 //   come from the checkpoint's generation_config.json when absent (Qwen2.5/Qwen3-Instruct: top_k 20,
 //   repetition_penalty 1.05); presence/frequency penalties default to 0 but are sent for symmetry.
 // - SGLang (entrypoints/openai/protocol.py CompletionRequest): the same extra fields (top_k, min_p,
-//   repetition_penalty), and the same generation-config defaults (--sampling-defaults model).
+//   repetition_penalty), and the same generation-config defaults (srt/server_args.py sampling_defaults "model").
 // - llama.cpp llama-server at 80fb11ac (common/common.h common_params_sampling): top_k 40, top_p 0.95,
 //   min_p 0.05; DRY, XTC, mirostat, typical-p, top-n-sigma, dynamic temperature, adaptive-p and the repeat
 //   penalty are off by default but a server started with e.g. --dry-multiplier turns them on for every request

@@ -7,6 +7,7 @@
 //   are Qwen2.5-7B-Instruct's generation_config.json); n > 1 at temperature 0 is refused
 //   (sampling_params.py SamplingParams._verify_greedy_sampling); /pooling without a task picks token_classify for a
 //   sequence-classification model and answers one row per token (entrypoints/pooling/pooling/serving.py).
+// - SGLang: the same generation-config defaults (srt/server_args.py `sampling_defaults: str = "model"`).
 // - llama.cpp llama-server at 80fb11ac: sampler defaults top_k 40, top_p 0.95, min_p 0.05, temperature 0.8
 //   (common/common.h common_params_sampling); echo is accepted and ignored (server-schema.cpp reads "echo" into
 //   chat_parser_params only: the answer holds the generated text and its logprobs, never the prompt's; checked on
@@ -32,7 +33,8 @@ export const LLAMACPP_SLOTS = 4;
 
 export function samplerDefaults(dialect: RealDialect, realistic: boolean): SamplerDefaults {
   if (!realistic) return {};
-  if (dialect === 'vllm') return VLLM_GENERATION_CONFIG;
+  // SGLang fills them from the model's generation config too (server_args.py: sampling_defaults = "model").
+  if (dialect === 'vllm' || dialect === 'sglang') return VLLM_GENERATION_CONFIG;
   if (dialect === 'llamacpp') return LLAMACPP_SAMPLER_DEFAULTS;
   // Ollama's /v1/completions cannot set these: its model options apply (dialectOllama.ts OLLAMA_DEFAULTS).
   if (dialect === 'ollama') return { topK: 40, repetitionPenalty: 1.1 };
