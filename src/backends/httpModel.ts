@@ -356,7 +356,7 @@ export class HttpLanguageModel implements LanguageModel {
   /**
    * One completion request. llama-server answers HTTP 500 "The model produced output that does not match the
    * expected … format" (common/chat.cpp common_chat_parse, 80fb11ac) when a sampled token is a lone UTF-8 byte;
-   * the identical seeded request fails the same way, so it is redrawn with another seed (at most 3 times),
+   * the identical seeded request fails the same way, so it is redrawn with another seed (at most 8 times),
    * and the diagnostics say so: the answers kept are those without such a token.
    */
   private async sendResampling(body: Record<string, unknown>, seed: number | undefined, sampling: boolean, opts?: CallOptions): Promise<unknown> {
@@ -365,7 +365,7 @@ export class HttpLanguageModel implements LanguageModel {
       try {
         return await this.ep.request({ v1: '/completions' }, s === undefined ? body : { ...body, seed: s }, opts);
       } catch (e) {
-        if (!sampling || attempt >= 3 || !isSampledTokenFailure(e)) throw e;
+        if (!sampling || attempt >= 8 || !isSampledTokenFailure(e)) throw e;
         this.resampled++;
         const note = `${this.label}: the server failed on a sampled token (HTTP 500 "does not match the expected … format": llama-server cannot return a lone UTF-8 byte token as text); such requests were redrawn with another seed, so samples containing that token are under-represented.`;
         if (!this.warnings.includes(note)) this.warnings.push(note);
@@ -594,7 +594,7 @@ export class HttpLanguageModel implements LanguageModel {
   private explain(e: unknown): unknown {
     if (!(e instanceof TqError) || e.kind !== 'http') return e;
     const m = e.message.toLowerCase();
-    // llama-server refuses echo with a 500, not a 400 (see isDeterministicServerError).
+    // Older llama-server builds refuse echo with a 500, not a 400 (see isDeterministicServerError).
     if (e.status === 500 && m.includes('only no echo is supported'))
       return new TqError('capability', `${e.message} — llama-server cannot score given text; check ${this.setting}.dialect`, { url: e.url, setting: `${this.setting}.dialect`, status: e.status, cause: e });
     if (e.status === 400 && /n must be 1 when using greedy sampling/.test(m))

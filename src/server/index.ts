@@ -12,7 +12,7 @@ import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from '.
 import { badRequest, HttpError } from './httpError.js';
 import { isOff, parseLatency, type LatencyOptions, type SequenceCost } from './latency.js';
 import { defaultServed } from './registry.js';
-import { llamacppEchoRefusal, llamacppProps, LLAMACPP_SLOTS, perTokenRows, samplerDefaults, vllmGreedyCheck } from './realism.js';
+import { llamacppEchoRefusal, llamacppProps, LLAMACPP_SLOTS, llamacppTextCheck, perTokenRows, samplerDefaults, vllmGreedyCheck } from './realism.js';
 import { runCompletion } from './runCompletion.js';
 import type { ServableModel, ServableReward } from './servable.js';
 
@@ -185,6 +185,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     // real server: the passes are dated from arrival + overhead, and the answer leaves at the later of the two.
     const readyAt = startMs + latency.request;
     const results = runCompletion(job);
+    if (dialect === 'llamacpp' && realistic) llamacppTextCheck(results.flatMap((r) => r.samples.map((g) => g.ids.filter((t) => t !== job.model.eosId).flatMap((t) => job.model.tokenBytes(t)))));
     const id = `cmpl-${(++counter).toString(16).padStart(8, '0')}`;
     const answer = new Json(render(job, results, id, created()));
     // Prompt logprobs (echo, prompt_logprobs) are computed afresh: vLLM's SamplingParams sets

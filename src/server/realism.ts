@@ -93,3 +93,21 @@ export function perTokenRows(score: number, tokens: number): number[][] {
   const n = Math.max(1, tokens);
   return Array.from({ length: n }, (_, i) => [i === n - 1 ? score : score * ((i + 1) / n) - 1]);
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * llama-server parses every answer's text with its chat parser ("Content-only" for plain completions), which
+ * fails on text that is not valid UTF-8 — a sampled lone byte-fallback token — and the whole request is answered
+ * HTTP 500 (common/chat.cpp common_chat_parse, 80fb11ac; seen on the real binary). (At the very end of a text the
+ * real server may instead hold the unfinished character back; the reference server always fails.)
+ */
+export function llamacppTextCheck(bytesOfSamples: number[][]): void {
+  for (const b of bytesOfSamples) {
+    try {
+      UTF8.decode(Uint8Array.from(b));
+    } catch {
+      throw new HttpError(500, 'The model produced output that does not match the expected Content-only format', 'server_error');
+    }
+  }
+}

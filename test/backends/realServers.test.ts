@@ -7,7 +7,7 @@ import { detectCapabilities } from '../../src/backends/probe';
 import { ModelEndpoint } from '../../src/config/schema';
 import { TqError } from '../../src/core/errors';
 import { buildWordDemo } from '../../src/models/wordDemo';
-import { startServer } from '../../src/server/index';
+import { startServer, type ServableModel } from '../../src/server/index';
 import { stubServer } from './stubServer';
 
 type D = 'vllm' | 'sglang' | 'llamacpp' | 'ollama' | 'openai';
@@ -137,6 +137,47 @@ test('Ollama goes through /api/generate with raw: true and neutral options: the 
     const [row] = await m.sample({ prompts: [ids], n: 3, temperature: 1, maxTokens: 4, seed: 2, topLogprobs: 2 });
     assert.equal(row!.length, 3);
     assert.equal(server.stats().byPath['/api/generate'], 2 + 3, 'one request per sample (Ollama has no n), after the two above');
+  } finally {
+    await server.close();
+  }
+});
+
+/**
+ * A 4-token model whose most likely next token is a lone UTF-8 byte (0xC3, the first half of "é"), as a
+ * byte-fallback vocabulary has: llama-server fails any answer whose text is not valid UTF-8.
+ */
+function loneByteModel(): ServableModel {
+  const vocab = ['</s>', 'a', 'b', '\u00c3'];
+  const bytes = [[], [0x61], [0x62], [0xc3]];
+  const lp = Float64Array.from([0.05, 0.2, 0.15, 0.6], Math.log);
+  return {
+    name: 'lone-byte',
+    vocab,
+    eosId: 0,
+    maxModelLen: 64,
+    encode: (text) => [...text].map((ch) => (ch === 'a' ? 1 : 2)),
+    decode: (ids) => Buffer.from(ids.filter((i) => i !== 0).flatMap((i) => bytes[i]!)).toString('utf8'),
+    tokenBytes: (id) => bytes[id]!,
+    nextLogprobs: () => lp,
+  };
+}
+
+test('llama.cpp realistic: a lone-byte answer is HTTP 500; the client reads top-k despite a lone-byte argmax and redraws failed rollouts', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true, dialect: 'llamacpp', slots: 4, models: [loneByteModel()] });
+  try {
+    const greedy = await fetch(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'lone-byte', prompt: [1], max_tokens: 1, temperature: 0, logprobs: 2 }), signal: AbortSignal.timeout(5_000) });
+    assert.equal(greedy.status, 500);
+    assert.match(((await greedy.json()) as { error: { message: string } }).error.message, /does not match the expected Content-only format/);
+    const lines: RequestLogLine[] = [];
+    const { m } = model(server.url, 'lone-byte', 'llamacpp', lines, 0);
+    const [top] = await m.nextTokens([[1, 2]], 3);
+    assert.deepEqual(top!.map((t) => t.id), [3, 1, 2], 'the top-k, lone byte first, from a drawn (not greedy) request');
+    const rows = await m.sample({ prompts: [[1]], n: 1, temperature: 1, maxTokens: 1, seed: 3 });
+    for (let s = 4; m.resampledRequests === 0 && s < 40; s++) rows.push(...(await m.sample({ prompts: [[1]], n: 1, temperature: 1, maxTokens: 1, seed: s })));
+    assert.ok(m.resampledRequests > 0, 'some seed drew the lone byte (p = 0.6) and was redrawn');
+    for (const [c] of rows) assert.ok(c!.tokens.every((t) => t.id !== 3), 'kept samples are valid text');
+    assert.ok(m.warnings.some((w) => /redrawn with another seed/.test(w)));
+    assert.equal(lines.filter((l) => l.status === 500).length, m.resampledRequests, 'each failure sent once, then redrawn: no identical retries');
   } finally {
     await server.close();
   }
