@@ -21,14 +21,14 @@ export interface Capabilities {
   multiPrompt: boolean;
   /** Honours `n` samples per prompt (llama.cpp: up to its slot count, read from /props at run time). */
   n: boolean;
-  /** How a given text is scored: echo + logprobs, vLLM's prompt_logprobs, or not at all. */
-  scoring: 'echo' | 'prompt_logprobs' | 'none';
+  /** How a given text is scored: echo + logprobs, vLLM's prompt_logprobs, SGLang's /generate input logprobs, or not at all. */
+  scoring: 'echo' | 'prompt_logprobs' | 'generate' | 'none';
   /** SGLang: echo needs max_tokens > 0. */
   echoNeedsToken: boolean;
   /** Where text is tokenised. */
   tokenize: 'root' | 'v1' | 'llamacpp' | 'none';
-  /** How token ids come back in logprobs. */
-  idsBack: 'token_id' | 'llamacpp' | 'none';
+  /** How token ids come back in logprobs ('generate': SGLang's native /generate, sglangNative.ts). */
+  idsBack: 'token_id' | 'llamacpp' | 'generate' | 'none';
   /** Shape of `choices[].logprobs`. */
   logprobsShape: 'legacy' | 'llamacpp' | 'chat';
 }

@@ -8,6 +8,7 @@ import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosit
 import { isSampledTokenFailure } from './retry';
 import { greedyCopies, neutralSampling } from './sampler';
 import { ollamaGenerate } from './ollamaNative';
+import { asCompletion as asGenerateCompletion, generateBody } from './sglangNative';
 import { llamacppProps, type LlamacppProps } from './serverInfo';
 import { applyPromptTemplate, templateHasBos } from './templates';
 import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
@@ -159,6 +160,7 @@ export class HttpLanguageModel implements LanguageModel {
   async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
     if (req.items.length === 0) return [];
     if (req.nextTopK) this.needTopK(req.nextTopK);
+    if (this.caps.scoring === 'generate') return this.scoreGenerate(req, opts);
     // Text mode can align an echo by token strings (SGLang), but not vLLM's prompt_logprobs, which are keyed by id.
     if (this.caps.scoring === 'none' || (this.vocab && this.caps.scoring !== 'echo')) return this.scoreFromTopK(req, opts);
     // Text mode cannot send an EOS as text (the server would re-tokenise "</s>" as characters): its log-probability
@@ -302,6 +304,7 @@ export class HttpLanguageModel implements LanguageModel {
     const send = async (ps: typeof wire, nPer: number, s: number | undefined): Promise<ParsedChoice[]> => {
       const body = { ...base, prompt: ps.length === 1 && this.vocab ? ps[0] : ps, n: nPer };
       if (this.caps.dialect === 'ollama') return this.sendOllama(body, s, topPositions, opts);
+      if (this.caps.idsBack === 'generate') return this.sendGenerate(ps as number[][], nPer, extra, topPositions, opts);
       try {
         const answer = await this.sendResampling(body, s, (extra.temperature as number) > 0, opts);
         return parseCompletion(answer, this.caps, this.completionsUrl, nPer, topPositions);
@@ -385,6 +388,34 @@ export class HttpLanguageModel implements LanguageModel {
       ...(Array.isArray(body.stop) ? { stop: body.stop as string[] } : {}),
     };
     return parseCompletion(await ollamaGenerate(this.ep, ask, opts ?? {}), this.caps, this.ep.urlOf({ root: '/api/generate' }), 1, topPositions);
+  }
+
+  /** SGLang: the native /generate (ids end to end, sglangNative.ts); its sampler is sent neutral there. */
+  private async sendGenerate(prompts: number[][], n: number, extra: Record<string, unknown>, topPositions: number, opts?: CallOptions): Promise<ParsedChoice[]> {
+    const url = this.ep.urlOf({ root: '/generate' });
+    const body = generateBody({ prompts, n, temperature: extra.temperature as number, maxTokens: extra.max_tokens as number, topK: Number(extra.logprobs ?? 0), ...(Array.isArray(extra.stop) ? { stop: extra.stop as string[] } : {}) });
+    return parseCompletion(asGenerateCompletion(await this.ep.request({ root: '/generate' }, body, opts)), this.caps, url, n, topPositions);
+  }
+
+  /** SGLang /generate: log p of each continuation token from input_token_logprobs, the next top-k from one generated position. */
+  private async scoreGenerate(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
+    const url = this.ep.urlOf({ root: '/generate' });
+    const full = req.items.map((it) => [...it.prompt, ...it.continuation]);
+    const start = req.items.map((it) => Math.max(0, it.prompt.length - 1));
+    const k = req.nextTopK ?? 0;
+    const answer = asGenerateCompletion(await this.ep.request({ root: '/generate' }, generateBody({ prompts: full, n: 1, temperature: 0, maxTokens: 1, topK: Math.max(1, k), logprobStart: start }), opts));
+    const choices = parseCompletion({ choices: answer.choices }, this.caps, url, 1);
+    const results = req.items.map((it, i) => {
+      const input = answer.input[i] ?? [];
+      const logprobs = it.continuation.map((_, j) => input[it.prompt.length + j - start[i]!]);
+      if (logprobs.some((x) => typeof x !== 'number')) throw this.protocol(url, 'a scored position has no log-probability (input_token_logprobs)');
+      return { logprobs: logprobs as number[], next: k > 0 ? (choices[i]?.positions[0]?.top.slice(0, k) ?? null) : undefined };
+    });
+    if (k > 0) {
+      if (results.some((r) => r.next === null)) throw this.ignoredLogprobs();
+      await this.resolveKeys(results.flatMap((r) => r.next?.map((t) => t.key) ?? []), opts);
+    }
+    return results.map((r) => this.scoreResult(r));
   }
 
   /** How many requests were redrawn because one sampled token made the server fail. */
@@ -532,6 +563,8 @@ export class HttpLanguageModel implements LanguageModel {
       if (this.vocab && looksLikeEos(last.key.str)) this.learned(this.vocab.intern(last.key.str));
       return;
     }
+    // SGLang /generate: matched_stop is the id of the token that ended it, EOS unless stop tokens were set.
+    if (this.caps.idsBack === 'generate' && typeof c.raw.matched_stop === 'number' && c.raw.matched_stop === last.key.id && stop.length === 0) return this.learned(last.key.id);
     // vLLM: finish "stop" with an explicit stop_reason null means EOS, and EOS is the last logprobs entry.
     const vllmEos = 'stop_reason' in c.raw && c.stopReason === null && stop.length === 0;
     const textless = last.key.text !== undefined && (last.key.text === '' || looksLikeEos(last.key.text));

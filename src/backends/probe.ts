@@ -4,6 +4,7 @@ import { TqError } from '../core/errors';
 import { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport, type ConcreteDialect } from './capabilities';
 import type { Endpoint } from './endpoint';
 import { isSampledTokenFailure } from './retry';
+import { hasGenerate, SGLANG_NATIVE } from './sglangNative';
 import { activeLlamacppSamplers, llamacppProps } from './serverInfo';
 
 const PROBE_TEXT = 'Hello world';
@@ -34,8 +35,13 @@ export async function listModels(ep: Endpoint, signal?: AbortSignal): Promise<st
 }
 
 /** Measure a server's capabilities with a handful of tiny requests (auto dialect). */
-export async function detectCapabilities(ep: Endpoint, model: string, signal?: AbortSignal): Promise<{ caps: Capabilities; notes: string[] }> {
+/**
+ * `notes` are problems worth a warning on every run; `info` says what was found and how it is used (the probe
+ * report shows both).
+ */
+export async function detectCapabilities(ep: Endpoint, model: string, signal?: AbortSignal): Promise<{ caps: Capabilities; notes: string[]; info: string[] }> {
   const notes: string[] = [];
+  const info: string[] = [];
   const opts = { signal };
   // Tokenizer: vLLM at the root, SGLang under /v1, llama.cpp at the root with {content}.
   let tokenize: Capabilities['tokenize'] = 'none';
@@ -113,10 +119,10 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   const n = nTest.ok && choicesOf(nTest.value).length === 2;
   if (logprobsShape === 'llamacpp') {
     const props = await llamacppProps(ep, signal);
-    if (props?.slots) notes.push(`n per request up to the server's ${props.slots} slot(s) (/props total_slots)`);
+    if (props?.slots) info.push(`n per request up to the server's ${props.slots} slot(s) (/props total_slots)`);
     const on = props ? activeLlamacppSamplers(props.defaults) : [];
-    if (on.length) notes.push(`server sampler defaults ${on.join(', ')} are sent neutral on every request`);
-    if (props?.eosText) notes.push(`EOS read from /props: ${JSON.stringify(props.eosText)}`);
+    if (on.length) info.push(`server sampler defaults ${on.join(', ')} are sent neutral on every request`);
+    if (props?.eosText) info.push(`EOS read from /props: ${JSON.stringify(props.eosText)}`);
   }
   // Scoring: echo with max_tokens 0 (vLLM), echo with max_tokens 1 (SGLang), prompt_logprobs (vLLM).
   let scoring: Capabilities['scoring'] = 'none';
@@ -139,7 +145,12 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // SGLang is the legacy shape with a tokenizer under /v1 (and token texts, not ids, in its logprobs).
   const dialect: ConcreteDialect =
     logprobsShape === 'llamacpp' ? 'llamacpp' : logprobsShape === 'chat' ? 'ollama' : tokenize === 'v1' ? 'sglang' : idsBack === 'token_id' ? 'vllm' : 'openai';
-  return { caps: { dialect, maxTopK, tokenIdPrompts, multiPrompt, n, scoring, echoNeedsToken, tokenize, idsBack, logprobsShape }, notes };
+  // SGLang's /v1/completions gives texts only; its native /generate gives ids end to end when it answers.
+  if (dialect === 'sglang' && ids && (await hasGenerate(ep, ids, signal))) {
+    info.push('SGLang native /generate answers with token ids: used instead of /v1/completions, ids end to end');
+    return { caps: { ...SGLANG_NATIVE, maxTopK }, notes, info };
+  }
+  return { caps: { dialect, maxTopK, tokenIdPrompts, multiPrompt, n, scoring, echoNeedsToken, tokenize, idsBack, logprobsShape }, notes, info };
 }
 
 /** Capabilities for a configured endpoint: the dialect's documented set, or measured ones for auto. */

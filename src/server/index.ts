@@ -5,7 +5,7 @@ import { parseCompletion, resolveModel } from './completionRequest.js';
 import { llamacppCheck, llamacppCompletion, llamacppError, llamacppMergedCompletion } from './dialectLlamacpp.js';
 import { ollamaCheck, ollamaCompletion, ollamaError, ollamaGenerateAnswer, ollamaGenerateAsCompletion, ollamaPrecheck, ollamaTemplate } from './dialectOllama.js';
 import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
-import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
+import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangGenerateAnswer, sglangGenerateAsCompletion, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
 import { vllmCompletion, vllmError } from './dialectVllm.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
@@ -211,6 +211,21 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     return answer;
   }
 
+  /** SGLang's native route, run as one completion over every input (see dialectSglang.ts). */
+  async function sglangGenerate(body: Record<string, unknown>) {
+    const startMs = performance.now();
+    const { completion, batch, starts } = sglangGenerateAsCompletion(body);
+    const job = parseCompletion(models, completion, defaults);
+    const readyAt = startMs + latency.request;
+    const results = runCompletion(job);
+    const answer = new Json(sglangGenerateAnswer(job, results, batch, starts, body.return_text_in_logprobs === true));
+    const noCacheRead = job.promptLogprobs !== null;
+    const costs = await engine(job.model.name).submit(results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids], noCacheRead }))), readyAt);
+    await overheadUntil(readyAt);
+    record('/generate', job.model.name, startMs, costs);
+    return answer;
+  }
+
   async function pool(body: Record<string, unknown>, path: '/pooling' | '/classify') {
     const startMs = performance.now();
     const name = body.model ?? rewards.keys().next().value;
@@ -307,6 +322,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         return post(() => completions(body));
       case '/api/generate':
         if (dialect === 'ollama') return post(() => generate(body));
+        break;
+      case '/generate':
+        if (dialect === 'sglang') return post(() => sglangGenerate(body));
         break;
       case '/pooling':
       case '/classify':

@@ -182,3 +182,35 @@ test('llama.cpp realistic: a lone-byte answer is HTTP 500; the client reads top-
     await server.close();
   }
 });
+
+test('SGLang: the probe finds the native /generate and the model then works on token ids end to end (no re-tokenisation)', { timeout: 30_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true, dialect: 'sglang' });
+  try {
+    const ep = new Endpoint({ role: 'base', baseUrls: [`${server.url}/v1`], timeoutMs: 10_000, maxConcurrency: 8, settingPrefix: 'tqstar.base' });
+    const { caps, info: notes } = await detectCapabilities(ep, 'demo-base');
+    assert.deepEqual([caps.dialect, caps.idsBack, caps.scoring, caps.tokenIdPrompts], ['sglang', 'generate', 'generate', true]);
+    assert.ok(notes.some((n) => /native \/generate/.test(n)));
+    const m = new HttpLanguageModel(ep, ModelEndpoint.parse({ baseUrl: `${server.url}/v1`, model: 'demo-base', dialect: 'auto' }), caps);
+    assert.ok(!m.warnings.some((w) => /re-tokenis/.test(w)), 'ids end to end: no drift warning');
+    const demo = buildWordDemo();
+    const ids = await m.encode('The food was');
+    assert.deepEqual(ids, demo.tokenizer.encode('The food was'));
+    const [top] = await m.nextTokens([ids], 5);
+    const exact = demo.base.nextLogprobs(ids);
+    for (const t of top!) assert.ok(Math.abs(t.logprob - exact[t.id]!) < 1e-9, `${t.id}`);
+    assert.ok(top!.every((t) => typeof t.text === 'string' && !t.text.startsWith('‹')), 'texts from /v1/detokenize');
+    const before = server.stats().byPath['/generate'] ?? 0;
+    const rows = await m.sample({ prompts: [ids, [...ids, top![1]!.id]], n: 3, temperature: 1, maxTokens: 5, topLogprobs: 2 });
+    assert.equal((server.stats().byPath['/generate'] ?? 0) - before, 1, 'every prompt and sample in one request');
+    assert.deepEqual(rows.map((r) => r.length), [3, 3]);
+    // Scoring by input_token_logprobs gives back the sampled tokens' own log-probabilities, and the next top-k.
+    const c = rows[0]![0]!;
+    const cont = c.tokens.map((t) => t.id);
+    const [scored] = await m.score({ items: [{ prompt: ids, continuation: cont }], nextTopK: 3 });
+    scored!.logprobs.forEach((lp, i) => assert.ok(Math.abs(lp - c.tokens[i]!.logprob) < 1e-9, `position ${i}`));
+    const after = demo.base.nextLogprobs([...ids, ...cont]);
+    assert.ok(scored!.next!.every((t) => Math.abs(t.logprob - after[t.id]!) < 1e-9));
+  } finally {
+    await server.close();
+  }
+});

@@ -110,7 +110,7 @@ describe('real llama-server (llamacpp dialect)', { skip, timeout: 10 * 60_000 },
   test('probe: detected as llamacpp with ids, n and several prompts, no scoring (echo is ignored at 80fb11ac); nothing retried', async () => {
     const ep = endpoint();
     const before = lines.length;
-    const { caps, notes } = await detectCapabilities(ep, 'm');
+    const { caps, info: notes } = await detectCapabilities(ep, 'm');
     assert.equal(caps.dialect, 'llamacpp');
     assert.deepEqual([caps.tokenize, caps.idsBack, caps.tokenIdPrompts, caps.multiPrompt, caps.n, caps.scoring], ['llamacpp', 'llamacpp', true, true, true, 'none']);
     assert.ok(notes.some((n) => n.includes(`${SLOTS} slot`)), notes.join('; '));
