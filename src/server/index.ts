@@ -219,8 +219,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const readyAt = startMs + latency.request;
     const results = runCompletion(job);
     const answer = new Json(sglangGenerateAnswer(job, results, batch, starts, body.return_text_in_logprobs === true));
-    const noCacheRead = job.promptLogprobs !== null;
-    const costs = await engine(job.model.name).submit(results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids], noCacheRead }))), readyAt);
+    // SGLang reads its radix cache up to logprob_start_len and computes only the scored tail afresh; the client
+    // scores from the prompt's end, so the cached prefix is treated as read (unlike vLLM's prompt logprobs).
+    const costs = await engine(job.model.name).submit(results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] }))), readyAt);
     await overheadUntil(readyAt);
     record('/generate', job.model.name, startMs, costs);
     return answer;
