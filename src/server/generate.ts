@@ -17,6 +17,8 @@ export interface GenParams {
   /** Top alternatives to record per generated position; null records nothing, 0 only the sampled token. */
   logprobs: number | null;
   ignoreEos: boolean;
+  /** Further ids that end a sample as EOS does (vLLM: generation_config's extra eos_token_id, as stop_token_ids). */
+  stopTokenIds?: readonly number[];
 }
 
 /** One position: the token there, its raw log-probability and rank, and the top alternatives of the raw distribution. */
@@ -33,8 +35,8 @@ export interface Generation {
   positions: PositionLogprobs[];
   text: string;
   finish: 'stop' | 'length';
-  /** The stop string matched, or null (EOS or length). */
-  stopReason: string | null;
+  /** The stop string matched, the stop token id (stopTokenIds), or null (EOS or length). */
+  stopReason: string | number | null;
 }
 
 export function rankOf(lp: Float64Array, id: number): number {
@@ -80,6 +82,7 @@ export function generate(model: ServableModel, prompt: readonly number[], p: Gen
     if (p.repetitionPenalty !== 1) seen.add(id);
     if (p.logprobs !== null) positions.push(position(lp, id, p.logprobs));
     if (id === model.eosId) return { ids: [...ids, id], positions, text: model.decode(ids), finish: 'stop', stopReason: null };
+    if (p.stopTokenIds?.includes(id)) return { ids: [...ids, id], positions, text: model.decode(ids), finish: 'stop', stopReason: id };
     ids.push(id);
     ctx.push(id);
     if (p.stop.length) {

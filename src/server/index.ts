@@ -42,6 +42,11 @@ export interface ServerOptions {
   realistic?: boolean;
   /** llama.cpp dialect: the slot count (-np) that caps n and /props reports (default 4, llama-server's auto). */
   slots?: number;
+  /**
+   * vLLM dialect: token ids that end a sample like EOS, reported as an integer stop_reason — what vLLM does with the
+   * extra eos_token_id of a generation_config (update_from_generation_config → stop_token_ids; Llama-3.1's 128008).
+   */
+  stopTokenIds?: number[];
   /** llama.cpp dialect, realistic: echo ignored (80fb11ac, default) or refused with the HTTP 500 of older builds. */
   llamacppEcho?: 'ignore' | 'refuse-500';
   /** Extra in-process models and rewards to serve beside the defaults (same names replace them). */
@@ -178,6 +183,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
     const job = parseCompletion(models, body, defaults);
     if (dialect === 'vllm' && realistic) vllmGreedyCheck(job.n, job.gen.temperature);
+    if (dialect === 'vllm' && opts.stopTokenIds?.length) job.gen.stopTokenIds = opts.stopTokenIds;
     if (dialect === 'llamacpp') llamacppCheck(job, body, realistic ? slots : LLAMACPP_SLOTS, realistic);
     if (dialect === 'ollama') ollamaCheck(job);
     if (dialect === 'sglang') sglangCheck(job);

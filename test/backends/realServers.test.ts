@@ -214,3 +214,24 @@ test('SGLang: the probe finds the native /generate and the model then works on t
     await server.close();
   }
 });
+
+test('vLLM reference with an extra generation-config EOS (stopTokenIds): the integer stop_reason ends samples as EOS, that token removed', { timeout: 20_000 }, async () => {
+  const demo = buildWordDemo();
+  const ids = demo.tokenizer.encode('The food was');
+  // The most likely next word stands in for the second EOS id, so the greedy sample ends on it at once.
+  const lp = demo.base.nextLogprobs(ids);
+  const second = [...lp.keys()].filter((i) => i !== demo.base.eosId).sort((a, b) => lp[b]! - lp[a]!)[0]!;
+  const server = await startServer({ port: 0, quiet: true, dialect: 'vllm', stopTokenIds: [second] });
+  try {
+    const raw = await fetch(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'demo-base', prompt: ids, max_tokens: 4, temperature: 0, logprobs: 1, return_tokens_as_token_ids: true }), signal: AbortSignal.timeout(5_000) });
+    const choice = ((await raw.json()) as { choices: Array<{ stop_reason: unknown; finish_reason: string; logprobs: { tokens: string[] } }> }).choices[0]!;
+    assert.deepEqual([choice.finish_reason, choice.stop_reason, choice.logprobs.tokens.at(-1)], ['stop', second, `token_id:${second}`]);
+    const { m } = model(server.url, 'demo-base', 'vllm', [], demo.base.eosId);
+    const [[greedy]] = await m.sample({ prompts: [ids], n: 1, temperature: 0, maxTokens: 4 });
+    assert.deepEqual([greedy!.finish, greedy!.tokens.length], ['eos', 0], 'the greedy sample ends on the extra EOS at once');
+    const [row] = await m.sample({ prompts: [ids], n: 12, temperature: 1, maxTokens: 4, seed: 1 });
+    for (const c of row!) assert.ok(c.tokens.every((t) => t.id !== second), 'the extra EOS is never left in the tokens');
+  } finally {
+    await server.close();
+  }
+});
