@@ -22,6 +22,8 @@ const KNOWN_EOS = new Map<string, TokenId>();
 export class HttpLanguageModel implements LanguageModel {
   readonly label: string;
   readonly warnings: string[] = [];
+  /** Every HTTP request goes through the endpoint with the caller's onRequest: the run counts exactly those. */
+  readonly countsRequests = true;
   readonly caps: Capabilities;
   private eos: TokenId | null;
   private readonly eosKey: string;

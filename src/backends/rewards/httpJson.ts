@@ -36,6 +36,8 @@ export function getPath(obj: unknown, path: string): unknown {
 
 export class HttpJsonReward implements RewardSource {
   readonly label: string;
+  /** Every HTTP request goes through the endpoint with the caller's onRequest: the run counts exactly those. */
+  readonly countsRequests = true;
   constructor(
     private readonly ep: Endpoint,
     private readonly cfg: Cfg,

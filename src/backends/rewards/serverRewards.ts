@@ -13,6 +13,8 @@ const PATHS: Record<ServerKind, string> = { 'vllm-pooling': '/pooling', 'vllm-cl
 
 export class ServerReward implements RewardSource {
   readonly label: string;
+  /** Every HTTP request goes through the endpoint with the caller's onRequest: the run counts exactly those. */
+  readonly countsRequests = true;
   private readonly url: string;
   constructor(
     private readonly ep: Endpoint,
