@@ -145,8 +145,9 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // SGLang is the legacy shape with a tokenizer under /v1 (and token texts, not ids, in its logprobs).
   const dialect: ConcreteDialect =
     logprobsShape === 'llamacpp' ? 'llamacpp' : logprobsShape === 'chat' ? 'ollama' : tokenize === 'v1' ? 'sglang' : idsBack === 'token_id' ? 'vllm' : 'openai';
-  // SGLang's /v1/completions gives texts only; its native /generate gives ids end to end when it answers.
-  if (dialect === 'sglang' && ids && (await hasGenerate(ep, ids, signal))) {
+  // SGLang's /v1/completions gives texts only; its native /generate gives ids end to end when it answers. Newer
+  // SGLang also serves /tokenize at the root (SERVERS-AUDIT.md), which looks like "openai" with a tokenizer here.
+  if ((dialect === 'sglang' || (dialect === 'openai' && tokenize !== 'none')) && ids && (await hasGenerate(ep, ids, signal))) {
     info.push('SGLang native /generate answers with token ids: used instead of /v1/completions, ids end to end');
     return { caps: { ...SGLANG_NATIVE, maxTopK }, notes, info };
   }
