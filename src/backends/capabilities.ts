@@ -19,16 +19,16 @@ export interface Capabilities {
   tokenIdPrompts: boolean;
   /** Accepts several prompts in one request. */
   multiPrompt: boolean;
-  /** Honours `n` samples per prompt. */
+  /** Honours `n` samples per prompt (llama.cpp: up to its slot count, read from /props at run time). */
   n: boolean;
-  /** How a given text is scored: echo + logprobs, vLLM's prompt_logprobs, or not at all. */
-  scoring: 'echo' | 'prompt_logprobs' | 'none';
+  /** How a given text is scored: echo + logprobs, vLLM's prompt_logprobs, SGLang's /generate input logprobs, or not at all. */
+  scoring: 'echo' | 'prompt_logprobs' | 'generate' | 'none';
   /** SGLang: echo needs max_tokens > 0. */
   echoNeedsToken: boolean;
   /** Where text is tokenised. */
   tokenize: 'root' | 'v1' | 'llamacpp' | 'none';
-  /** How token ids come back in logprobs. */
-  idsBack: 'token_id' | 'llamacpp' | 'none';
+  /** How token ids come back in logprobs ('generate': SGLang's native /generate, sglangNative.ts). */
+  idsBack: 'token_id' | 'llamacpp' | 'generate' | 'none';
   /** Shape of `choices[].logprobs`. */
   logprobsShape: 'legacy' | 'llamacpp' | 'chat';
 }
@@ -37,7 +37,7 @@ export interface Capabilities {
 export const DIALECT_CAPABILITIES: Record<ConcreteDialect, Capabilities> = {
   vllm: { dialect: 'vllm', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: false, tokenize: 'root', idsBack: 'token_id', logprobsShape: 'legacy' },
   sglang: { dialect: 'sglang', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: true, tokenize: 'v1', idsBack: 'none', logprobsShape: 'legacy' },
-  llamacpp: { dialect: 'llamacpp', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: false, scoring: 'none', echoNeedsToken: false, tokenize: 'llamacpp', idsBack: 'llamacpp', logprobsShape: 'llamacpp' },
+  llamacpp: { dialect: 'llamacpp', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'none', echoNeedsToken: false, tokenize: 'llamacpp', idsBack: 'llamacpp', logprobsShape: 'llamacpp' },
   ollama: { dialect: 'ollama', maxTopK: 20, tokenIdPrompts: false, multiPrompt: false, n: false, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'chat' },
   openai: { dialect: 'openai', maxTopK: 5, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'legacy' },
 };

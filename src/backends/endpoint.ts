@@ -1,6 +1,7 @@
 // One role's HTTP endpoint: replicas, least-outstanding dispatch, per-replica concurrency, retries, request log.
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { TqError } from '../core/errors';
+import { surfacingErrorBodies } from './errorBodies';
 import { DEFAULT_RETRY, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
 import { guardedFetch, TransportRefusal } from './transport';
 import { openaiBaseUrl, serverRoot } from './url';
@@ -64,7 +65,7 @@ export class Endpoint {
     this.replicas = opts.baseUrls.map((u) => {
       const root = serverRoot(u, `${opts.settingPrefix}.baseUrl`);
       const base = openaiBaseUrl(u, `${opts.settingPrefix}.baseUrl`);
-      return { root, base, outstanding: 0, client: new OpenAI({ baseURL: base, apiKey: opts.apiKey || DUMMY_KEY, maxRetries: 0, timeout: opts.timeoutMs, fetch }) };
+      return { root, base, outstanding: 0, client: new OpenAI({ baseURL: base, apiKey: opts.apiKey || DUMMY_KEY, maxRetries: 0, timeout: opts.timeoutMs, fetch: surfacingErrorBodies(fetch) }) };
     });
   }
 
@@ -88,7 +89,7 @@ export class Endpoint {
    * One logical request with retries. `absoluteUrl` is used with route {absolute:true} (generic JSON rewards).
    * The SDK's own retries are off: a retry here can move to another replica and is logged.
    */
-  async request<T = unknown>(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string } = {}): Promise<T> {
+  async request<T = unknown>(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string; onRequest?: () => void } = {}): Promise<T> {
     const policy = this.opts.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | undefined;
@@ -105,13 +106,15 @@ export class Endpoint {
     }
   }
 
-  private async once(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string }): Promise<unknown> {
+  private async once(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string; onRequest?: () => void }): Promise<unknown> {
     const replica = await this.acquire(opts.signal);
     const url = resolve(replica, route, opts.absoluteUrl);
     const method = opts.method ?? 'POST';
     const t0 = Date.now();
     let status: number | string = 'error';
+    // Every attempt is an HTTP request: the caller's count (the run's "requests") includes retries.
     this.requestCount++;
+    opts.onRequest?.();
     // The SDK adds an abort listener to the signal it is given and never removes it; a run makes
     // thousands of requests on one signal, so each request gets a child signal unlinked at the end.
     const child = new AbortController();

@@ -5,6 +5,11 @@ import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToke
 import { usesTokenIds, type Capabilities } from './capabilities';
 import type { Endpoint } from './endpoint';
 import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type ParsedTop, type TokenKey } from './parse';
+import { isSampledTokenFailure } from './retry';
+import { greedyCopies, neutralSampling } from './sampler';
+import { ollamaGenerate } from './ollamaNative';
+import { asCompletion as asGenerateCompletion, generateBody } from './sglangNative';
+import { llamacppProps, type LlamacppProps } from './serverInfo';
 import { applyPromptTemplate, templateHasBos } from './templates';
 import { tokenLogprob } from './topList';
 import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
@@ -18,12 +23,18 @@ const KNOWN_EOS = new Map<string, TokenId>();
 export class HttpLanguageModel implements LanguageModel {
   readonly label: string;
   readonly warnings: string[] = [];
+  /** Every HTTP request goes through the endpoint with the caller's onRequest: the run counts exactly those. */
+  readonly countsRequests = true;
   readonly caps: Capabilities;
   private eos: TokenId | null;
   private readonly eosKey: string;
   private readonly texts: TokenTexts;
   /** Set when the server takes strings only: ids are local and prompts travel as text. */
   private readonly vocab?: StringVocab;
+  /** llama-server's GET /props, read once (slots bound `n`; eos_token names EOS). */
+  private props?: Promise<LlamacppProps | null>;
+  /** Requests redrawn because the server failed on one sampled token (see sendResampling). */
+  private resampled = 0;
 
   constructor(
     private readonly ep: Endpoint,
@@ -76,8 +87,20 @@ export class HttpLanguageModel implements LanguageModel {
 
   async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
     this.needTopK(k);
-    const body = { temperature: 0, max_tokens: 1, logprobs: k };
-    const choices = await this.complete(prompts, 1, body, undefined, opts);
+    // llama-server fails the request when the greedy token alone is not valid UTF-8 (see sendResampling), and only
+    // the top-k at the first position is read here, which does not depend on the token drawn: draw at
+    // temperature 1 (seeded, redrawn on that failure) so a byte-fallback argmax cannot fail every step.
+    // A drawn token that is the first byte of an unfinished UTF-8 character is held back with its logprobs
+    // (the answer is text "�", logprobs null): that draw is redrawn too.
+    const drawn = this.caps.dialect === 'llamacpp';
+    const body = { temperature: drawn ? 1 : 0, max_tokens: 1, logprobs: k };
+    let choices = await this.complete(prompts, 1, body, drawn ? 0 : undefined, opts);
+    for (let seed = 1; drawn && seed < 8 && choices.some((cs) => !cs[0]?.positions[0]); seed++) {
+      const missing = prompts.map((_, i) => i).filter((i) => !choices[i]![0]?.positions[0]);
+      const again = await this.complete(missing.map((i) => prompts[i]!), 1, body, seed * 7919, opts);
+      choices = choices.slice();
+      missing.forEach((i, j) => (choices[i] = again[j]!));
+    }
     const firstTops = choices.map((cs) => {
       const pos = cs[0]?.positions[0];
       if (!pos) throw this.ignoredLogprobs();
@@ -97,7 +120,9 @@ export class HttpLanguageModel implements LanguageModel {
     if (req.stop?.length) body.stop = req.stop;
     // Top-k lists beyond the positions the caller reads are parsed and built only if read (see lazyTop).
     const topPositions = top > 0 ? Math.max(0, req.topLogprobsPositions ?? Infinity) : 0;
-    const choices = await this.complete(req.prompts, req.n, body, req.seed, opts, topPositions);
+    const { nAsked, copies } = greedyCopies(req.temperature, req.n);
+    const asked = await this.complete(req.prompts, nAsked, body, req.seed, opts, topPositions);
+    const choices = copies === 1 ? asked : asked.map((cs) => Array.from({ length: copies }, (_, j) => ({ ...cs[0]!, index: j })));
     const keys: TokenKey[] = [];
     const topKeys: TokenKey[] = [];
     for (const cs of choices)
@@ -127,7 +152,7 @@ export class HttpLanguageModel implements LanguageModel {
       else if (this.texts.get(k.id) === undefined) ids.push(k.id);
     }
     if (!ids.length) return;
-    this.texts.resolve(ids, opts?.signal).then(
+    this.texts.resolve(ids, opts?.signal, opts?.onRequest).then(
       () => {
         if (this.eos === null) for (const id of ids) if (looksLikeEos(this.texts.get(id) ?? '')) this.learned(id);
       },
@@ -138,6 +163,7 @@ export class HttpLanguageModel implements LanguageModel {
   async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
     if (req.items.length === 0) return [];
     if (req.nextTopK) this.needTopK(req.nextTopK);
+    if (this.caps.scoring === 'generate') return this.scoreGenerate(req, opts);
     // Text mode can align an echo by token strings (SGLang), but not vLLM's prompt_logprobs, which are keyed by id.
     if (this.caps.scoring === 'none' || (this.vocab && this.caps.scoring !== 'echo')) return this.scoreFromTopK(req, opts);
     // Text mode cannot send an EOS as text (the server would re-tokenise "</s>" as characters): its log-probability
@@ -273,13 +299,18 @@ export class HttpLanguageModel implements LanguageModel {
    * Returns choices[promptIndex][sampleIndex].
    */
   private async complete(prompts: TokenId[][], n: number, extra: Record<string, unknown>, seed: number | undefined, opts?: CallOptions, topPositions = Infinity): Promise<ParsedChoice[][]> {
-    const base: Record<string, unknown> = { model: this.cfg.model, top_p: 1, ...extra };
+    // Sampling fields neutral on every request: a server default left on (vLLM's generation_config top_k,
+    // llama-server's top_k 40 / min_p 0.05) would draw rollouts from another distribution than the raw logprobs.
+    const base: Record<string, unknown> = { model: this.cfg.model, ...neutralSampling(this.caps.dialect), ...extra };
     if (this.caps.idsBack === 'token_id') base.return_tokens_as_token_ids = true;
     const wire = prompts.map((p) => (this.vocab ? p.map((id) => this.vocab!.text(id)).join('') : p));
     const send = async (ps: typeof wire, nPer: number, s: number | undefined): Promise<ParsedChoice[]> => {
-      const body = { ...base, prompt: ps.length === 1 && this.vocab ? ps[0] : ps, n: nPer, ...(s !== undefined ? { seed: s } : {}) };
+      const body = { ...base, prompt: ps.length === 1 && this.vocab ? ps[0] : ps, n: nPer };
+      if (this.caps.dialect === 'ollama') return this.sendOllama(body, s, topPositions, opts);
+      if (this.caps.idsBack === 'generate') return this.sendGenerate(ps as number[][], nPer, extra, topPositions, opts);
       try {
-        return parseCompletion(await this.ep.request({ v1: '/completions' }, body, opts), this.caps, this.completionsUrl, nPer, topPositions);
+        const answer = await this.sendResampling(body, s, (extra.temperature as number) > 0, opts);
+        return parseCompletion(answer, this.caps, this.completionsUrl, nPer, topPositions);
       } catch (e) {
         throw this.explain(e);
       }
@@ -293,13 +324,18 @@ export class HttpLanguageModel implements LanguageModel {
         out[p]!.push({ ...c, index: sampleOffset + (c.index % nPer) });
       }
     };
-    const nPer = this.caps.n ? n : 1;
-    const splits = this.caps.n ? 1 : n;
+    // llama-server takes n only up to its slot count (n_cmpl's hard limit in server-schema.cpp): a request per
+    // `slots` samples, every prompt in each, instead of one request per sample.
+    const maxN = this.caps.n ? ((await this.slots(opts)) ?? Infinity) : 1;
+    const nPer = Math.min(n, maxN);
+    const splits = Math.ceil(n / nPer);
     const jobs: Promise<void>[] = [];
     for (let j = 0; j < splits; j++) {
-      const s = seed === undefined ? undefined : seed + j;
-      if (this.caps.multiPrompt) jobs.push(send(wire, nPer, s).then((cs) => place(cs, 0, nPer, j * nPer)));
-      else wire.forEach((w, i) => jobs.push(send([w], nPer, s).then((cs) => place(cs, i, nPer, j * nPer))));
+      const nHere = Math.min(nPer, n - j * nPer);
+      // llama-server seeds the k-th extra sample of a request with seed + k (server-task.h add_child): step by nPer.
+      const s = seed === undefined ? undefined : seed + j * nPer;
+      if (this.caps.multiPrompt) jobs.push(send(wire, nHere, s).then((cs) => place(cs, 0, nHere, j * nPer)));
+      else wire.forEach((w, i) => jobs.push(send([w], nHere, s).then((cs) => place(cs, i, nHere, j * nPer))));
     }
     await Promise.all(jobs);
     for (const cs of out) {
@@ -307,6 +343,87 @@ export class HttpLanguageModel implements LanguageModel {
       if (cs.length !== n) throw this.protocol(this.completionsUrl, `expected ${n} choice(s) per prompt, got ${cs.length}`);
     }
     return out;
+  }
+
+  private llamacppProps(opts?: CallOptions): Promise<LlamacppProps | null> {
+    this.props ??= llamacppProps(this.ep, opts?.signal, opts?.onRequest).catch((e) => {
+      this.props = undefined;
+      throw e;
+    });
+    return this.props;
+  }
+
+  /** Most samples one request may ask for: llama-server's slot count (1 when it does not say), else unbounded. */
+  private async slots(opts?: CallOptions): Promise<number | undefined> {
+    if (this.caps.dialect !== 'llamacpp') return undefined;
+    return (await this.llamacppProps(opts))?.slots ?? 1;
+  }
+
+  /**
+   * One completion request. llama-server answers HTTP 500 "The model produced output that does not match the
+   * expected … format" (common/chat.cpp common_chat_parse, 80fb11ac) when a sampled token is a lone UTF-8 byte;
+   * the identical seeded request fails the same way, so it is redrawn with another seed (at most 8 times),
+   * and the diagnostics say so: the answers kept are those without such a token.
+   */
+  private async sendResampling(body: Record<string, unknown>, seed: number | undefined, sampling: boolean, opts?: CallOptions): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      const s = seed === undefined ? undefined : attempt === 0 ? seed : seed + 1_000_003 * attempt;
+      try {
+        return await this.ep.request({ v1: '/completions' }, s === undefined ? body : { ...body, seed: s }, opts);
+      } catch (e) {
+        if (!sampling || attempt >= 8 || !isSampledTokenFailure(e)) throw e;
+        this.resampled++;
+        const note = `${this.label}: the server failed on a sampled token (HTTP 500 "does not match the expected … format": llama-server cannot return a lone UTF-8 byte token as text); such requests were redrawn with another seed, so samples containing that token are under-represented.`;
+        if (!this.warnings.includes(note)) this.warnings.push(note);
+      }
+    }
+  }
+
+  /** Ollama: the native route with raw: true (its /v1/completions applies the chat template); one prompt, one sample. */
+  private async sendOllama(body: Record<string, unknown>, seed: number | undefined, topPositions: number, opts?: CallOptions): Promise<ParsedChoice[]> {
+    const ask = {
+      model: this.cfg.model,
+      prompt: String(body.prompt),
+      temperature: body.temperature as number,
+      maxTokens: body.max_tokens as number,
+      logprobs: Math.max(1, Number(body.logprobs ?? 1)),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(Array.isArray(body.stop) ? { stop: body.stop as string[] } : {}),
+    };
+    return parseCompletion(await ollamaGenerate(this.ep, ask, opts ?? {}), this.caps, this.ep.urlOf({ root: '/api/generate' }), 1, topPositions);
+  }
+
+  /** SGLang: the native /generate (ids end to end, sglangNative.ts); its sampler is sent neutral there. */
+  private async sendGenerate(prompts: number[][], n: number, extra: Record<string, unknown>, topPositions: number, opts?: CallOptions): Promise<ParsedChoice[]> {
+    const url = this.ep.urlOf({ root: '/generate' });
+    const body = generateBody({ prompts, n, temperature: extra.temperature as number, maxTokens: extra.max_tokens as number, topK: Number(extra.logprobs ?? 0), ...(Array.isArray(extra.stop) ? { stop: extra.stop as string[] } : {}) });
+    return parseCompletion(asGenerateCompletion(await this.ep.request({ root: '/generate' }, body, opts)), this.caps, url, n, topPositions);
+  }
+
+  /** SGLang /generate: log p of each continuation token from input_token_logprobs, the next top-k from one generated position. */
+  private async scoreGenerate(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
+    const url = this.ep.urlOf({ root: '/generate' });
+    const full = req.items.map((it) => [...it.prompt, ...it.continuation]);
+    const start = req.items.map((it) => Math.max(0, it.prompt.length - 1));
+    const k = req.nextTopK ?? 0;
+    const answer = asGenerateCompletion(await this.ep.request({ root: '/generate' }, generateBody({ prompts: full, n: 1, temperature: 0, maxTokens: 1, topK: Math.max(1, k), logprobStart: start }), opts));
+    const choices = parseCompletion({ choices: answer.choices }, this.caps, url, 1);
+    const results = req.items.map((it, i) => {
+      const input = answer.input[i] ?? [];
+      const logprobs = it.continuation.map((_, j) => input[it.prompt.length + j - start[i]!]);
+      if (logprobs.some((x) => typeof x !== 'number')) throw this.protocol(url, 'a scored position has no log-probability (input_token_logprobs)');
+      return { logprobs: logprobs as number[], next: k > 0 ? (choices[i]?.positions[0]?.top.slice(0, k) ?? null) : undefined };
+    });
+    if (k > 0) {
+      if (results.some((r) => r.next === null)) throw this.ignoredLogprobs();
+      await this.resolveKeys(results.flatMap((r) => r.next?.map((t) => t.key) ?? []), opts);
+    }
+    return results.map((r) => this.scoreResult(r));
+  }
+
+  /** How many requests were redrawn because one sampled token made the server fail. */
+  get resampledRequests(): number {
+    return this.resampled;
   }
 
   private completion(c: ParsedChoice, top: number, stop: string[], topPositions = Infinity): Completion {
@@ -322,12 +439,16 @@ export class HttpLanguageModel implements LanguageModel {
       return t;
     });
     let finish: Completion['finish'];
+    // vLLM: an integer stop_reason is a further EOS id of the generation config (stop_token_ids, e.g.
+    // Llama-3.1's 128008); it ended the sample as an EOS would, and is not part of the text.
+    const stopId = typeof c.stopReason === 'number' ? c.stopReason : undefined;
     if (c.finishReason === 'length') finish = 'length';
     else if (typeof c.stopReason === 'string') finish = 'stop';
     else if (!('stop_reason' in c.raw) && !('matched_stop' in c.raw) && stop.length > 0 && c.finishReason === 'stop') finish = 'stop';
     else finish = 'eos';
     const out: Completion = { tokens, text: c.text, finish };
-    if (finish === 'eos' && tokens.length > 0 && this.eos !== null && tokens[tokens.length - 1]!.id === this.eos) {
+    if (finish === 'eos' && stopId !== undefined && stopId !== this.eos && tokens.length > 0 && tokens[tokens.length - 1]!.id === stopId) tokens.pop();
+    else if (finish === 'eos' && tokens.length > 0 && this.eos !== null && tokens[tokens.length - 1]!.id === this.eos) {
       const eosToken = tokens.pop()!;
       out.eosLogprob = eosToken.logprob;
       const list = topOf(tokens.length);
@@ -415,10 +536,26 @@ export class HttpLanguageModel implements LanguageModel {
    */
   async learnEos(signal?: AbortSignal): Promise<TokenId | null> {
     if (this.eos !== null) return this.eos;
+    if (this.caps.dialect === 'llamacpp') {
+      const fromProps = await this.eosFromProps(signal);
+      if (fromProps !== null) return fromProps;
+    }
     const prompt = await this.encode('Hello', { signal });
     const choices = await this.complete([prompt], 8, { temperature: 1, max_tokens: 48, logprobs: 1 }, 0, { signal });
     for (const c of choices[0]!) this.learnEosFrom(c, []);
     return this.eos;
+  }
+
+  /** llama-server names its EOS piece in /props; /tokenize (parse_special on by default) turns it into the id. */
+  private async eosFromProps(signal?: AbortSignal): Promise<TokenId | null> {
+    const text = (await this.llamacppProps({ signal }))?.eosText;
+    if (!text) return null;
+    const body = await this.ep.request<{ tokens?: unknown[] }>({ root: '/tokenize' }, { content: text, add_special: false, parse_special: true }, { signal });
+    const ids = Array.isArray(body?.tokens) ? body.tokens : [];
+    if (ids.length !== 1 || typeof ids[0] !== 'number') return null;
+    this.texts.set(ids[0], text);
+    this.learned(ids[0]);
+    return ids[0];
   }
 
   private learnEosFrom(c: ParsedChoice, stop: string[]): void {
@@ -429,6 +566,8 @@ export class HttpLanguageModel implements LanguageModel {
       if (this.vocab && looksLikeEos(last.key.str)) this.learned(this.vocab.intern(last.key.str));
       return;
     }
+    // SGLang /generate: matched_stop is the id of the token that ended it, EOS unless stop tokens were set.
+    if (this.caps.idsBack === 'generate' && typeof c.raw.matched_stop === 'number' && c.raw.matched_stop === last.key.id && stop.length === 0) return this.learned(last.key.id);
     // vLLM: finish "stop" with an explicit stop_reason null means EOS, and EOS is the last logprobs entry.
     const vllmEos = 'stop_reason' in c.raw && c.stopReason === null && stop.length === 0;
     const textless = last.key.text !== undefined && (last.key.text === '' || looksLikeEos(last.key.text));
@@ -453,7 +592,7 @@ export class HttpLanguageModel implements LanguageModel {
       if (k.text !== undefined) this.texts.set(k.id, k.text);
       else ids.push(k.id);
     }
-    await this.texts.resolve(ids, opts?.signal);
+    await this.texts.resolve(ids, opts?.signal, opts?.onRequest);
     if (this.eos === null) for (const id of ids) if (looksLikeEos(this.texts.get(id) ?? '')) this.learned(id);
   }
 
@@ -489,8 +628,14 @@ export class HttpLanguageModel implements LanguageModel {
 
   /** Turn a server's 400 about a parameter into the capability error it really is. */
   private explain(e: unknown): unknown {
-    if (!(e instanceof TqError) || e.kind !== 'http' || (e.status !== 400 && e.status !== 422)) return e;
+    if (!(e instanceof TqError) || e.kind !== 'http') return e;
     const m = e.message.toLowerCase();
+    // Older llama-server builds refuse echo with a 500, not a 400 (see isDeterministicServerError).
+    if (e.status === 500 && m.includes('only no echo is supported'))
+      return new TqError('capability', `${e.message} — llama-server cannot score given text; check ${this.setting}.dialect`, { url: e.url, setting: `${this.setting}.dialect`, status: e.status, cause: e });
+    if (e.status === 400 && /n must be 1 when using greedy sampling/.test(m))
+      return new TqError('capability', `${e.message} — the server refuses several samples at temperature 0; set tqstar.decoding.rolloutTemperature above 0`, { url: e.url, setting: 'tqstar.decoding.rolloutTemperature', status: e.status, cause: e });
+    if (e.status !== 400 && e.status !== 422) return e;
     if (m.includes('logprobs') && /max|greater|exceed|allowed|range/.test(m))
       return new TqError('capability', `${e.message} — lower tqstar.decoding.topK`, { url: e.url, setting: 'tqstar.decoding.topK', status: e.status, cause: e });
     if (m.includes('echo') || m.includes('prompt_logprobs') || m.includes('max_tokens'))

@@ -122,7 +122,7 @@ export async function probeAll(config: RunConfig, opts: BackendOptions = {}): Pr
         report.problems.push(`model "${cfg.model}" is not served here (served: ${report.models.join(', ')}); check tqstar.${role}.model`);
       const measured = await detectCapabilities(ep, cfg.model, opts.signal);
       // Which dialect the server behaves like is information for the report, not a warning on every run.
-      report.notes.push(`detected: behaves like ${measured.caps.dialect}`, ...measured.notes);
+      report.notes.push(`detected: behaves like ${measured.caps.dialect}`, ...measured.notes, ...measured.info);
       const used = cfg.dialect === 'auto' ? measured.caps : DIALECT_CAPABILITIES[cfg.dialect];
       if (cfg.dialect !== 'auto' && measured.caps.dialect !== cfg.dialect)
         report.notes.push(`configured dialect "${cfg.dialect}", but the server behaves like "${measured.caps.dialect}" (tqstar.${role}.dialect)`);

@@ -3,6 +3,9 @@ import type { DecodingParams, ModelEndpoint } from '../config/schema';
 import { TqError } from '../core/errors';
 import { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport, type ConcreteDialect } from './capabilities';
 import type { Endpoint } from './endpoint';
+import { isSampledTokenFailure } from './retry';
+import { hasGenerate, SGLANG_NATIVE } from './sglangNative';
+import { activeLlamacppSamplers, llamacppProps } from './serverInfo';
 
 const PROBE_TEXT = 'Hello world';
 
@@ -32,8 +35,13 @@ export async function listModels(ep: Endpoint, signal?: AbortSignal): Promise<st
 }
 
 /** Measure a server's capabilities with a handful of tiny requests (auto dialect). */
-export async function detectCapabilities(ep: Endpoint, model: string, signal?: AbortSignal): Promise<{ caps: Capabilities; notes: string[] }> {
+/**
+ * `notes` are problems worth a warning on every run; `info` says what was found and how it is used (the probe
+ * report shows both).
+ */
+export async function detectCapabilities(ep: Endpoint, model: string, signal?: AbortSignal): Promise<{ caps: Capabilities; notes: string[]; info: string[] }> {
   const notes: string[] = [];
+  const info: string[] = [];
   const opts = { signal };
   // Tokenizer: vLLM at the root, SGLang under /v1, llama.cpp at the root with {content}.
   let tokenize: Capabilities['tokenize'] = 'none';
@@ -53,8 +61,15 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // One tiny logprobs request, with a token-id prompt when there is a tokenizer. vLLM's
   // return_tokens_as_token_ids is sent until a strict server (hosted OpenAI) refuses it as unrecognized.
   let idsParam = true;
-  const ask = (prompt: unknown, k: number, extra: Record<string, unknown> = {}) =>
+  const once = (prompt: unknown, k: number, extra: Record<string, unknown>) =>
     attempt(() => ep.request<unknown>({ v1: '/completions' }, { model, prompt, max_tokens: 1, temperature: 0, top_p: 1, logprobs: k, ...(idsParam ? { return_tokens_as_token_ids: true } : {}), ...extra }, opts));
+  // llama-server fails a request whose drawn token alone is not valid UTF-8 (a byte-fallback argmax fails every
+  // greedy ask): the probe then draws at temperature 1 with a few seeds, since only the answer's shape matters.
+  const ask = async (prompt: unknown, k: number, extra: Record<string, unknown> = {}) => {
+    let r = await once(prompt, k, extra);
+    for (let seed = 1; !r.ok && isSampledTokenFailure(r.error) && seed <= 8; seed++) r = await once(prompt, k, { ...extra, temperature: 1, top_k: 0, min_p: 0, seed });
+    return r;
+  };
   const firstAsk = async () => {
     let tokenIdPrompts = false;
     let prompt: unknown = PROBE_TEXT;
@@ -100,8 +115,15 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // Several prompts per request, and n.
   const [multi, nTest] = await Promise.all([ask([prompt, prompt], 1), ask(prompt, 1, { n: 2, temperature: 1 })]);
   const multiPrompt = multi.ok && choicesOf(multi.value).length === 2;
-  // llama-server caps n at its number of slots, which it does not report: split n there.
-  const n = nTest.ok && choicesOf(nTest.value).length === 2 && logprobsShape !== 'llamacpp';
+  // llama-server caps n at its number of slots (n_cmpl's hard limit, server-schema.cpp); the model reads them from /props.
+  const n = nTest.ok && choicesOf(nTest.value).length === 2;
+  if (logprobsShape === 'llamacpp') {
+    const props = await llamacppProps(ep, signal);
+    if (props?.slots) info.push(`n per request up to the server's ${props.slots} slot(s) (/props total_slots)`);
+    const on = props ? activeLlamacppSamplers(props.defaults) : [];
+    if (on.length) info.push(`server sampler defaults ${on.join(', ')} are sent neutral on every request`);
+    if (props?.eosText) info.push(`EOS read from /props: ${JSON.stringify(props.eosText)}`);
+  }
   // Scoring: echo with max_tokens 0 (vLLM), echo with max_tokens 1 (SGLang), prompt_logprobs (vLLM).
   let scoring: Capabilities['scoring'] = 'none';
   let echoNeedsToken = false;
@@ -123,7 +145,13 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // SGLang is the legacy shape with a tokenizer under /v1 (and token texts, not ids, in its logprobs).
   const dialect: ConcreteDialect =
     logprobsShape === 'llamacpp' ? 'llamacpp' : logprobsShape === 'chat' ? 'ollama' : tokenize === 'v1' ? 'sglang' : idsBack === 'token_id' ? 'vllm' : 'openai';
-  return { caps: { dialect, maxTopK, tokenIdPrompts, multiPrompt, n, scoring, echoNeedsToken, tokenize, idsBack, logprobsShape }, notes };
+  // SGLang's /v1/completions gives texts only; its native /generate gives ids end to end when it answers. Newer
+  // SGLang also serves /tokenize at the root (SERVERS-AUDIT.md), which looks like "openai" with a tokenizer here.
+  if ((dialect === 'sglang' || (dialect === 'openai' && tokenize !== 'none')) && ids && (await hasGenerate(ep, ids, signal))) {
+    info.push('SGLang native /generate answers with token ids: used instead of /v1/completions, ids end to end');
+    return { caps: { ...SGLANG_NATIVE, maxTopK }, notes, info };
+  }
+  return { caps: { dialect, maxTopK, tokenIdPrompts, multiPrompt, n, scoring, echoNeedsToken, tokenize, idsBack, logprobsShape }, notes, info };
 }
 
 /** Capabilities for a configured endpoint: the dialect's documented set, or measured ones for auto. */

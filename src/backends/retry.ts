@@ -10,10 +10,25 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 8_000 };
 
+/**
+ * HTTP 500s that the same request always gets again: llama-server's refusal of echo (server-common.cpp
+ * oaicompat_completion_params_parse throws "Only no echo is supported", which ex_wrapper maps to 500), and
+ * its failure on a sampled lone UTF-8 byte (see isSampledTokenFailure). Retrying them only costs time.
+ */
+export function isDeterministicServerError(e: unknown): boolean {
+  return e instanceof TqError && e.kind === 'http' && e.status === 500 && (/only no echo is supported/i.test(e.message) || isSampledTokenFailure(e));
+}
+
+/** llama.cpp common/chat.cpp (80fb11ac): "The model produced output that does not match the expected <format> format". */
+export function isSampledTokenFailure(e: unknown): boolean {
+  return e instanceof TqError && e.kind === 'http' && e.status === 500 && /does not match the expected .* format/i.test(e.message);
+}
+
 /** Transient failures worth another attempt: rate limits, server errors, resets, truncated or malformed bodies. */
 export function isRetryable(e: unknown): boolean {
   if (!(e instanceof TqError) || (e as { retryable?: boolean }).retryable === false) return false;
   if (e.kind === 'connection' || e.kind === 'protocol') return true;
+  if (isDeterministicServerError(e)) return false;
   if (e.kind === 'http') return e.status === 429 || e.status === 408 || (e.status !== undefined && e.status >= 500);
   return false;
 }

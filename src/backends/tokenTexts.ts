@@ -46,14 +46,14 @@ export class TokenTexts {
    * the marker. Decoding each id after a marker also keeps SentencePiece's leading spaces, which a
    * lone-token decode drops. When the split does not come out right: one request per id.
    */
-  async resolve(idList: Iterable<number>, signal?: AbortSignal): Promise<void> {
+  async resolve(idList: Iterable<number>, signal?: AbortSignal, onRequest?: () => void): Promise<void> {
     const ids = [...idList];
     const wanted = new Set<number>();
     for (const id of ids) if (!this.cache.has(id) && !this.pending.has(id)) wanted.add(id);
     const waiting = [...new Set(ids.filter((id) => this.pending.has(id)))].map((id) => this.pending.get(id)!);
     if (wanted.size > 0) {
       const list = [...wanted];
-      const batch = this.batch(list, signal);
+      const batch = this.batch(list, signal, onRequest);
       for (const id of list) {
         const text = batch.then(() => this.cache.get(id) ?? '');
         // Only a later caller waiting on the same id sees a failure; unawaited, it must not surface as an unhandled rejection.
@@ -73,36 +73,36 @@ export class TokenTexts {
     return this.caps.tokenize === 'v1' ? { v1: '/detokenize' } : { root: '/detokenize' };
   }
 
-  private async batch(ids: number[], signal?: AbortSignal): Promise<void> {
+  private async batch(ids: number[], signal?: AbortSignal, onRequest?: () => void): Promise<void> {
     if (this.detokenizeMissing || this.caps.tokenize === 'none') {
       for (const id of ids) this.cache.set(id, `‹${id}›`);
       return;
     }
-    const sep = await this.separator(signal);
+    const sep = await this.separator(signal, onRequest);
     if (sep) {
       for (let i = 0; i < ids.length; i += BATCH) {
         const chunk = ids.slice(i, i + BATCH);
         const tokens = [...sep, ...chunk.flatMap((id) => [id, ...sep])];
-        const text = await this.detokenize(tokens, signal);
+        const text = await this.detokenize(tokens, signal, onRequest);
         const parts = text?.split(MARK);
         if (parts && parts.length === chunk.length + 2 && parts[0] === '' && parts[parts.length - 1] === '') chunk.forEach((id, j) => this.cache.set(id, parts[j + 1]!));
-        else await Promise.all(chunk.map(async (id) => this.cache.set(id, (await this.detokenize([id], signal)) ?? `‹${id}›`)));
+        else await Promise.all(chunk.map(async (id) => this.cache.set(id, (await this.detokenize([id], signal, onRequest)) ?? `‹${id}›`)));
       }
       return;
     }
-    await Promise.all(ids.map(async (id) => this.cache.set(id, (await this.detokenize([id], signal)) ?? `‹${id}›`)));
+    await Promise.all(ids.map(async (id) => this.cache.set(id, (await this.detokenize([id], signal, onRequest)) ?? `‹${id}›`)));
   }
 
   /** Token ids of the marker, checked to decode back to exactly the marker; null when they do not. */
-  private separator(signal?: AbortSignal): Promise<number[] | null> {
+  private separator(signal?: AbortSignal, onRequest?: () => void): Promise<number[] | null> {
     this.sep ??= (async () => {
       try {
         const route = this.caps.tokenize === 'v1' ? { v1: '/tokenize' } : { root: '/tokenize' };
         const body = this.caps.tokenize === 'llamacpp' ? { content: MARK, add_special: false } : { model: this.model, prompt: MARK, add_special_tokens: false };
-        const r = await this.ep.request<{ tokens?: unknown[] }>(route, body, { signal });
+        const r = await this.ep.request<{ tokens?: unknown[] }>(route, body, { signal, onRequest });
         const ids = (r?.tokens ?? []).map((t) => (typeof t === 'number' ? t : (t as { id: number }).id));
         if (!ids.length || !ids.every((x) => Number.isInteger(x))) return null;
-        return (await this.detokenize([...ids, ...ids], signal)) === MARK + MARK ? ids : null;
+        return (await this.detokenize([...ids, ...ids], signal, onRequest)) === MARK + MARK ? ids : null;
       } catch (e) {
         if (e instanceof TqError && e.kind === 'aborted') {
           this.sep = undefined;
@@ -114,10 +114,10 @@ export class TokenTexts {
     return this.sep;
   }
 
-  private async detokenize(tokens: number[], signal?: AbortSignal): Promise<string | undefined> {
+  private async detokenize(tokens: number[], signal?: AbortSignal, onRequest?: () => void): Promise<string | undefined> {
     const route = this.route();
     try {
-      const body = await this.ep.request<Record<string, unknown>>(route, { model: this.model, tokens }, { signal });
+      const body = await this.ep.request<Record<string, unknown>>(route, { model: this.model, tokens }, { signal, onRequest });
       const text = body?.prompt ?? body?.content ?? body?.text;
       if (typeof text !== 'string') throw new TqError('protocol', `${this.ep.urlOf(route)}: no "prompt" text in the /detokenize answer`, { url: this.ep.urlOf(route) });
       return text;

@@ -153,6 +153,8 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
       }
     }
   }
+  // A backend may add a warning during the run (a redrawn request, say): carried too.
+  for (const m of [env.base, env.baseline]) for (const w of m.warnings ?? []) warn(w);
   const result: DecodeResult = {
     strategy,
     text: state.text,

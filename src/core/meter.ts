@@ -11,12 +11,16 @@ export class Meter {
   constructor(private readonly budget: DecodingParams['budget']) {}
 
   beforeRequest(): void {
+    this.checkBudget();
+    this.requests++;
+  }
+
+  checkBudget(): void {
     if (this.enforce && this.requests + 1 > this.budget.maxRequests) {
       throw new TqError('budget', `The run needs more than ${this.budget.maxRequests} requests (decoding.budget.maxRequests).`, {
         setting: 'tqstar.decoding.budget.maxRequests',
       });
     }
-    this.requests++;
   }
 
   /**
@@ -42,23 +46,41 @@ export class Meter {
   }
 }
 
-/** The same model, with every call counted against the meter (one call = one request). */
+/**
+ * Counts a call as the HTTP requests it makes: exactly those when its source reports every one through
+ * CallOptions.onRequest (`countsRequests`; retries and follow-ups included, even those that end after the call
+ * returns); otherwise (an in-process model or reward) one per call, plus any reported beyond the first. The budget
+ * is checked before each call.
+ */
+function counted(meter: Meter, opts: CallOptions | undefined, exact: boolean | undefined): CallOptions {
+  if (exact) meter.checkBudget();
+  else meter.beforeRequest();
+  let http = 0;
+  return {
+    ...opts,
+    onRequest: () => {
+      if (exact || ++http > 1) meter.requests++;
+      opts?.onRequest?.();
+    },
+  };
+}
+
+/** The same model, with every call counted against the meter (see counted). */
 export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel {
   return {
     label: model.label,
     eosId: model.eosId,
     warnings: model.warnings,
+    countsRequests: model.countsRequests,
     async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
       meter.reserveTokens(prompts.length);
-      meter.beforeRequest();
-      const r = await model.nextTokens(prompts, k, opts);
+      const r = await model.nextTokens(prompts, k, counted(meter, opts, model.countsRequests));
       meter.addTokens(prompts.length); // one forward position per prompt
       return r;
     },
     async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
       meter.reserveTokens(req.prompts.length * req.n * (req.maxTokens + 1));
-      meter.beforeRequest();
-      const r = await model.sample(req, opts);
+      const r = await model.sample(req, counted(meter, opts, model.countsRequests));
       let n = 0;
       for (const perPrompt of r) for (const c of perPrompt) n += c.tokens.length + (c.finish === 'eos' ? 1 : 0);
       meter.addTokens(n);
@@ -70,14 +92,12 @@ export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel 
       // (vLLM's default) does not recompute; counting them would bill the context k times a step.
       for (const item of req.items) n += Math.max(1, item.continuation.length + (req.nextTopK ? 1 : 0));
       meter.reserveTokens(n);
-      meter.beforeRequest();
-      const r = await model.score(req, opts);
+      const r = await model.score(req, counted(meter, opts, model.countsRequests));
       meter.addTokens(n);
       return r;
     },
     async encode(text: string, opts?: CallOptions): Promise<TokenId[]> {
-      meter.beforeRequest();
-      return model.encode(text, opts);
+      return model.encode(text, counted(meter, opts, model.countsRequests));
     },
   };
 }
@@ -85,9 +105,9 @@ export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel 
 export function meteredReward(reward: RewardSource, meter: Meter): RewardSource {
   return {
     label: reward.label,
+    countsRequests: reward.countsRequests,
     async score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]> {
-      meter.beforeRequest();
-      const r = await reward.score(pairs, opts);
+      const r = await reward.score(pairs, counted(meter, opts, reward.countsRequests));
       if (r.length !== pairs.length || r.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
         throw new TqError('reward', `${reward.label} returned ${r.length} scores for ${pairs.length} inputs, or a non-finite score.`);
       }

@@ -42,6 +42,8 @@ export interface Completion {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Called once per HTTP request the call makes, retries and follow-up requests included (the meter counts them). */
+  onRequest?: () => void;
 }
 
 export interface SampleRequest {
@@ -101,6 +103,8 @@ export interface LanguageModel {
   encode(text: string, opts?: CallOptions): Promise<TokenId[]>;
   /** Warnings that the decoder must carry into diagnostics (e.g. "string prompts: re-tokenisation may drift"). */
   readonly warnings?: readonly string[];
+  /** True when every HTTP request is reported through CallOptions.onRequest: the meter then counts exactly those. */
+  readonly countsRequests?: boolean;
 }
 
 export interface RewardPair {
@@ -111,6 +115,8 @@ export interface RewardPair {
 /** Anything that scores (prompt, response) pairs. */
 export interface RewardSource {
   readonly label: string;
+  /** As LanguageModel.countsRequests. */
+  readonly countsRequests?: boolean;
   /** One finite score per pair, in order; a missing or non-finite score must throw, never become 0. */
   score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]>;
 }

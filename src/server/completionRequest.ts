@@ -17,6 +17,15 @@ export interface CompletionJob {
 
 export const MAX_LOGPROBS = 20;
 
+/** What a server uses for a sampling field the request leaves out (its own defaults, or the model's generation config). */
+export interface SamplerDefaults {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+}
+
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
 
 function num(body: Record<string, unknown>, key: string, dflt: number, check: (x: number) => boolean, rule: string): number {
@@ -56,7 +65,7 @@ export function parsePrompts(model: ServableModel, prompt: unknown): { prompts: 
   throw badRequest('prompt must be a string, an array of strings, an array of token ids, or an array of token-id arrays (none empty).', 'prompt');
 }
 
-export function parseCompletion(models: Map<string, ServableModel>, body: Record<string, unknown>): CompletionJob {
+export function parseCompletion(models: Map<string, ServableModel>, body: Record<string, unknown>, defaults: SamplerDefaults = {}): CompletionJob {
   const model = resolveModel(models, body.model);
   const { prompts, ids } = parsePrompts(model, body.prompt);
   if (body.stream === true) throw badRequest('stream is not supported by the reference server.', 'stream');
@@ -88,9 +97,12 @@ export function parseCompletion(models: Map<string, ServableModel>, body: Record
     returnTokensAsIds: body.return_tokens_as_token_ids === true,
     gen: {
       maxTokens,
-      temperature: num(body, 'temperature', 1, (x) => x >= 0, 'must be non-negative'),
-      topP: num(body, 'top_p', 1, (x) => x > 0 && x <= 1, 'must be in (0, 1]'),
-      topK: num(body, 'top_k', 0, (x) => isInt(x) && x >= -1, 'must be -1 (disable) or at least 1'),
+      temperature: num(body, 'temperature', defaults.temperature ?? 1, (x) => x >= 0, 'must be non-negative'),
+      topP: num(body, 'top_p', defaults.topP ?? 1, (x) => x > 0 && x <= 1, 'must be in (0, 1]'),
+      topK: num(body, 'top_k', defaults.topK ?? 0, (x) => isInt(x) && x >= -1, 'must be -1 (disable) or at least 1'),
+      minP: num(body, 'min_p', defaults.minP ?? 0, (x) => x >= 0 && x <= 1, 'must be in [0, 1]'),
+      // vLLM and SGLang name it repetition_penalty, llama.cpp repeat_penalty.
+      repetitionPenalty: num(body, body.repeat_penalty !== undefined ? 'repeat_penalty' : 'repetition_penalty', defaults.repetitionPenalty ?? 1, (x) => x > 0, 'must be positive'),
       stop: stop as string[],
       ...(seed !== undefined ? { seed } : {}),
       logprobs,

@@ -3,10 +3,8 @@ import type { CompletionJob } from './completionRequest.js';
 import type { PositionLogprobs } from './generate.js';
 import { badRequest, type HttpError } from './httpError.js';
 import type { PromptResult } from './runCompletion.js';
+import { llamacppSlotsRefusal } from './realism.js';
 import type { ServableModel } from './servable.js';
-
-/** llama-server answers several `n` only up to its number of slots (default 4 with -np 4). */
-export const LLAMACPP_SLOTS = 4;
 
 export function llamacppError(e: HttpError) {
   const type = e.status === 404 ? 'not_found_error' : e.status >= 500 ? 'server_error' : 'invalid_request_error';
@@ -14,9 +12,10 @@ export function llamacppError(e: HttpError) {
 }
 
 /** llama-server refuses what it cannot do instead of ignoring it (echo), and has no prompt logprobs. */
-export function llamacppCheck(job: CompletionJob, body: Record<string, unknown>) {
+export function llamacppCheck(job: CompletionJob, body: Record<string, unknown>, slots: number, realistic: boolean) {
+  // Realistic mode refuses echo before parsing, with llama-server's 500 (realism.ts); this is the older 400.
   if (job.echo) throw badRequest('Only no echo is supported');
-  if (job.n > LLAMACPP_SLOTS) throw badRequest(`n must be at most the number of server slots (${LLAMACPP_SLOTS})`);
+  if (job.n > slots) throw realistic ? llamacppSlotsRefusal(job.n, slots) : badRequest(`n must be at most the number of server slots (${slots})`);
   if (body.prompt_logprobs !== undefined && body.prompt_logprobs !== null) job.promptLogprobs = null; // silently ignored, like any unknown field
 }
 
@@ -52,4 +51,17 @@ export function llamacppCompletion(job: CompletionJob, results: PromptResult[], 
     };
   };
   return results.length === 1 ? one(results[0]!, 0) : results.map(one);
+}
+
+/**
+ * llama-server at 80fb11ac: every prompt and every extra sample is a task, and the OpenAI completion answer is
+ * ONE object whose choices are the tasks in order, prompt-major (index = prompt·n + sample), not a bare array
+ * (server-context.cpp handle_completions_impl; older builds sent the array that llamacppCompletion renders).
+ */
+export function llamacppMergedCompletion(job: CompletionJob, results: PromptResult[], id: string, created: number) {
+  const first = llamacppCompletion(job, results.slice(0, 1), id, created) as ReturnType<typeof llamacppCompletion> & { choices: Array<{ index: number }>; usage: { completion_tokens: number; prompt_tokens: number; total_tokens: number } };
+  const rest = results.slice(1).map((r) => llamacppCompletion(job, [r], id, created) as typeof first);
+  const choices = [first, ...rest].flatMap((o, p) => o.choices.map((c) => ({ ...c, index: p * job.n + c.index })));
+  const sum = (k: 'completion_tokens' | 'prompt_tokens' | 'total_tokens') => [first, ...rest].reduce((a, o) => a + o.usage[k], 0);
+  return { ...first, choices, usage: { completion_tokens: sum('completion_tokens'), prompt_tokens: sum('prompt_tokens'), total_tokens: sum('total_tokens') } };
 }

@@ -109,3 +109,70 @@ export function sglangDetokenize(model: ServableModel, body: Record<string, unkn
   if (Array.isArray(t) && t.every(ok)) return { text: (t as number[][]).map((ids) => model.decode(ids)) };
   throw badRequest("Invalid input: 'tokens' must be a list of integers.", 'tokens');
 }
+
+/**
+ * The native POST /generate as the OpenAI-style body the reference server runs: input_ids (one list, or a batch),
+ * sampling_params, return_logprob / top_logprobs_num, logprob_start_len (see src/backends/sglangNative.ts for the
+ * source reading). Text inputs ("text") are accepted too.
+ */
+export function sglangGenerateAsCompletion(body: Record<string, unknown>): { completion: Record<string, unknown>; batch: boolean; starts: number[] } {
+  const ids = body.input_ids;
+  const text = body.text;
+  const batch = Array.isArray(ids) ? Array.isArray(ids[0]) : Array.isArray(text);
+  const prompt = ids ?? text;
+  if (prompt === undefined) throw badRequest('Either text or input_ids should be provided.');
+  const sp = (body.sampling_params && typeof body.sampling_params === 'object' ? body.sampling_params : {}) as Record<string, unknown>;
+  const n = typeof sp.n === 'number' ? sp.n : 1;
+  const count = batch ? (prompt as unknown[]).length : 1;
+  const startRaw = body.logprob_start_len;
+  const starts = Array.from({ length: count }, (_, i) => (Array.isArray(startRaw) ? Number(startRaw[i]) : typeof startRaw === 'number' ? startRaw : -1));
+  const k = typeof body.top_logprobs_num === 'number' ? body.top_logprobs_num : 0;
+  return {
+    batch,
+    starts,
+    completion: {
+      model: body.model,
+      prompt,
+      n,
+      max_tokens: typeof sp.max_new_tokens === 'number' ? sp.max_new_tokens : 128,
+      temperature: sp.temperature ?? 1,
+      top_p: sp.top_p,
+      top_k: sp.top_k,
+      min_p: sp.min_p,
+      repetition_penalty: sp.repetition_penalty,
+      stop: sp.stop,
+      logprobs: body.return_logprob === true ? k : null,
+      // The input positions are scored whenever some item asks for them (logprob_start_len ≥ 0).
+      ...(body.return_logprob === true && starts.some((s) => s >= 0) ? { prompt_logprobs: k } : {}),
+    },
+  };
+}
+
+/** /generate's answer: one item per (prompt, sample), prompt-major; a single input without n > 1 answers one object. */
+export function sglangGenerateAnswer(job: CompletionJob, results: PromptResult[], batch: boolean, starts: number[], withText: boolean) {
+  const t = (lp: number | null, id: number): [number | null, number, string | null] => [lp, id, withText ? tokenText(job.model, id) : null];
+  const items = results.flatMap((r, p) =>
+    r.samples.map((g) => {
+      const start = starts[p] ?? -1;
+      const input = start >= 0 && r.promptPositions ? r.promptIds.slice(start).map((id, j) => t(j === 0 ? null : r.promptPositions![start + j]!.logprob, id)) : [];
+      const eosEnded = g.finish === 'stop' && g.stopReason === null;
+      return {
+        text: g.text,
+        meta_info: {
+          id: `gen-${p}`,
+          finish_reason: g.finish === 'length' ? { type: 'length', length: g.ids.length } : { type: 'stop', matched: g.stopReason ?? (eosEnded ? job.model.eosId : null) },
+          prompt_tokens: r.promptIds.length,
+          completion_tokens: g.ids.length,
+          ...(job.gen.logprobs === null
+            ? {}
+            : {
+                output_token_logprobs: g.positions.map((q) => t(q.logprob, q.id)),
+                output_top_logprobs: g.positions.map((q) => q.top.map((x) => t(x.logprob, x.id))),
+                input_token_logprobs: input,
+              }),
+        },
+      };
+    }),
+  );
+  return batch || items.length > 1 ? items : items[0];
+}

@@ -9,6 +9,8 @@ export interface EngineSequence {
   genTokens: number;
   /** Prompt + generated ids, cached once the sequence finishes. */
   full?: readonly number[];
+  /** Prompt logprobs asked for: the prefix cache is not read (vLLM skip_reading_prefix_cache), only written. */
+  noCacheRead?: boolean;
 }
 
 interface Live extends EngineSequence {
@@ -92,7 +94,7 @@ export class Engine {
         let prefill = 0;
         for (const s of admitted) {
           // vLLM always recomputes at least the last prompt token to get its logits.
-          const cached = s.prompt ? Math.min(this.cache.lookup(s.prompt), Math.max(0, s.promptTokens - 1)) : 0;
+          const cached = s.prompt && !s.noCacheRead ? Math.min(this.cache.lookup(s.prompt), Math.max(0, s.promptTokens - 1)) : 0;
           this.stats.cachedTokens += cached;
           s.newTokens = s.promptTokens - cached;
           prefill += s.newTokens;

@@ -7,12 +7,18 @@ export interface GenParams {
   temperature: number;
   topP: number;
   topK: number;
+  /** Keep tokens with p ≥ minP·p_max (0: off). */
+  minP: number;
+  /** vLLM-style: a token already in the prompt or output has its logit divided (> 0) or multiplied (≤ 0) by this (1: off). */
+  repetitionPenalty: number;
   stop: string[];
   /** Undefined: a fresh random stream per request. */
   seed?: number;
   /** Top alternatives to record per generated position; null records nothing, 0 only the sampled token. */
   logprobs: number | null;
   ignoreEos: boolean;
+  /** Further ids that end a sample as EOS does (vLLM: generation_config's extra eos_token_id, as stop_token_ids). */
+  stopTokenIds?: readonly number[];
 }
 
 /** One position: the token there, its raw log-probability and rank, and the top alternatives of the raw distribution. */
@@ -29,8 +35,8 @@ export interface Generation {
   positions: PositionLogprobs[];
   text: string;
   finish: 'stop' | 'length';
-  /** The stop string matched, or null (EOS or length). */
-  stopReason: string | null;
+  /** The stop string matched, the stop token id (stopTokenIds), or null (EOS or length). */
+  stopReason: string | number | null;
 }
 
 export function rankOf(lp: Float64Array, id: number): number {
@@ -49,6 +55,13 @@ export function promptPositions(model: ServableModel, prompt: readonly number[],
   return prompt.map((id, i) => (i === 0 ? null : position(model.nextLogprobs(prompt.slice(0, i)), id, k)));
 }
 
+/** The log-probabilities taken as the logits of vLLM's repetition penalty (they differ from the logits by a constant). */
+function penalised(lp: Float64Array, seen: ReadonlySet<number>, penalty: number): Float64Array {
+  const out = Float64Array.from(lp);
+  for (const id of seen) if (id < out.length) out[id] = out[id]! > 0 ? out[id]! / penalty : out[id]! * penalty;
+  return out;
+}
+
 /** Python-style code point length, which is what vLLM's text_offset counts. */
 export const codePoints = (s: string) => [...s].length;
 
@@ -60,12 +73,16 @@ export function generate(model: ServableModel, prompt: readonly number[], p: Gen
   const ctx = [...prompt];
   const room = Math.max(0, model.maxModelLen - prompt.length);
   const limit = Math.min(p.maxTokens, room);
-  const opts = { temperature: p.temperature, topP: p.topP, topK: p.topK };
+  const opts = { temperature: p.temperature, topP: p.topP, topK: p.topK, minP: p.minP };
+  const seen = new Set<number>(p.repetitionPenalty !== 1 ? prompt : []);
   while (ids.length < limit) {
     const lp = model.nextLogprobs(ctx);
-    const id = sampleToken(lp, opts, u, p.ignoreEos ? model.eosId : undefined);
+    // The penalty changes what is drawn, never the reported log-probabilities (vLLM's raw_logprobs mode).
+    const id = sampleToken(p.repetitionPenalty !== 1 ? penalised(lp, seen, p.repetitionPenalty) : lp, opts, u, p.ignoreEos ? model.eosId : undefined);
+    if (p.repetitionPenalty !== 1) seen.add(id);
     if (p.logprobs !== null) positions.push(position(lp, id, p.logprobs));
     if (id === model.eosId) return { ids: [...ids, id], positions, text: model.decode(ids), finish: 'stop', stopReason: null };
+    if (p.stopTokenIds?.includes(id)) return { ids: [...ids, id], positions, text: model.decode(ids), finish: 'stop', stopReason: id };
     ids.push(id);
     ctx.push(id);
     if (p.stop.length) {

@@ -2,16 +2,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseCompletion, resolveModel } from './completionRequest.js';
-import { llamacppCheck, llamacppCompletion, llamacppError } from './dialectLlamacpp.js';
-import { ollamaCheck, ollamaCompletion, ollamaError, ollamaPrecheck } from './dialectOllama.js';
+import { llamacppCheck, llamacppCompletion, llamacppError, llamacppMergedCompletion } from './dialectLlamacpp.js';
+import { ollamaCheck, ollamaCompletion, ollamaError, ollamaGenerateAnswer, ollamaGenerateAsCompletion, ollamaPrecheck, ollamaTemplate } from './dialectOllama.js';
 import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
-import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
+import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangGenerateAnswer, sglangGenerateAsCompletion, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
 import { vllmCompletion, vllmError } from './dialectVllm.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
 import { badRequest, HttpError } from './httpError.js';
 import { isOff, parseLatency, type LatencyOptions, type SequenceCost } from './latency.js';
 import { defaultServed } from './registry.js';
+import { llamacppEchoRefusal, llamacppProps, LLAMACPP_SLOTS, llamacppTextCheck, perTokenRows, samplerDefaults, vllmGreedyCheck } from './realism.js';
 import { runCompletion } from './runCompletion.js';
 import type { ServableModel, ServableReward } from './servable.js';
 
@@ -33,6 +34,21 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Keep a log of the last this-many model and reward requests in stats().log (default 0: none). */
   logRequests?: number;
+  /**
+   * Reproduce what the real server does that a naive client gets wrong (default true; see realism.ts): vLLM's
+   * generation-config sampling defaults, greedy n check and per-token /pooling; llama-server's truncating
+   * sampler defaults, echo 500, slot cap, merged choices and /props. false: every field absent means "off".
+   */
+  realistic?: boolean;
+  /** llama.cpp dialect: the slot count (-np) that caps n and /props reports (default 4, llama-server's auto). */
+  slots?: number;
+  /**
+   * vLLM dialect: token ids that end a sample like EOS, reported as an integer stop_reason — what vLLM does with the
+   * extra eos_token_id of a generation_config (update_from_generation_config → stop_token_ids; Llama-3.1's 128008).
+   */
+  stopTokenIds?: number[];
+  /** llama.cpp dialect, realistic: echo ignored (80fb11ac, default) or refused with the HTTP 500 of older builds. */
+  llamacppEcho?: 'ignore' | 'refuse-500';
   /** Extra in-process models and rewards to serve beside the defaults (same names replace them). */
   models?: ServableModel[];
   rewards?: ServableReward[];
@@ -103,6 +119,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const dialect = opts.dialect ?? 'vllm';
   if (!(SERVER_DIALECTS as readonly string[]).includes(dialect)) throw new Error(`--dialect must be one of ${SERVER_DIALECTS.join(', ')}, got "${dialect}"`);
   const latency = parseLatency(opts.latency);
+  const realistic = opts.realistic ?? true;
+  const defaults = samplerDefaults(dialect, realistic);
+  const slots = opts.slots ?? LLAMACPP_SLOTS;
   const faults = new FaultInjector(parseFaults(opts.faults));
   const served = defaultServed();
   const models = new Map<string, ServableModel>([...served.models, ...(opts.models ?? [])].map((m) => [m.name, m]));
@@ -123,7 +142,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   };
   const created = () => Math.floor(Date.now() / 1000);
   const renderError = { vllm: vllmError, sglang: sglangError, llamacpp: llamacppError, ollama: ollamaError, openai: openaiError }[dialect];
-  const render = { vllm: vllmCompletion, sglang: sglangCompletion, llamacpp: llamacppCompletion, ollama: ollamaCompletion, openai: openaiCompletion }[dialect];
+  const render = { vllm: vllmCompletion, sglang: sglangCompletion, llamacpp: realistic ? llamacppMergedCompletion : llamacppCompletion, ollama: ollamaCompletion, openai: openaiCompletion }[dialect];
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = body instanceof Json ? body.text : JSON.stringify(body);
@@ -151,23 +170,66 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   async function completions(body: Record<string, unknown>) {
     const startMs = performance.now();
-    if (dialect === 'ollama') ollamaPrecheck(body);
+    if (dialect === 'ollama') {
+      ollamaPrecheck(body);
+      // /v1/completions never sets Raw: the prompt becomes a user turn of the model's template.
+      if (realistic) body = { ...body, prompt: ollamaTemplate(body.prompt as string) };
+    }
     if (dialect === 'sglang') sglangPrecheck(body);
     if (dialect === 'openai') openaiPrecheck(body);
-    const job = parseCompletion(models, body);
-    if (dialect === 'llamacpp') llamacppCheck(job, body);
+    if (dialect === 'llamacpp' && realistic && body.echo === true) {
+      if (opts.llamacppEcho === 'refuse-500') throw llamacppEchoRefusal();
+      body = { ...body, echo: false };
+    }
+    const job = parseCompletion(models, body, defaults);
+    if (dialect === 'vllm' && realistic) vllmGreedyCheck(job.n, job.gen.temperature);
+    if (dialect === 'vllm' && opts.stopTokenIds?.length) job.gen.stopTokenIds = opts.stopTokenIds;
+    if (dialect === 'llamacpp') llamacppCheck(job, body, realistic ? slots : LLAMACPP_SLOTS, realistic);
     if (dialect === 'ollama') ollamaCheck(job);
     if (dialect === 'sglang') sglangCheck(job);
     // The stand-in model computes the answer (and its JSON) while the modelled GPU passes run, as on a
     // real server: the passes are dated from arrival + overhead, and the answer leaves at the later of the two.
     const readyAt = startMs + latency.request;
     const results = runCompletion(job);
+    if (dialect === 'llamacpp' && realistic) llamacppTextCheck(results.flatMap((r) => r.samples.map((g) => g.ids.filter((t) => t !== job.model.eosId).flatMap((t) => job.model.tokenBytes(t)))));
     const id = `cmpl-${(++counter).toString(16).padStart(8, '0')}`;
     const answer = new Json(render(job, results, id, created()));
-    const seqs = results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] })));
+    // Prompt logprobs (echo, prompt_logprobs) are computed afresh: vLLM's SamplingParams sets
+    // skip_reading_prefix_cache when prompt_logprobs is set, and echo sets it.
+    const noCacheRead = job.echo || job.promptLogprobs !== null;
+    const seqs = results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids], noCacheRead })));
     const costs = await engine(job.model.name).submit(seqs, readyAt);
     await overheadUntil(readyAt);
     record('/v1/completions', job.model.name, startMs, costs);
+    return answer;
+  }
+
+  /** Ollama's native route, run as a one-prompt, one-sample completion. */
+  async function generate(body: Record<string, unknown>) {
+    const startMs = performance.now();
+    const job = parseCompletion(models, ollamaGenerateAsCompletion(body, realistic));
+    const readyAt = startMs + latency.request;
+    const results = runCompletion(job);
+    const answer = new Json(ollamaGenerateAnswer(job, results));
+    const costs = await engine(job.model.name).submit(results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] }))), readyAt);
+    await overheadUntil(readyAt);
+    record('/api/generate', job.model.name, startMs, costs);
+    return answer;
+  }
+
+  /** SGLang's native route, run as one completion over every input (see dialectSglang.ts). */
+  async function sglangGenerate(body: Record<string, unknown>) {
+    const startMs = performance.now();
+    const { completion, batch, starts } = sglangGenerateAsCompletion(body);
+    const job = parseCompletion(models, completion, defaults);
+    const readyAt = startMs + latency.request;
+    const results = runCompletion(job);
+    const answer = new Json(sglangGenerateAnswer(job, results, batch, starts, body.return_text_in_logprobs === true));
+    // SGLang reads its radix cache up to logprob_start_len and computes only the scored tail afresh; the client
+    // scores from the prompt's end, so the cached prefix is treated as read (unlike vLLM's prompt logprobs).
+    const costs = await engine(job.model.name).submit(results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids] }))), readyAt);
+    await overheadUntil(readyAt);
+    record('/generate', job.model.name, startMs, costs);
     return answer;
   }
 
@@ -192,8 +254,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const usage = { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0 };
     const id = `${path === '/pooling' ? 'pool' : 'classify'}-${(++counter).toString(16).padStart(8, '0')}`;
     // A reward model's pooler returns the raw score; /classify applies the 1-label activation unless told not to.
-    if (path === '/pooling')
-      return { id, object: 'list', created: created(), model: reward.name, data: scores.map((s, index) => ({ index, object: 'pooling', data: [activation === true ? sigmoid(s) : s] })), usage };
+    // Realistic vLLM: /pooling without a task answers token_classify rows; with task "classify" it is /classify's head.
+    if (path === '/pooling') {
+      const task = body.task;
+      if (realistic && task === undefined)
+        return { id, object: 'list', created: created(), model: reward.name, data: scores.map((s, index) => ({ index, object: 'pooling', data: perTokenRows(s, counts[index]!) })), usage };
+      if (task !== undefined && task !== 'classify' && task !== 'reward' && task !== 'token_classify')
+        throw badRequest(`Unsupported task: ${JSON.stringify(task)}. Supported tasks: classify, token_classify.`, 'task');
+      const activate = task === 'classify' ? activation !== false : activation === true;
+      return { id, object: 'list', created: created(), model: reward.name, data: scores.map((s, index) => ({ index, object: 'pooling', data: [activate ? sigmoid(s) : s] })), usage };
+    }
     return {
       id,
       object: 'list',
@@ -209,7 +279,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     if (dialect === 'llamacpp') {
       // llama-server tokenizes only a "content" field; without one it answers an empty list.
       if (typeof body.content !== 'string') return { tokens: [] };
-      const ids = special(model, model.encode(body.content), body.add_special !== false);
+      // parse_special (default true) reads a special token's own text as that token (tokenize_mixed in server-common.cpp).
+      const specialText = body.parse_special !== false && (body.content === model.vocab[model.eosId] || (model.bosId !== undefined && body.content === model.vocab[model.bosId]));
+      const ids = specialText ? [model.vocab.indexOf(body.content)] : special(model, model.encode(body.content), body.add_special !== false);
       if (body.with_pieces !== true) return { tokens: ids };
       return {
         tokens: ids.map((id) => {
@@ -246,8 +318,21 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         return modelList();
       case '/health':
         return dialect === 'llamacpp' ? { status: 'ok' } : {};
+      case '/props':
+        if (dialect === 'llamacpp' && realistic) {
+          if (method !== 'GET') throw new HttpError(405, 'Method Not Allowed');
+          const m = resolveModel(models, undefined);
+          return llamacppProps({ slots, eosText: m.vocab[m.eosId]!, bosText: m.bosId !== undefined ? m.vocab[m.bosId]! : '', nCtx: m.maxModelLen, defaults, modelName: m.name });
+        }
+        break;
       case '/v1/completions':
         return post(() => completions(body));
+      case '/api/generate':
+        if (dialect === 'ollama') return post(() => generate(body));
+        break;
+      case '/generate':
+        if (dialect === 'sglang') return post(() => sglangGenerate(body));
+        break;
       case '/pooling':
       case '/classify':
         return post(() => pool(body, path));

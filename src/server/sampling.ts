@@ -34,6 +34,8 @@ export interface SamplingOptions {
   topP: number;
   /** ≤ 0: off. */
   topK: number;
+  /** Keep only tokens with p ≥ minP·p_max (llama.cpp's and vLLM's min_p); 0 or absent: off. */
+  minP?: number;
 }
 
 /** Token ids sorted by log-probability, most likely first (ties by id, so the order is deterministic). */
@@ -72,6 +74,11 @@ export function sampleToken(logprobs: Float64Array, opts: SamplingOptions, u: ()
   let max = -Infinity;
   for (const id of ids) max = Math.max(max, lp[id]!);
   if (max === -Infinity) throw new Error('no token has positive probability');
+  // min_p compares the temperature-scaled probabilities with the top one, as llama.cpp and vLLM do.
+  if (opts.minP && opts.minP > 0) {
+    const floor = Math.log(opts.minP) * t;
+    ids = ids.filter((id) => lp[id]! - max >= floor);
+  }
   let weights = ids.map((id) => Math.exp((lp[id]! - max) / t));
   if (opts.topP < 1) {
     const total = weights.reduce((s, w) => s + w, 0);

@@ -74,7 +74,7 @@ test('the request log has role, method, URL, status and time — and never the A
   }
 });
 
-test('vLLM requests carry token-id prompts, n, logprobs, return_tokens_as_token_ids, temperature and top_p=1 in ONE request', { timeout: 10_000 }, async () => {
+test('vLLM requests carry token-id prompts, n, logprobs, return_tokens_as_token_ids, temperature and neutral sampling fields in ONE request', { timeout: 10_000 }, async () => {
   // A stub answering in vLLM's legacy shape: choice index = prompt_idx·n + sample_idx.
   const MARK = '\n~|~\n';
   const stub = await stubServer(({ path, body }) => {
@@ -102,7 +102,23 @@ test('vLLM requests carry token-id prompts, n, logprobs, return_tokens_as_token_
     assert.equal(completions.length, 1, 'one request whatever k and N');
     const sent = completions[0]!;
     assert.equal(sent.path, '/v1/completions');
-    assert.deepEqual(sent.body, { model: 'm', top_p: 1, temperature: 0.7, max_tokens: 1, logprobs: 2, return_tokens_as_token_ids: true, prompt: [[1, 2, 3], [4, 5]], n: 2, seed: 3 });
+    // Sampling fields neutral, or vLLM fills them from the checkpoint's generation_config.json.
+    assert.deepEqual(sent.body, {
+      model: 'm',
+      top_p: 1,
+      top_k: -1,
+      min_p: 0,
+      repetition_penalty: 1,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+      temperature: 0.7,
+      max_tokens: 1,
+      logprobs: 2,
+      return_tokens_as_token_ids: true,
+      prompt: [[1, 2, 3], [4, 5]],
+      n: 2,
+      seed: 3,
+    });
     assert.deepEqual(
       out.map((row) => row.map((c) => c.text)),
       [[' w0', ' w1'], [' w0', ' w1']],

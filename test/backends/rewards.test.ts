@@ -24,8 +24,12 @@ before(async () => {
     switch (path) {
       case '/pooling': // vLLM: {data: [{index, data: [score]}]}, here in reverse order to test index placement
         return { body: { object: 'list', data: (b.input as string[]).map((t, index) => ({ index, object: 'pooling', data: [lengthScore(t)] })).reverse() } };
-      case '/classify':
-        return { body: { data: (b.input as string[]).map((t, index) => ({ index, label: 'LABEL_1', probs: [1 - lengthScore(t) / 10, lengthScore(t) / 10], num_classes: 2 })) } };
+      case '/classify': // vLLM: probabilities by default, the raw logits with use_activation false
+        return {
+          body: {
+            data: (b.input as string[]).map((t, index) => ({ index, label: 'LABEL_1', probs: b.use_activation === false ? [0.25, 0.25 + lengthScore(t) / 10] : [1 - lengthScore(t) / 10, lengthScore(t) / 10], num_classes: 2 })),
+          },
+        };
       case '/predict': // TEI: one list of {score, label} per input
         return { body: (b.inputs as string[][]).map(([t]) => [{ score: lengthScore(t!), label: 'LABEL_0' }]) };
       case '/get_reward': // OpenRLHF
@@ -36,6 +40,8 @@ before(async () => {
         return { body: { data: [{ score: lengthScore(b.text) }] } };
       case '/nan/pooling':
         return { body: { data: (b.input as string[]).map((_t, index) => ({ index, data: index === 1 ? ['NaN'] : [1] })) } };
+      case '/pertoken/pooling': // vLLM /pooling answering token_classify: one row per token
+        return { body: { data: (b.input as string[]).map((_t, index) => ({ index, data: [[0.1], [0.2], [0.3]] })) } };
       case '/short/get_reward':
         return { body: { rewards: [1] } };
       case '/v1/chat/completions': {
@@ -65,14 +71,16 @@ test('vLLM /pooling: one request for all pairs, use_activation false, scores pla
   const sent = stub.requests.slice(before);
   assert.equal(sent.length, 1);
   assert.equal(sent[0]!.path, '/pooling', 'root-level, even when the /v1 base was pasted');
-  assert.deepEqual(sent[0]!.body, { model: 'rm', input: PAIRS.map((p) => p.prompt + p.response), use_activation: false });
+  assert.deepEqual(sent[0]!.body, { model: 'rm', input: PAIRS.map((p) => p.prompt + p.response), task: 'classify', use_activation: false });
 });
 
-test('vLLM /classify (binary: probability of class 1), TEI /predict, OpenRLHF /get_reward', async () => {
-  assert.deepEqual(await reward({ kind: 'vllm-classify', baseUrl: stub.url, model: 'clf' }).score(PAIRS), expected.map((x) => x / 10));
+test('vLLM /classify (binary: raw log-odds of class 1, use_activation false), TEI /predict, OpenRLHF /get_reward', async () => {
+  const clf = await reward({ kind: 'vllm-classify', baseUrl: stub.url, model: 'clf' }).score(PAIRS);
+  clf.forEach((x, i) => assert.ok(Math.abs(x - expected[i]! / 10) < 1e-12, `${x}`));
+  assert.equal((stub.requests.at(-1)!.body as Record<string, unknown>).use_activation, false);
   assert.deepEqual(await reward({ kind: 'tei', baseUrl: stub.url }).score(PAIRS), expected);
   const tei = stub.requests.at(-1)!;
-  assert.deepEqual(tei.body, { inputs: PAIRS.map((p) => [p.prompt + p.response]), raw_scores: true });
+  assert.deepEqual(tei.body, { inputs: PAIRS.map((p) => [p.prompt + p.response]), raw_scores: true, truncate: true });
   assert.deepEqual(await reward({ kind: 'openrlhf', baseUrl: stub.url }).score(PAIRS), expected);
 });
 
@@ -155,6 +163,28 @@ test('reference server /pooling (demo-sentiment) round-trips: one finite score p
     ]);
     assert.ok(Number.isFinite(good) && Number.isFinite(bad) && good! > bad!, `${good} ${bad}`);
     assert.equal(server.stats().byPath['/pooling'], 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a per-token /pooling answer is a reward error naming tqstar.reward.kind, not a silently chosen row', async () => {
+  await assert.rejects(
+    reward({ kind: 'vllm-pooling', baseUrl: `${stub.url}/pertoken`, model: 'rm' }).score(PAIRS),
+    (e: unknown) => e instanceof TqError && e.kind === 'reward' && e.setting === 'tqstar.reward.kind' && /one row per token \(3 rows\)/.test(e.message),
+  );
+});
+
+test('realistic vLLM reference /pooling: rows per token without a task, one score with task "classify" (what the client sends)', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true });
+  try {
+    const raw = await fetch(`${server.url}/pooling`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'demo-sentiment', input: ['The service was wonderful, thank you.'] }), signal: AbortSignal.timeout(10_000) });
+    const rows = ((await raw.json()) as { data: Array<{ data: number[][] }> }).data[0]!.data;
+    assert.ok(rows.length > 1 && rows.every((r) => Array.isArray(r) && r.length === 1), 'token_classify rows without a task');
+    const [s] = await reward({ kind: 'vllm-pooling', baseUrl: server.url, model: 'demo-sentiment' }).score([{ prompt: 'The service was', response: ' wonderful, thank you.' }]);
+    assert.equal(s, rows.at(-1)![0], 'task classify gives the sequence score (the last token pooled), raw');
+    const [c] = await reward({ kind: 'vllm-classify', baseUrl: server.url, model: 'demo-sentiment' }).score([{ prompt: 'The service was', response: ' wonderful, thank you.' }]);
+    assert.equal(c, s, '/classify with use_activation false is on the same raw scale as /pooling');
   } finally {
     await server.close();
   }

@@ -106,3 +106,21 @@ test('requests per TQ* step over HTTP: indirect ≤ 5 (implicit weights and base
     for (const [i, s] of perStep.entries()) assert.ok(modelAndReward(s) <= 5, `${indirectWeights} step ${i}: ${JSON.stringify(s)}`);
   }
 });
+
+test('the server of the Q̂ tests above behaves as vLLM does: generation-config sampling defaults, per-token /pooling without a task, greedy n > 1 refused', { timeout: 20_000 }, async () => {
+  const post = (path: string, body: unknown) =>
+    fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const greedy = await post('/v1/completions', { model: 'tabular-base', prompt: [suite.world.bosId], n: 2, temperature: 0, max_tokens: 1 });
+  assert.equal(greedy.status, 400);
+  const pooled = await post('/pooling', { model: 'tabular-reward', input: [promptOf([0, 1, 2])] });
+  assert.ok(pooled.body.data[0].data.length > 1, 'one row per token without a task');
+  // Top_p 0.8 of the generation config: of 600 first tokens, none is outside the smallest set holding 80% of the mass.
+  const base = [...suite.dists.base([])];
+  const order = base.map((_, i) => i).sort((a, b) => base[b]! - base[a]!);
+  let mass = 0;
+  const nucleus = new Set<number>();
+  for (const id of order) if (mass < 0.8) (mass += base[id]!, nucleus.add(id));
+  const r = await post('/v1/completions', { model: 'tabular-base', prompt: Array.from({ length: 6 }, () => [suite.world.bosId]), n: 100, max_tokens: 1, seed: 3, logprobs: 0, return_tokens_as_token_ids: true });
+  const drawn = r.body.choices.map((c: any) => Number(c.logprobs.tokens[0].slice('token_id:'.length)));
+  assert.ok(nucleus.size < base.length && drawn.every((id: number) => nucleus.has(id)), 'a request without sampling fields is truncated');
+});

@@ -141,7 +141,8 @@ test('defect 4: a top-k list naming one token id twice is refused (llama.cpp sha
 
 test('defect 4: a text-only server (Ollama) listing one token text twice gets ONE candidate with the summed probability, marked as merged', { timeout: 10_000 }, async () => {
   const { server, m } = await model('ollama', () => ({
-    json: { choices: [{ index: 0, text: '\ufffd', logprobs: { content: [{ token: '\ufffd', logprob: Math.log(0.3), top_logprobs: [{ token: '\ufffd', logprob: Math.log(0.3) }, { token: ' b', logprob: Math.log(0.25) }, { token: '\ufffd', logprob: Math.log(0.2) }] }] }, finish_reason: 'length' }] },
+    // Ollama's native /api/generate answer (the client's Ollama route, src/backends/ollamaNative.ts).
+    json: { response: '\ufffd', done_reason: 'length', logprobs: [{ token: '\ufffd', logprob: Math.log(0.3), top_logprobs: [{ token: '\ufffd', logprob: Math.log(0.3) }, { token: ' b', logprob: Math.log(0.25) }, { token: '\ufffd', logprob: Math.log(0.2) }] }] },
   }));
   try {
     const [top] = await m.nextTokens([await m.encode('x')], 3);
@@ -158,7 +159,7 @@ test('defect 4: a text-only server (Ollama) listing one token text twice gets ON
 
 test('defect 4: the merge is flagged in the step diagnostics (ARGS over a hostile Ollama-shaped server)', { timeout: 10_000 }, async () => {
   const { server, m } = await model('ollama', () => ({
-    json: { choices: [{ index: 0, text: ' b', logprobs: { content: [{ token: ' b', logprob: -1, top_logprobs: [{ token: '\ufffd', logprob: -1.5 }, { token: ' b', logprob: -1 }, { token: '\ufffd', logprob: -2 }] }] }, finish_reason: 'length' }] },
+    json: { response: ' b', done_reason: 'length', logprobs: [{ token: ' b', logprob: -1, top_logprobs: [{ token: '\ufffd', logprob: -1.5 }, { token: ' b', logprob: -1 }, { token: '\ufffd', logprob: -2 }] }] },
   }));
   try {
     const { decode } = await import('../../src/core/index');

@@ -44,7 +44,7 @@ describe('demo pair over HTTP', () => {
     const prompt = 'The customer service was';
     const rewards = async (model: string) => {
       const r = await completions(server, { model, prompt: [prompt, prompt], n: 200, max_tokens: 20, seed: 21 });
-      const p = await post(server, '/pooling', { model: 'demo-sentiment', input: r.body.choices.map((c: any) => prompt + c.text) });
+      const p = await post(server, '/pooling', { model: 'demo-sentiment', input: r.body.choices.map((c: any) => prompt + c.text), task: 'classify', use_activation: false });
       return p.body.data.map((d: any) => d.data[0] as number);
     };
     const stats = (xs: number[]) => {

@@ -37,22 +37,51 @@ describe('llamacpp dialect', () => {
     assert.ok(r.body.usage.prompt_tokens === 2);
   });
 
-  test('several prompts answer a bare JSON array, one completion object per prompt', async () => {
-    const r = await completions(server, { model: 'demo-base', prompt: ['The food was', 'Thank you for'], max_tokens: 3, temperature: 0 });
-    assert.ok(Array.isArray(r.body));
-    assert.equal(r.body.length, 2);
-    for (const o of r.body) assert.equal(o.choices.length, 1);
+  test('several prompts with n answer ONE object, choices prompt-major (80fb11ac); realistic off: the older bare array', async () => {
+    const r = await completions(server, { model: 'demo-base', prompt: ['The food was', 'Thank you for'], n: 2, max_tokens: 3, temperature: 0 });
+    assert.ok(!Array.isArray(r.body));
+    assert.deepEqual(r.body.choices.map((c: any) => c.index), [0, 1, 2, 3]);
+    assert.equal(r.body.choices[0].text, r.body.choices[1].text);
+    const old = await serve({ dialect: 'llamacpp', realistic: false });
+    try {
+      const a = await completions(old, { model: 'demo-base', prompt: ['The food was', 'Thank you for'], max_tokens: 3, temperature: 0 });
+      assert.ok(Array.isArray(a.body));
+      assert.equal(a.body.length, 2);
+      for (const o of a.body) assert.equal(o.choices.length, 1);
+    } finally {
+      await old.close();
+    }
   });
 
-  test('echo is refused; prompt_logprobs is silently ignored; n beyond the slots is refused', async () => {
-    const echo = await completions(server, { model: 'demo-base', prompt: 'x', max_tokens: 1, echo: true });
-    assert.equal(echo.status, 400);
-    assert.equal(echo.body.error.type, 'invalid_request_error');
-    assert.equal(echo.body.error.code, 400);
+  test('echo is ignored (80fb11ac) or refused with a 500 server_error (older builds); prompt_logprobs is silently ignored; n beyond the slots is a 400', async () => {
+    const ignored = await completions(server, { model: 'demo-base', prompt: 'The food was', max_tokens: 1, echo: true, logprobs: 1 });
+    assert.equal(ignored.status, 200);
+    assert.equal(ignored.body.choices[0].logprobs.content.length, 1, 'the generated token only, no prompt logprobs');
+    assert.ok(!ignored.body.choices[0].text.startsWith('The food was'));
+    const older = await serve({ dialect: 'llamacpp', llamacppEcho: 'refuse-500' });
+    try {
+      const echo = await completions(older, { model: 'demo-base', prompt: 'x', max_tokens: 1, echo: true });
+      assert.equal(echo.status, 500);
+      assert.equal(echo.body.error.type, 'server_error');
+      assert.equal(echo.body.error.message, 'Only no echo is supported');
+    } finally {
+      await older.close();
+    }
     const pl = await completions(server, { model: 'demo-base', prompt: 'The food was', max_tokens: 1, prompt_logprobs: 1 });
     assert.equal(pl.status, 200);
     assert.equal(pl.body.choices[0].prompt_logprobs, undefined);
-    assert.equal((await completions(server, { model: 'demo-base', prompt: 'x', max_tokens: 1, n: 5 })).status, 400);
+    const many = await completions(server, { model: 'demo-base', prompt: 'x', max_tokens: 1, n: 5 });
+    assert.equal(many.status, 400);
+    assert.match(many.body.error.message, /Value must be between 1 <= value <= 4, but got 5/);
+  });
+
+  test('GET /props: slots, EOS piece and the truncating sampler defaults; /tokenize reads the EOS piece as the EOS id', async () => {
+    const props = await get(server, '/props');
+    assert.equal(props.body.total_slots, 4);
+    assert.equal(props.body.eos_token, '</s>');
+    assert.deepEqual([props.body.default_generation_settings.params.top_k, props.body.default_generation_settings.params.top_p, props.body.default_generation_settings.params.min_p], [40, 0.95, 0.05]);
+    const t = await post(server, '/tokenize', { content: '</s>', add_special: false });
+    assert.deepEqual(t.body.tokens, [demo.base.eosId]);
   });
 
   test('/tokenize {content, with_pieces} and /detokenize {tokens} → {content}', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { tabularSuite } from '../../src/models/inProcess';
 import type { RunningServer } from '../../src/server/index';
+import { neutralSampling } from '../../src/backends/sampler';
 import { completions, serve } from './http';
 
 const suite = tabularSuite();
@@ -46,8 +47,9 @@ const renormalise = (ps: number[]) => {
   return Float64Array.from(ps, (p) => p / s);
 };
 
+// The sampler's own arithmetic, with the realistic server defaults off (they are tested below).
 let server: RunningServer;
-before(async () => (server = await serve()));
+before(async () => (server = await serve({ realistic: false })));
 after(() => server.close());
 
 describe('sampling matches the tables (3000 draws each, χ² at the 0.1% level)', () => {
@@ -91,6 +93,43 @@ describe('sampling matches the tables (3000 draws each, χ² at the 0.1% level)'
     const { stat, df } = chiSquare(await firstTokens(server, 'tabular-base', [BOS], { temperature: 1, top_p: p }, 11), probs);
     assert.equal(df, 2);
     assert.ok(stat < CHI2_999[df]!, `χ²=${stat.toFixed(2)}`);
+  });
+});
+
+describe('realistic server defaults truncate unless the request is neutral (the χ² test catches it)', () => {
+  // At the empty prefix the least likely tokens carry the mass that top_p 0.8 (vLLM's generation config here) and
+  // min_p 0.05 / top_p 0.95 (llama-server) cut: a client that leaves them on samples another distribution.
+  test('vLLM: generation-config defaults (top_p 0.8 …) fail the χ² test; the client\'s neutral fields pass it', { timeout: 60_000 }, async () => {
+    const real = await serve({ dialect: 'vllm' });
+    try {
+      const probs = suite.dists.base([]);
+      const naive = chiSquare(await firstTokens(real, 'tabular-base', [BOS], { temperature: 1 }, 13), probs);
+      assert.ok(naive.stat > CHI2_999[naive.df]!, `defaults left on must be detected: χ²=${naive.stat.toFixed(2)}`);
+      const neutral = chiSquare(await firstTokens(real, 'tabular-base', [BOS], { temperature: 1, ...neutralSampling('vllm') }, 13), probs);
+      assert.ok(neutral.stat < CHI2_999[neutral.df]!, `χ²=${neutral.stat.toFixed(2)}`);
+    } finally {
+      await real.close();
+    }
+  });
+
+  test('llama.cpp: top_k 40 / top_p 0.95 / min_p 0.05 fail the χ² test; the client\'s neutral fields pass it', { timeout: 60_000 }, async () => {
+    const real = await serve({ dialect: 'llamacpp', slots: 150 });
+    try {
+      const draw = async (extra: Record<string, unknown>) => {
+        const counts = new Float64Array(world.eosId + 1);
+        const r = await completions(real, { model: 'tabular-base', prompt: Array.from({ length: 20 }, () => [BOS]), n: 150, max_tokens: 1, seed: 14, logprobs: 1, temperature: 1, ...extra });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        for (const c of r.body.choices) counts[c.logprobs.content[0].id]!++;
+        return counts;
+      };
+      const probs = suite.dists.base([]);
+      const naive = chiSquare(await draw({}), probs);
+      assert.ok(naive.stat > CHI2_999[naive.df]!, `defaults left on must be detected: χ²=${naive.stat.toFixed(2)}`);
+      const neutral = chiSquare(await draw(neutralSampling('llamacpp')), probs);
+      assert.ok(neutral.stat < CHI2_999[neutral.df]!, `χ²=${neutral.stat.toFixed(2)}`);
+    } finally {
+      await real.close();
+    }
   });
 });
 

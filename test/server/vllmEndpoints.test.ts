@@ -46,13 +46,22 @@ describe('POST /v1/completions prompts', () => {
 
   test('several prompts with n: choice index = prompt_idx·n + sample_idx', async () => {
     // Greedy, so each prompt's n samples are identical and tell which prompt a choice belongs to.
+    // vLLM itself refuses that (SamplingParams._verify_greedy_sampling): the index check runs with realism off.
     const prompts = ['The food was', 'Thank you for', 'The code is'];
-    const single = [];
-    for (const p of prompts) single.push((await completions(server, { model: 'demo-base', prompt: p, max_tokens: 5, temperature: 0 })).body.choices[0].text);
-    const r = await completions(server, { model: 'demo-base', prompt: prompts, n: 2, max_tokens: 5, temperature: 0 });
-    assert.equal(r.body.choices.length, 6);
-    r.body.choices.forEach((c: any, i: number) => assert.equal(c.index, i));
-    for (let p = 0; p < 3; p++) for (let s = 0; s < 2; s++) assert.equal(r.body.choices[p * 2 + s].text, single[p]);
+    const refused = await completions(server, { model: 'demo-base', prompt: prompts, n: 2, max_tokens: 5, temperature: 0 });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.message, 'n must be 1 when using greedy sampling, got 2.');
+    const lax = await serve({ realistic: false });
+    try {
+      const single = [];
+      for (const p of prompts) single.push((await completions(lax, { model: 'demo-base', prompt: p, max_tokens: 5, temperature: 0 })).body.choices[0].text);
+      const r = await completions(lax, { model: 'demo-base', prompt: prompts, n: 2, max_tokens: 5, temperature: 0 });
+      assert.equal(r.body.choices.length, 6);
+      r.body.choices.forEach((c: any, i: number) => assert.equal(c.index, i));
+      for (let p = 0; p < 3; p++) for (let s = 0; s < 2; s++) assert.equal(r.body.choices[p * 2 + s].text, single[p]);
+    } finally {
+      await lax.close();
+    }
   });
 
   test('empty prompt lists, mixed lists and out-of-vocabulary ids are 400s in vLLM\'s error shape', async () => {
@@ -193,12 +202,17 @@ describe('tokenize, detokenize, pooling, classify', () => {
     assert.equal((await post(server, '/v1/tokenize', { model: 'demo-base', prompt: text })).status, 404);
   });
 
-  test('/pooling returns the raw reward per input; /classify its sigmoid unless use_activation is false', async () => {
+  test('/pooling: per-token rows without a task, the raw reward with task classify + use_activation false; /classify its sigmoid unless use_activation is false', async () => {
     const inputs = ['Thank you, the staff were wonderful.', 'The service was awful and rude.'];
-    const p = await post(server, '/pooling', { model: 'demo-sentiment', input: inputs });
+    const rows = await post(server, '/pooling', { model: 'demo-sentiment', input: inputs });
+    assert.equal(rows.status, 200);
+    for (const d of rows.body.data) assert.ok(d.data.length > 1 && d.data.every((r: unknown) => Array.isArray(r)), 'token_classify: one row per token');
+    const p = await post(server, '/pooling', { model: 'demo-sentiment', input: inputs, task: 'classify', use_activation: false });
     assert.equal(p.status, 200);
     assert.deepEqual(p.body.data.map((d: any) => d.index), [0, 1]);
     assert.deepEqual(p.body.data.map((d: any) => d.data[0]), inputs.map(demoSentiment));
+    const sig = await post(server, '/pooling', { model: 'demo-sentiment', input: inputs, task: 'classify' });
+    assert.deepEqual(sig.body.data.map((d: any) => d.data[0]), inputs.map((s) => 1 / (1 + Math.exp(-demoSentiment(s)))));
     const c = await post(server, '/classify', { model: 'demo-sentiment', input: inputs });
     assert.deepEqual(c.body.data.map((d: any) => d.probs[0]), inputs.map((s) => 1 / (1 + Math.exp(-demoSentiment(s)))));
     const raw = await post(server, '/classify', { model: 'demo-sentiment', input: inputs[0], use_activation: false });

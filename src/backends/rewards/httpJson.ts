@@ -36,6 +36,8 @@ export function getPath(obj: unknown, path: string): unknown {
 
 export class HttpJsonReward implements RewardSource {
   readonly label: string;
+  /** Every HTTP request goes through the endpoint with the caller's onRequest: the run counts exactly those. */
+  readonly countsRequests = true;
   constructor(
     private readonly ep: Endpoint,
     private readonly cfg: Cfg,
@@ -46,7 +48,7 @@ export class HttpJsonReward implements RewardSource {
   async score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]> {
     if (pairs.length === 0) return [];
     const texts = pairs.map((p) => applyRewardTemplate(this.cfg.template, p.prompt, p.response));
-    const post = (body: unknown) => this.ep.request<unknown>({ absolute: true }, body, { signal: opts?.signal, absoluteUrl: this.cfg.baseUrl });
+    const post = (body: unknown) => this.ep.request<unknown>({ absolute: true }, body, { signal: opts?.signal, onRequest: opts?.onRequest, absoluteUrl: this.cfg.baseUrl });
     if (this.cfg.batch) {
       const out = getPath(await post(fillTemplate(this.cfg.requestTemplate, { pairs, texts })), this.cfg.responsePath);
       if (!Array.isArray(out)) throw new TqError('reward', `${this.label}: "${this.cfg.responsePath}" is not a list of scores in the answer`, { url: this.cfg.baseUrl });

@@ -19,6 +19,8 @@ export function parseJudgeScore(reply: string): number | undefined {
 
 export class JudgeReward implements RewardSource {
   readonly label: string;
+  /** Every HTTP request goes through the endpoint with the caller's onRequest: the run counts exactly those. */
+  readonly countsRequests = true;
   private readonly url: string;
   constructor(
     private readonly ep: Endpoint,

@@ -14,6 +14,8 @@ const PATHS: Record<ServerKind, string> = { 'vllm-pooling': '/pooling', 'vllm-cl
 
 export class ServerReward implements RewardSource {
   readonly label: string;
+  /** Every HTTP request goes through the endpoint with the caller's onRequest: the run counts exactly those. */
+  readonly countsRequests = true;
   private readonly url: string;
   constructor(
     private readonly ep: Endpoint,
@@ -31,17 +33,22 @@ export class ServerReward implements RewardSource {
     const model = this.cfg.model ? { model: this.cfg.model } : {};
     switch (this.cfg.kind) {
       case 'vllm-pooling': {
-        // Raw reward-head outputs: vLLM would otherwise apply the model's activation (sigmoid/softmax).
-        const body = await this.ep.request<{ data?: Array<{ index?: number; data?: unknown }> }>(route, { ...model, input: texts, use_activation: false }, opts);
-        return finiteScores(this.byIndex(body?.data, texts.length).map((d) => scalar(d?.data, this.label, this.url)), texts.length, this.label, this.url);
+        // task "classify": without it vLLM picks token_classify for a sequence-classification reward model and
+        // answers one row per token (entrypoints/pooling/pooling/serving.py). use_activation false: the raw
+        // reward-head output, not its sigmoid/softmax (pooling/base/protocol.py ClassifyRequestMixin).
+        const body = await this.ep.request<{ data?: Array<{ index?: number; data?: unknown }> }>(route, { ...model, input: texts, task: 'classify', use_activation: false }, opts);
+        return finiteScores(this.byIndex(body?.data, texts.length).map((d) => this.pooled(d?.data)), texts.length, this.label, this.url);
       }
       case 'vllm-classify': {
-        const body = await this.ep.request<{ data?: Array<{ index?: number; probs?: unknown }> }>(route, { ...model, input: texts }, opts);
+        // /classify applies the head's activation by default (sigmoid for one label): use_activation false keeps the
+        // same raw scale as vllm-pooling.
+        const body = await this.ep.request<{ data?: Array<{ index?: number; probs?: unknown }> }>(route, { ...model, input: texts, use_activation: false }, opts);
         return finiteScores(this.byIndex(body?.data, texts.length).map((d) => this.classProb(d?.probs)), texts.length, this.label, this.url);
       }
       case 'tei': {
         // TEI reads ["a", "b"] as ONE pair; a batch of single texts is [["a"], ["b"]].
-        const body = await this.ep.request<unknown>(route, { inputs: texts.map((t) => [t]), raw_scores: true }, opts);
+        // truncate: TEI refuses inputs longer than the model's limit otherwise (PredictInput, v1.9.3: default false).
+        const body = await this.ep.request<unknown>(route, { inputs: texts.map((t) => [t]), raw_scores: true, truncate: true }, opts);
         const rows = Array.isArray(body) && texts.length === 1 && body.length > 0 && !Array.isArray(body[0]) ? [body] : body;
         if (!Array.isArray(rows)) throw new TqError('reward', `${this.label}: expected a list of predictions`, { url: this.url });
         return finiteScores(rows.map((r) => this.teiScore(r)), texts.length, this.label, this.url);
@@ -55,15 +62,29 @@ export class ServerReward implements RewardSource {
     }
   }
 
+  /** One value per input; a list of per-token rows means the server pooled per token, not per sequence. */
+  private pooled(data: unknown): unknown {
+    if (Array.isArray(data) && data.length > 1 && data.every((r) => Array.isArray(r)))
+      throw new TqError(
+        'reward',
+        `${this.label}: the server answered one row per token (${data.length} rows), not one score per input: it pooled with token_classify. Serve the model as a sequence-classification reward model (vllm serve … --runner pooling), or set tqstar.reward.kind to "vllm-classify".`,
+        { url: this.url, setting: 'tqstar.reward.kind' },
+      );
+    return scalar(data, this.label, this.url);
+  }
+
   private byIndex<T extends { index?: number }>(data: T[] | undefined, n: number): Array<T | undefined> {
     return oneScorePerInput<T>(data, n, { source: this.label, url: this.url });
   }
 
-  /** A one-class head gives its value; a binary classifier the probability of class 1 (the positive label). */
+  /**
+   * Raw head outputs (use_activation false): a one-class head gives its logit; a binary classifier the log-odds of
+   * class 1 (the positive label), logit₁ − logit₀, which does not depend on the logits' common offset.
+   */
   private classProb(probs: unknown): unknown {
     if (!Array.isArray(probs)) return undefined;
     if (probs.length === 1) return probs[0];
-    if (probs.length === 2) return probs[1];
+    if (probs.length === 2) return typeof probs[0] === 'number' && typeof probs[1] === 'number' ? probs[1] - probs[0] : undefined;
     throw new TqError('reward', `${this.label}: ${probs.length} classes; only one-value or binary classifiers can be rewards`, { url: this.url });
   }
 
