@@ -1,9 +1,10 @@
-// The `tqstar` command line: serve, probe, decode, demo (bundled to dist/cli.js).
+// The `tqstar` command line: serve, probe, decode, demo, eval (bundled to dist/cli.js).
 import { TqError } from '../core/errors';
 import { UsageError } from './args';
 import { decodeCommand } from './decode';
 import { demoCommand } from './demo';
 import { EXIT } from './exitCodes';
+import { evalCommand } from './eval';
 import { HELP } from './help';
 import { probeCommand } from './probe';
 import { serveCommand } from './serve';
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   probe: probeCommand,
   decode: decodeCommand,
   demo: demoCommand,
+  eval: evalCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

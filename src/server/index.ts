@@ -7,6 +7,7 @@ import { ollamaCheck, ollamaCompletion, ollamaError, ollamaPrecheck } from './di
 import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
 import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
 import { vllmCompletion, vllmError } from './dialectVllm.js';
+import { demoEmbeddings } from './embeddings.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
 import { badRequest, HttpError } from './httpError.js';
@@ -248,6 +249,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         return dialect === 'llamacpp' ? { status: 'ok' } : {};
       case '/v1/completions':
         return post(() => completions(body));
+      case '/v1/embeddings':
+        return post(() => demoEmbeddings(body));
       case '/pooling':
       case '/classify':
         return post(() => pool(body, path));
