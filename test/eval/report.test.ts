@@ -1,0 +1,62 @@
+// The SVG plots and the HTML report: axes, ticks, error bars, legend, frontier, links; self-contained; model text escaped.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AnswerRecord } from '../../src/eval/records';
+import { htmlReport, plotSpecs } from '../../src/eval/report';
+import { summarise } from '../../src/eval/summary';
+import { linearTicks, logTicks, scatterSvg } from '../../src/eval/svg';
+
+const answer = (point: string, strategy: AnswerRecord['strategy'], promptId: string, reward: number, tokens: number, kl: number, text = 'ok'): AnswerRecord => ({
+  kind: 'answer', key: `${point}-${promptId}`, point, label: point, strategy, swept: {}, promptId, prompt: `prompt ${promptId}`, seed: 0, text, finish: 'eos',
+  reward, baselineReward: null, outputTokens: 4, modelTokens: tokens * 4, requests: 3, rewardCalls: 1, rewardInputs: 1, wallMs: 10, logBase: -kl,
+  kl: { value: kl, estimator: 'exact' }, diversity: 0.5, coherence: null, exact: null,
+});
+
+const ANSWERS = [
+  answer('base', 'baseline', 'p1', 0.5, 1, 2), answer('base', 'baseline', 'p2', 0.7, 1, 2),
+  answer('bon8', 'bon', 'p1', 1.0, 5, 1.5), answer('bon8', 'bon', 'p2', 1.2, 5, 1.5),
+  answer('tq', 'tqstar', 'p1', 0.9, 200, 3, '<script>alert(1)</script> & "quotes"'), answer('tq', 'tqstar', 'p2', 1.1, 200, 3),
+];
+
+test('ticks: nice linear steps and log decades', () => {
+  assert.deepEqual(linearTicks(0, 1, 5), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.deepEqual(linearTicks(-0.3, 1.3, 4), [0, 0.5, 1]);
+  assert.deepEqual(logTicks(0.8, 300), [1, 10, 100]);
+  assert.deepEqual(logTicks(1.5, 30), [2, 5, 10, 20]);
+});
+
+test('summary: means ± SE, win/tie/loss against the reference, cost, and the frontiers', () => {
+  const s = summarise(ANSWERS, [], 'base');
+  const bon = s.points.find((p) => p.point === 'bon8')!;
+  assert.ok(Math.abs(bon.reward!.mean - 1.1) < 1e-12);
+  assert.ok(Math.abs(bon.reward!.se! - 0.1) < 1e-12); // s = √0.02, s/√2 = 0.1
+  assert.deepEqual([bon.vsReference!.win, bon.vsReference!.tie, bon.vsReference!.loss], [2, 0, 0]);
+  assert.equal(bon.cost.modelTokensPerOutputToken, 5);
+  // Compute frontier: baseline (cheapest) and Best-of-8 (best); TQ* costs more for less. KL frontier: Best-of-8 has the least KL and the most reward.
+  assert.deepEqual(s.points.filter((p) => p.frontier.cost).map((p) => p.point), ['base', 'bon8']);
+  assert.deepEqual(s.points.filter((p) => p.frontier.kl).map((p) => p.point), ['bon8']);
+});
+
+test('SVG: labelled axes (log x), error bars, a legend per strategy, the frontier line, clickable points', () => {
+  const [cost, kl] = plotSpecs(summarise(ANSWERS, [], 'base'), true);
+  const svg = scatterSvg(cost!);
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, />model tokens per output token \(log scale\)</);
+  assert.match(svg, />mean reward</);
+  for (const s of ['baseline', 'bon', 'tqstar']) assert.match(svg, new RegExp(`>${s}</text>`));
+  assert.match(svg, /class="front" points="[^"]+ [^"]+"/, 'a frontier through two points');
+  assert.equal((svg.match(/data-point=/g) ?? []).length, 3);
+  assert.match(svg, /<a href="#p-bon8">/);
+  assert.equal((svg.match(/<line style="stroke:/g) ?? []).length, 3, 'one y error bar per point');
+  assert.match(scatterSvg(kl!), />KL estimate along the answer \(nats\)</);
+});
+
+test('HTML report: no external resources, a CSP, model output escaped', () => {
+  const html = htmlReport(summarise(ANSWERS, [], 'base'), ANSWERS, { title: 'T <b>', notes: ['n & m'], generated: 'now' });
+  assert.doesNotMatch(html, /<script/i);
+  assert.doesNotMatch(html, /\b(src|href)="(https?:)?\/\//i, 'nothing loaded from elsewhere');
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+  assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; &quot;quotes&quot;/);
+  assert.match(html, /<title>T &lt;b&gt;<\/title>/);
+  assert.match(html, /id="p-tq"/);
+});
