@@ -106,7 +106,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
         throw new UsageError(e instanceof TqError ? `--sweep ${s}: ${e.message}` : (e as Error).message);
       }
     });
-    const plan = planEval({ config, strategies, sweeps, prompts, seeds, reference });
+    const plan = planEval({ config, strategies, sweeps, prompts, seeds, reference, ...(setup ? { fingerprint: `builtin-world:${setup.name}` } : {}) });
 
     let embedder: Embedder | undefined;
     if (!f.switches.has('no-embeddings')) {

@@ -52,9 +52,18 @@ export function pointLabel(strategy: StrategyName, swept: Record<string, unknown
  * Points: each strategy × each combination of the sweeps, deduplicated by the settings the strategy
  * reads (a sweep over Best-of-N's N does not re-run TQ*). Items: points × prompts × seeds.
  */
-export function planEval(o: { config: RunConfig; strategies: StrategyName[]; sweeps: Sweep[]; prompts: EvalPrompt[]; seeds: number[]; reference: StrategyName }): EvalPlan {
+export function planEval(o: {
+  config: RunConfig;
+  strategies: StrategyName[];
+  sweeps: Sweep[];
+  prompts: EvalPrompt[];
+  seeds: number[];
+  reference: StrategyName;
+  /** Identity of the servers in the item keys; default from the config. A built-in world passes its name (its port changes every run). */
+  fingerprint?: string;
+}): EvalPlan {
   const grid = crossSweeps(o.sweeps);
-  const fp = configFingerprint(o.config);
+  const fp = o.fingerprint ?? configFingerprint(o.config);
   const points: EvalPoint[] = [];
   const seen = new Set<string>();
   for (const strategy of o.strategies) {
