@@ -132,7 +132,10 @@ async function pool<T>(tasks: T[], n: number, run: (t: T) => Promise<void>, sign
   await Promise.all(Array.from({ length: Math.max(1, Math.min(n, tasks.length)) }, worker));
 }
 
-export async function runEval(plan: EvalPlan, ctx: EvalContext): Promise<{ answers: AnswerRecord[]; judged: JudgeRecord[]; complete: boolean }> {
+export async function runEval(plan: EvalPlan, context: EvalContext): Promise<{ answers: AnswerRecord[]; judged: JudgeRecord[]; complete: boolean }> {
+  // Each distinct warning once: a server that is down would otherwise say so for every answer.
+  const warned = new Set<string>();
+  const ctx: EvalContext = { ...context, onWarning: (w) => void (!warned.has(w) && (warned.add(w), context.onWarning?.(w))) };
   const answers = new Map<string, AnswerRecord>();
   for (const it of plan.items) {
     const r = ctx.done.get(it.key);
@@ -155,7 +158,6 @@ export async function runEval(plan: EvalPlan, ctx: EvalContext): Promise<{ answe
     if (!p) promptIds.set(text, (p = ctx.env.base.encode(text, { signal: ctx.signal })));
     return p;
   };
-  const warned = new Set<string>();
   await pool(
     todo,
     ctx.concurrency,
@@ -163,7 +165,7 @@ export async function runEval(plan: EvalPlan, ctx: EvalContext): Promise<{ answe
       const reward = new CountingReward(ctx.env.reward);
       const r = await decode(it.point.strategy, { text: it.prompt.text }, { ...ctx.env, reward }, { ...it.point.params, seed: it.seed }, { signal: ctx.signal });
       if (r.finish === 'aborted') return;
-      for (const w of r.warnings) if (!warned.has(w)) (warned.add(w), ctx.onWarning?.(w));
+      for (const w of r.warnings) ctx.onWarning?.(w);
       const rec = await measure(it, r, reward, ctx, idsOf);
       if (!rec) return;
       answers.set(it.key, rec);
@@ -183,18 +185,25 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
   const { env, signal } = ctx;
   const ok = r.finish !== 'error';
   try {
-    let logBase: number | null = null;
-    if (ok) {
-      const cont = r.tokens.map((t) => t.id);
-      if (r.finish === 'eos' && env.base.eosId !== null) cont.push(env.base.eosId);
-      if (cont.length) {
-        const [s] = await env.base.score({ items: [{ prompt: await idsOf(it.prompt.text), continuation: cont }] }, { signal });
-        logBase = s!.logprobs.reduce((a, b) => a + b, 0);
-      } else logBase = 0;
-    }
-    const [baselineReward, coherence] = await Promise.all([
-      ok && env.baselineReward ? env.baselineReward.score([{ prompt: it.prompt.text, response: r.text }], { signal }).then((x) => x[0]!) : Promise.resolve(null),
-      ok && ctx.embedder ? ctx.embedder.embed([it.prompt.text, r.text], signal).then(([a, b]) => cosine(a!, b!)) : Promise.resolve(null),
+    // A metric that fails (an embedding server down, a scoring error) is left empty with a warning, never the whole eval.
+    const soft = async <T>(what: string, f: () => Promise<T>): Promise<T | null> => {
+      try {
+        return await f();
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        ctx.onWarning?.(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+        return null;
+      }
+    };
+    const cont = r.tokens.map((t) => t.id);
+    if (r.finish === 'eos' && env.base.eosId !== null) cont.push(env.base.eosId);
+    const [logBase, baselineReward, coherence] = await Promise.all([
+      !ok ? null : cont.length === 0 ? 0 : soft('log π_base of the answer (KL)', async () => (await env.base.score({ items: [{ prompt: await idsOf(it.prompt.text), continuation: cont }] }, { signal }))[0]!.logprobs.reduce((a, b) => a + b, 0)),
+      ok && env.baselineReward ? soft('baseline reward', async () => (await env.baselineReward!.score([{ prompt: it.prompt.text, response: r.text }], { signal }))[0]!) : null,
+      ok && ctx.embedder ? soft('coherence', async () => {
+        const [a, b] = await ctx.embedder!.embed([it.prompt.text, r.text], signal);
+        return cosine(a!, b!);
+      }) : null,
     ]);
     const kl = answerKl(it.point.strategy, it.point.params, r, logBase);
     return {
@@ -251,7 +260,14 @@ async function judgePairs(plan: EvalPlan, answers: Map<string, AnswerRecord>, ct
     ctx.concurrency,
     async ({ a, b, key }) => {
       const first = candidateFirst(ctx.judgeSeed ?? 0, key);
-      const verdict = await ctx.judge!.compare(a.prompt, first ? a.text : b.text, first ? b.text : a.text, ctx.signal);
+      let verdict;
+      try {
+        verdict = await ctx.judge!.compare(a.prompt, first ? a.text : b.text, first ? b.text : a.text, ctx.signal);
+      } catch (e) {
+        // Not recorded: a rerun asks again.
+        if (!ctx.signal?.aborted) ctx.onWarning?.(`judge: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
       const rec: JudgeRecord = { kind: 'judge', key, point: a.point, reference: b.point, promptId: a.promptId, seed: a.seed, candidateFirst: first, verdict, outcome: judgeOutcome(verdict, first) };
       ctx.write(rec);
       out.push(rec);
