@@ -8,7 +8,8 @@ import { TqError } from '../core/errors';
 import { httpEmbedder, httpPairJudge, type Embedder, type PairJudge } from '../eval/clients';
 import { BUILTIN_PROMPTS, readPromptSet, type EvalPrompt } from '../eval/prompts';
 import { appendRecord, readRecords, repairTail } from '../eval/records';
-import { htmlReport } from '../eval/report';
+import { htmlReport, plotSpecs } from '../eval/report';
+import { scatterSvg } from '../eval/svg';
 import { planEval, runEval, type Progress } from '../eval/runner';
 import { summarise, summaryTable } from '../eval/summary';
 import { parseSweep } from '../eval/sweep';
@@ -171,9 +172,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
     ];
     writeFileSync(join(out, 'summary.txt'), table + '\n');
     writeFileSync(join(out, 'summary.json'), JSON.stringify({ notes, ...summary }, null, 2) + '\n');
+    // The plots also as files of their own (README images); the report inlines the same SVG.
+    plotSpecs(summary).forEach((spec, i) => writeFileSync(join(out, `plot-${['compute', 'kl', 'exact'][i]}.svg`), scatterSvg(spec) + '\n'));
     writeFileSync(join(out, 'report.html'), htmlReport(summary, res.answers, { title: `tqstar eval — ${setup?.name ?? f.values.config}`, notes, generated: new Date().toISOString() }));
     process.stdout.write(table + '\n');
-    process.stdout.write(`\nwrote ${jsonl}, ${join(out, 'report.html')}, ${join(out, 'summary.json')}\n`);
+    process.stdout.write(`\nwrote ${jsonl}, ${join(out, 'report.html')}, ${join(out, 'summary.json')}, plot-*.svg\n`);
     if (!res.complete) return EXIT.cancelled;
     return res.answers.some((a) => a.error) ? EXIT.runError : EXIT.ok;
   } finally {

@@ -59,8 +59,9 @@ Options:
   --limit N              only the first N prompts
   --seeds N|a,b,…        N seeds 0..N−1, or a list (default 1 seed: 0)
   --strategy NAME        repeatable (default: the world's or the config's strategies); also softbon
-  --sweep KEY=v1,v2,…    repeatable, crossed: any decoding key (alpha, topK, rollouts, horizon, bestOfN,
-                         speed.skipMass, …) or alias k, N, H, bon, w, K, m, lambda
+  --sweep [S:]KEY=v1,…   repeatable, crossed: any decoding key (alpha, topK, rollouts, horizon, bestOfN,
+                         speed.skipMass, …) or alias k, N, H, bon, w, K, m, lambda; "S:" sweeps only
+                         strategy S (e.g. bon:bon=4,16,64)
   --reference NAME       win/tie/loss against this strategy (default baseline)
   --out DIR              answers.jsonl, report.html, summary.json, summary.txt (default ./tqstar-eval)
   --embeddings URL       OpenAI base URL with /v1/embeddings for coherence ([--embeddings-model M])

@@ -62,12 +62,11 @@ export function planEval(o: {
   /** Identity of the servers in the item keys; default from the config. A built-in world passes its name (its port changes every run). */
   fingerprint?: string;
 }): EvalPlan {
-  const grid = crossSweeps(o.sweeps);
   const fp = o.fingerprint ?? configFingerprint(o.config);
   const points: EvalPoint[] = [];
   const seen = new Set<string>();
   for (const strategy of o.strategies) {
-    for (const combo of grid) {
+    for (const combo of crossSweeps(o.sweeps.filter((s) => !s.strategy || s.strategy === strategy))) {
       let input = o.config.decoding as Record<string, unknown>;
       for (const [k, v] of Object.entries(combo)) input = withKey(input, k, v) as Record<string, unknown>;
       const params = parseDecodingParams(input);

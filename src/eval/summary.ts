@@ -33,6 +33,8 @@ export interface PointSummary {
     modelTokensPerOutputToken: number;
     requestsPerAnswer: number;
     rewardCallsPerAnswer: number;
+    /** Σ reward inputs scored / Σ output tokens: the reward model's share of the compute. */
+    rewardInputsPerOutputToken: number;
     wallMsPerAnswer: number;
     outputTokensPerAnswer: number;
   };
@@ -98,6 +100,7 @@ export function summarise(answers: readonly AnswerRecord[], judged: readonly Jud
         modelTokensPerOutputToken: outTok ? sum(good.map((a) => a.modelTokens)) / outTok : NaN,
         requestsPerAnswer: good.length ? sum(good.map((a) => a.requests)) / good.length : NaN,
         rewardCallsPerAnswer: good.length ? sum(good.map((a) => a.rewardCalls)) / good.length : NaN,
+        rewardInputsPerOutputToken: outTok ? sum(good.map((a) => a.rewardInputs)) / outTok : NaN,
         wallMsPerAnswer: good.length ? sum(good.map((a) => a.wallMs)) / good.length : NaN,
         outputTokensPerAnswer: good.length ? outTok / good.length : NaN,
       },
@@ -148,6 +151,7 @@ export function summaryTable(s: EvalSummary): string {
     { title: 'tok/out', right: true, cell: (p) => f(p.cost.modelTokensPerOutputToken, 1) },
     { title: 'req/ans', right: true, cell: (p) => f(p.cost.requestsPerAnswer, 1) },
     { title: 'rw/ans', right: true, cell: (p) => f(p.cost.rewardCallsPerAnswer, 1) },
+    { title: 'rw-in/out', right: true, cell: (p) => f(p.cost.rewardInputsPerOutputToken, 1) },
     { title: 'ms/ans', right: true, cell: (p) => f(p.cost.wallMsPerAnswer, 0) },
     { title: 'front', cell: (p) => [p.frontier.cost ? 'C' : '', p.frontier.kl ? 'K' : ''].join('') || '' },
   ];

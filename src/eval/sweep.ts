@@ -1,10 +1,12 @@
 // `--sweep KEY=v1,v2,…`: parsing, the crossed grid of decoding settings, and which settings each strategy actually uses.
-import type { DecodingParams, DecodingParamsInput, StrategyName } from '../config/schema';
+import { STRATEGY_NAMES, type DecodingParams, type DecodingParamsInput, type StrategyName } from '../config/schema';
 import { parseDecodingParams } from '../core/params';
 
 export interface Sweep {
   /** A decoding key, dotted for nested ones (speed.skipMass). */
   key: string;
+  /** Only this strategy's points are swept ("tqstar:alpha=1,2"); absent: every strategy that reads the key. */
+  strategy?: StrategyName;
   values: (number | string | boolean)[];
 }
 
@@ -27,11 +29,22 @@ function parseValue(s: string): number | string | boolean {
   return s.trim() !== '' && Number.isFinite(n) ? n : s;
 }
 
-/** "alpha=1,4,8" → {key: 'alpha', values: [1, 4, 8]}; the key and every value are checked against the schema. */
+/**
+ * "alpha=1,4,8" → {key: 'alpha', values: [1, 4, 8]}; "bon:bestOfN=4,16" sweeps Best-of-N's points only.
+ * The strategy, the key and every value are checked against the schema.
+ */
 export function parseSweep(spec: string, base: DecodingParamsInput = {}): Sweep {
   const eq = spec.indexOf('=');
-  if (eq <= 0) throw new Error(`--sweep ${JSON.stringify(spec)}: expected KEY=v1,v2,…`);
-  const raw = spec.slice(0, eq).trim();
+  if (eq <= 0) throw new Error(`--sweep ${JSON.stringify(spec)}: expected [STRATEGY:]KEY=v1,v2,…`);
+  let raw = spec.slice(0, eq).trim();
+  let strategy: StrategyName | undefined;
+  const colon = raw.indexOf(':');
+  if (colon >= 0) {
+    const name = raw.slice(0, colon);
+    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) throw new Error(`--sweep ${spec}: unknown strategy "${name}" (expected one of ${STRATEGY_NAMES.join(', ')})`);
+    strategy = name as StrategyName;
+    raw = raw.slice(colon + 1);
+  }
   const key = SWEEP_ALIASES[raw] ?? raw;
   const values = spec
     .slice(eq + 1)
@@ -41,7 +54,8 @@ export function parseSweep(spec: string, base: DecodingParamsInput = {}): Sweep 
     .map(parseValue);
   if (!values.length) throw new Error(`--sweep ${raw}: no values`);
   for (const v of values) parseDecodingParams(withKey(base, key, v));
-  return { key, values };
+  if (strategy && !KEYS_USED[strategy].includes(key)) throw new Error(`--sweep ${spec}: ${strategy} does not read ${key} (it reads ${KEYS_USED[strategy].join(', ')})`);
+  return strategy ? { key, values, strategy } : { key, values };
 }
 
 /** A copy of the decoding input with one (possibly dotted) key set. */

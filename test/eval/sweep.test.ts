@@ -16,6 +16,19 @@ test('parseSweep: aliases, numbers and booleans, nested keys; bad keys and value
   assert.throws(() => parseSweep('nonsense=1'), /nonsense/);
   assert.throws(() => parseSweep('topK=0'), /topK/);
   assert.throws(() => parseSweep('alpha'), /KEY=v1/);
+  assert.deepEqual(parseSweep('bon:bon=4,16'), { key: 'bestOfN', values: [4, 16], strategy: 'bon' });
+  assert.throws(() => parseSweep('moon:alpha=1'), /unknown strategy "moon"/);
+  assert.throws(() => parseSweep('bon:alpha=1'), /bon does not read alpha/);
+});
+
+test('planEval: a scoped sweep crosses only with its own strategy', () => {
+  const config = loadRunConfig(demoRunConfig('http://127.0.0.1:1'));
+  const sweeps = ['tqstar:alpha=2,8', 'tqstar:N=1,4', 'cd:alpha=4,16', 'bon:bon=2,4,8'].map((s) => parseSweep(s, config.decoding));
+  const plan = planEval({ config, strategies: ['tqstar', 'cd', 'bon'], sweeps, prompts: BUILTIN_PROMPTS.slice(0, 1), seeds: [0], reference: 'bon' });
+  assert.deepEqual(plan.points.map((p) => p.label), [
+    'tqstar alpha=2 rollouts=1', 'tqstar alpha=2 rollouts=4', 'tqstar alpha=8 rollouts=1', 'tqstar alpha=8 rollouts=4',
+    'cd alpha=4', 'cd alpha=16', 'bon bestOfN=2', 'bon bestOfN=4', 'bon bestOfN=8',
+  ]);
 });
 
 test('crossSweeps: every combination', () => {
