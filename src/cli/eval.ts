@@ -1,17 +1,12 @@
 // `tqstar eval`: strategies × sweeps × prompts × seeds → JSONL (resumable), a summary table, an HTML report with plots.
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildEnv, loadRunConfig } from '../backends/index';
+import { loadRunConfig } from '../backends/index';
 import { STRATEGY_NAMES, type RewardConfig, type RunConfig, type StrategyName } from '../config/schema';
 import { TqError } from '../core/errors';
 import { httpEmbedder, httpPairJudge, type Embedder, type PairJudge } from '../eval/clients';
 import { BUILTIN_PROMPTS, readPromptSet, type EvalPrompt } from '../eval/prompts';
-import { appendRecord, readRecords, repairTail } from '../eval/records';
-import { htmlReport, plotSpecs } from '../eval/report';
-import { scatterSvg } from '../eval/svg';
-import { planEval, runEval, type Progress } from '../eval/runner';
-import { summarise, summaryTable } from '../eval/summary';
+import type { Progress } from '../eval/runner';
+import { runEvalSession } from '../eval/session';
 import { parseSweep } from '../eval/sweep';
 import { defaultEvalWorld, EVAL_STRATEGIES, tabularEvalWorld, type EvalWorld } from '../eval/worlds';
 import { startServer, type RunningServer } from '../server/index';
@@ -107,8 +102,6 @@ export async function evalCommand(argv: string[]): Promise<number> {
         throw new UsageError(e instanceof TqError ? `--sweep ${s}: ${e.message}` : (e as Error).message);
       }
     });
-    const plan = planEval({ config, strategies, sweeps, prompts, seeds, reference, ...(setup ? { fingerprint: `builtin-world:${setup.name}` } : {}) });
-
     let embedder: Embedder | undefined;
     if (!f.switches.has('no-embeddings')) {
       const url = f.values.embeddings ?? setup?.embeddings?.baseUrl;
@@ -124,59 +117,36 @@ export async function evalCommand(argv: string[]): Promise<number> {
       judge = httpPairJudge(j.baseUrl, j.model, j.apiKeyEnv ? process.env[j.apiKeyEnv] : undefined);
     }
 
-    const out = f.values.out ?? 'tqstar-eval';
-    mkdirSync(out, { recursive: true });
-    const jsonl = join(out, 'answers.jsonl');
-    repairTail(jsonl);
-    const done = new Map(readRecords(jsonl).map((r) => [r.key, r]));
-    const built = await buildEnv(config, { signal: abort.signal });
-    for (const w of built.warnings) say(`warning: ${w}`);
-    const concurrency =
-      int('concurrency', f.values.concurrency, 1) ??
-      Math.min(...[config.base, config.baseline].map((m) => m.maxConcurrency * (Array.isArray(m.baseUrl) ? m.baseUrl.length : 1)));
-    say(`eval: ${plan.points.length} points × ${prompts.length} prompts × ${seeds.length} seeds = ${plan.items.length} answers, ${concurrency} at a time; writing ${jsonl}`);
-    if (embedder) say(`eval: coherence from ${embedder.label}`);
-    if (judge) say(`eval: judge ${judge.label}, answers in seeded random order`);
     let last = 0;
-    const progress = (p: Progress) => {
-      const now = Date.now();
-      if (p.done < p.total && now - last < 2000) return;
-      last = now;
-      say(`eval: ${p.done}/${p.total} answers${p.resumed ? ` (${p.resumed} from the JSONL)` : ''}${p.etaMs !== null && p.done < p.total ? `, ETA ${mmss(p.etaMs)}` : ''}`);
-    };
-    const t0 = performance.now();
-    const res = await runEval(plan, {
-      env: built.env,
+    const res = await runEvalSession({
+      config,
+      prompts,
+      promptSource: ps ?? (setup ? `built-in ${setup.name} set` : 'built-in set'),
+      seeds,
+      strategies,
+      sweeps,
+      reference,
+      outDir: f.values.out ?? 'tqstar-eval',
+      ...(setup ? { world: setup } : { configLabel: `config ${f.values.config}: base ${config.base.model}, baseline ${config.baseline.model}, reward ${config.reward.kind}` }),
       embedder,
       judge,
-      exact: setup?.exact,
-      done,
-      write: (r) => appendRecord(jsonl, r),
+      concurrency: int('concurrency', f.values.concurrency, 1),
       signal: abort.signal,
-      concurrency,
-      judgeSeed: seeds[0],
-      onProgress: progress,
+      onStart: (plan, concurrency, jsonl) => {
+        say(`eval: ${plan.points.length} points × ${prompts.length} prompts × ${seeds.length} seeds = ${plan.items.length} answers, ${concurrency} at a time; writing ${jsonl}`);
+        if (embedder) say(`eval: coherence from ${embedder.label}`);
+        if (judge) say(`eval: judge ${judge.label}, answers in seeded random order`);
+      },
+      onProgress: (p: Progress) => {
+        const now = Date.now();
+        if (p.done < p.total && now - last < 2000) return;
+        last = now;
+        say(`eval: ${p.done}/${p.total} answers${p.resumed ? ` (${p.resumed} from the JSONL)` : ''}${p.etaMs !== null && p.done < p.total ? `, ETA ${mmss(p.etaMs)}` : ''}`);
+      },
       onWarning: (w) => say(`warning: ${w}`),
     });
-    built.dispose();
-    const summary = summarise(res.answers, res.judged, plan.reference?.key ?? null);
-    const table = summaryTable(summary);
-    const notes = [
-      setup ? setup.description : `config ${f.values.config}: base ${config.base.model}, baseline ${config.baseline.model}, reward ${config.reward.kind}`,
-      `${prompts.length} prompts (${ps ?? (setup ? `built-in ${setup.name} set` : 'built-in set')}) × seeds ${seeds.join(',')}; strategies ${strategies.join(', ')}; sweeps ${sweeps.map((s) => `${s.key}=${s.values.join(',')}`).join(' ') || 'none'}`,
-      `win/tie/loss: by reward against ${plan.reference?.label ?? '—'} on the same prompt and seed${judge ? `; judge ${judge.label}, the two answers in seeded random order` : ''}`,
-      'KL estimators (src/eval/kl.ts): exact = known policy; plug-in = Σ log π_step(z_t) − log π_base(y); upper = −log π_base(y) for greedy selection with random Q̂ (cross-entropy ≥ KL); bound = Best-of-N\'s log N − (N−1)/N plus the sampler\'s log q(y) − log π_base(y)',
-      `coherence: ${embedder ? `cosine of prompt and answer embeddings from ${embedder.label}` : 'not measured (no embedding endpoint)'}`,
-      'cost: model tokens (generated + scored, the core\'s count) per output token; requests and reward calls per answer; wall time per answer with items run in parallel on this machine',
-      `${res.complete ? 'complete' : 'INCOMPLETE (cancelled): the tables cover the finished answers only'}; ${((performance.now() - t0) / 1000).toFixed(0)} s this session`,
-    ];
-    writeFileSync(join(out, 'summary.txt'), table + '\n');
-    writeFileSync(join(out, 'summary.json'), JSON.stringify({ notes, ...summary }, null, 2) + '\n');
-    // The plots also as files of their own (README images); the report inlines the same SVG.
-    plotSpecs(summary).forEach((spec, i) => writeFileSync(join(out, `plot-${['compute', 'kl', 'exact'][i]}.svg`), scatterSvg(spec) + '\n'));
-    writeFileSync(join(out, 'report.html'), htmlReport(summary, res.answers, { title: `tqstar eval — ${setup?.name ?? f.values.config}`, notes, generated: new Date().toISOString() }));
-    process.stdout.write(table + '\n');
-    process.stdout.write(`\nwrote ${jsonl}, ${join(out, 'report.html')}, ${join(out, 'summary.json')}, plot-*.svg\n`);
+    process.stdout.write(res.table + '\n');
+    process.stdout.write(`\nwrote ${res.files.jsonl}, ${res.files.report}, ${res.files.summaryJson}, ${res.files.plots.length} plot SVGs\n`);
     if (!res.complete) return EXIT.cancelled;
     return res.answers.some((a) => a.error) ? EXIT.runError : EXIT.ok;
   } finally {
