@@ -1,6 +1,6 @@
 // The eval's plots (specs from a summary) and its self-contained HTML report: tables, inline SVG, every answer as text.
 import type { AnswerRecord } from './records';
-import { esc, scatterSvg, STRATEGY_COLORS, type PlotSeries, type PlotSpec } from './svg';
+import { esc, scatterSvg, type PlotSeries, type PlotSpec } from './svg';
 import { fmtMeanSe, fmtWtl, type EvalSummary, type PointSummary } from './summary';
 
 function series(s: EvalSummary, point: (p: PointSummary) => { x: number; y: number; xErr?: number | null; yErr?: number | null; frontier: boolean } | null): PlotSeries[] {
@@ -9,14 +9,14 @@ function series(s: EvalSummary, point: (p: PointSummary) => { x: number; y: numb
     const v = point(p);
     if (!v) continue;
     let ser = by.get(p.strategy);
-    if (!ser) by.set(p.strategy, (ser = { name: p.strategy, color: STRATEGY_COLORS[p.strategy] ?? 'currentColor', points: [] }));
+    if (!ser) by.set(p.strategy, (ser = { name: p.strategy, cls: p.strategy, points: [] }));
     ser.points.push({ ...v, id: p.point, label: p.label });
   }
   return [...by.values()];
 }
 
 /** Reward against model tokens per output token (log x), reward against KL, and on tabular models the exact reward against the exact KL. */
-export function plotSpecs(s: EvalSummary, links = false): PlotSpec[] {
+export function plotSpecs(s: EvalSummary, links = false, embedStyle = true): PlotSpec[] {
   const specs: PlotSpec[] = [
     {
       title: 'Reward against compute',
@@ -24,6 +24,7 @@ export function plotSpecs(s: EvalSummary, links = false): PlotSpec[] {
       yLabel: 'mean reward',
       logX: true,
       links,
+      embedStyle,
       series: series(s, (p) => (p.reward && p.cost.modelTokensPerOutputToken > 0 ? { x: p.cost.modelTokensPerOutputToken, y: p.reward.mean, yErr: p.reward.se, frontier: p.frontier.cost } : null)),
     },
     {
@@ -31,6 +32,7 @@ export function plotSpecs(s: EvalSummary, links = false): PlotSpec[] {
       xLabel: 'KL estimate along the answer (nats)',
       yLabel: 'mean reward',
       links,
+      embedStyle,
       series: series(s, (p) => (p.reward && p.kl ? { x: p.kl.mean, y: p.reward.mean, xErr: p.kl.se, yErr: p.reward.se, frontier: p.frontier.kl } : null)),
     },
   ];
@@ -40,6 +42,7 @@ export function plotSpecs(s: EvalSummary, links = false): PlotSpec[] {
       xLabel: 'exact KL (nats)',
       yLabel: 'exact E[r]',
       links,
+      embedStyle,
       series: series(s, (p) => (p.exact ? { x: p.exact.kl, y: p.exact.reward, frontier: false } : null)),
     });
   return specs;

@@ -14,8 +14,8 @@ export interface PlotPoint {
 
 export interface PlotSeries {
   name: string;
-  /** A CSS colour; may be a var(--…, fallback) so that a VS Code webview uses its theme's chart colours. */
-  color: string;
+  /** Class suffix of the series' marks (s-NAME): colours come from a stylesheet, never from style attributes (a webview's CSP blocks those). */
+  cls: string;
   points: PlotPoint[];
 }
 
@@ -29,9 +29,11 @@ export interface PlotSpec {
   height?: number;
   /** Wrap each point in <a href="#p-ID"> (the HTML report); the webview uses data-point instead. */
   links?: boolean;
+  /** Put the colour rules in the SVG (a standalone file, the HTML report); the webview has them in eval.css. */
+  embedStyle?: boolean;
 }
 
-/** Theme-aware series colours: VS Code's chart colours when present, fixed fallbacks elsewhere. */
+/** Series colours: VS Code's chart colours when present (src/webview/eval.css mirrors these), fixed fallbacks elsewhere. */
 export const STRATEGY_COLORS: Record<string, string> = {
   tqstar: 'var(--vscode-charts-red, #d62728)',
   bon: 'var(--vscode-charts-blue, #1f77b4)',
@@ -85,7 +87,7 @@ export function scatterSvg(spec: PlotSpec): string {
   const pts = spec.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!spec.logX || p.x > 0));
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="tq-plot" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(spec.title)}">`);
-  out.push('<style>.tq-plot{font:11px sans-serif;color:inherit}.tq-plot text{fill:currentColor}.tq-plot .ax{stroke:currentColor;stroke-opacity:.6;fill:none}.tq-plot .grid{stroke:currentColor;stroke-opacity:.12}.tq-plot .front{fill:none;stroke:currentColor;stroke-dasharray:4 3;stroke-opacity:.7}.tq-plot .pt{cursor:pointer}.tq-plot .pt:hover circle,.tq-plot .pt:focus circle{stroke-width:3}</style>');
+  if (spec.embedStyle) out.push(`<style>${plotCss(spec.series)}</style>`);
   out.push(`<text x="${m.l}" y="18" font-weight="bold">${esc(spec.title)}</text>`);
   if (!pts.length) {
     out.push(`<text x="${m.l}" y="${m.t + ph / 2}">no data</text></svg>`);
@@ -126,23 +128,36 @@ export function scatterSvg(spec: PlotSpec): string {
   if (front.length > 1) out.push(`<polyline class="front" points="${front.map((p) => `${r1(sx(p.x))},${r1(sy(p.y))}`).join(' ')}"/>`);
   spec.series.forEach((s, si) => {
     const sp = s.points.filter(inRange).sort((a, b) => a.x - b.x);
-    if (sp.length > 1) out.push(`<polyline fill="none" style="stroke:${s.color}" stroke-opacity="0.5" points="${sp.map((p) => `${r1(sx(p.x))},${r1(sy(p.y))}`).join(' ')}"/>`);
+    const c = esc(s.cls);
+    if (sp.length > 1) out.push(`<polyline class="ln s-${c}" points="${sp.map((p) => `${r1(sx(p.x))},${r1(sy(p.y))}`).join(' ')}"/>`);
     for (const p of sp) {
       const cx = sx(p.x);
       const cy = sy(p.y);
       const bars: string[] = [];
-      if (p.yErr) bars.push(`<line style="stroke:${s.color}" x1="${r1(cx)}" x2="${r1(cx)}" y1="${r1(sy(p.y - p.yErr))}" y2="${r1(sy(p.y + p.yErr))}"/>`);
-      if (p.xErr && (!spec.logX || p.x - p.xErr > 0)) bars.push(`<line style="stroke:${s.color}" x1="${r1(sx(p.x - p.xErr))}" x2="${r1(sx(p.x + p.xErr))}" y1="${r1(cy)}" y2="${r1(cy)}"/>`);
+      if (p.yErr) bars.push(`<line class="err s-${c}" x1="${r1(cx)}" x2="${r1(cx)}" y1="${r1(sy(p.y - p.yErr))}" y2="${r1(sy(p.y + p.yErr))}"/>`);
+      if (p.xErr && (!spec.logX || p.x - p.xErr > 0)) bars.push(`<line class="err s-${c}" x1="${r1(sx(p.x - p.xErr))}" x2="${r1(sx(p.x + p.xErr))}" y1="${r1(cy)}" y2="${r1(cy)}"/>`);
       const tip = `${p.label}: ${spec.xLabel} ${fmt(p.x)}${p.xErr ? ` ± ${fmt(p.xErr)}` : ''}, ${spec.yLabel} ${fmt(p.y)}${p.yErr ? ` ± ${fmt(p.yErr)}` : ''}${p.frontier ? ' (on the frontier)' : ''}`;
-      const g = `<g class="pt" data-point="${esc(p.id)}" tabindex="0"><title>${esc(tip)}</title>${bars.join('')}<circle cx="${r1(cx)}" cy="${r1(cy)}" r="${p.frontier ? 5.5 : 4}" style="fill:${s.color};stroke:currentColor" stroke-width="${p.frontier ? 1.5 : 0}"/></g>`;
+      const g = `<g class="pt" data-point="${esc(p.id)}" tabindex="0"><title>${esc(tip)}</title>${bars.join('')}<circle class="dot s-${c}" cx="${r1(cx)}" cy="${r1(cy)}" r="${p.frontier ? 5.5 : 4}" stroke="currentColor" stroke-width="${p.frontier ? 1.5 : 0}"/></g>`;
       out.push(spec.links ? `<a href="#p-${esc(p.id)}">${g}</a>` : g);
     }
     const ly = m.t + 8 + si * 16;
-    out.push(`<circle cx="${m.l + pw + 18}" cy="${ly}" r="4" style="fill:${s.color}"/><text x="${m.l + pw + 28}" y="${ly + 4}">${esc(s.name)}</text>`);
+    out.push(`<circle class="dot s-${c}" cx="${m.l + pw + 18}" cy="${ly}" r="4"/><text x="${m.l + pw + 28}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   const fy = m.t + 8 + spec.series.length * 16;
   out.push(`<line class="front" x1="${m.l + pw + 12}" x2="${m.l + pw + 24}" y1="${fy}" y2="${fy}"/><text x="${m.l + pw + 28}" y="${fy + 4}">Pareto frontier</text>`);
   out.push(`<text x="${m.l + pw + 12}" y="${fy + 20}" opacity="0.7">bars: ±1 standard error</text>`);
   out.push('</svg>');
   return out.join('');
+}
+
+/** The plot's stylesheet: layout classes, then one colour rule set per series class. */
+export function plotCss(series: readonly { cls: string }[]): string {
+  const base =
+    '.tq-plot{font:11px sans-serif}.tq-plot text{fill:currentColor}.tq-plot .ax{stroke:currentColor;stroke-opacity:.6;fill:none}.tq-plot .grid{stroke:currentColor;stroke-opacity:.12}' +
+    '.tq-plot .front{fill:none;stroke:currentColor;stroke-dasharray:4 3;stroke-opacity:.7}.tq-plot .ln{fill:none;stroke-opacity:.5}.tq-plot .pt{cursor:pointer}.tq-plot .pt:hover circle,.tq-plot .pt:focus circle{stroke-width:3}';
+  const rules = [...new Set(series.map((s) => s.cls))].map((k) => {
+    const col = STRATEGY_COLORS[k] ?? 'currentColor';
+    return `.tq-plot .dot.s-${k}{fill:${col}}.tq-plot .ln.s-${k},.tq-plot .err.s-${k}{stroke:${col}}`;
+  });
+  return base + rules.join('');
 }

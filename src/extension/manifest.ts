@@ -124,6 +124,7 @@ export const COMMANDS: Array<{ command: string; title: string; icon?: string; en
   { command: 'tqstar.clearApiKey', title: 'Clear API Key' },
   { command: 'tqstar.tryDemo', title: 'Try the Demo' },
   { command: 'tqstar.clearHistory', title: 'Clear History', icon: '$(clear-all)' },
+  { command: 'tqstar.evaluate', title: 'Evaluate on Prompt Set…' },
 ];
 
 export function contributes(): Json {

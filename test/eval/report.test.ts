@@ -47,7 +47,9 @@ test('SVG: labelled axes (log x), error bars, a legend per strategy, the frontie
   assert.match(svg, /class="front" points="[^"]+ [^"]+"/, 'a frontier through two points');
   assert.equal((svg.match(/data-point=/g) ?? []).length, 3);
   assert.match(svg, /<a href="#p-bon8">/);
-  assert.equal((svg.match(/<line style="stroke:/g) ?? []).length, 3, 'one y error bar per point');
+  assert.equal((svg.match(/<line class="err s-/g) ?? []).length, 3, 'one y error bar per point');
+  assert.doesNotMatch(svg, /style="/, 'no style attributes (a webview CSP blocks them)');
+  assert.match(svg, /\.tq-plot \.dot\.s-tqstar\{fill:var\(--vscode-charts-red, #d62728\)\}/, 'the colour rules embedded for a standalone file');
   assert.match(scatterSvg(kl!), />KL estimate along the answer \(nats\)</);
 });
 
