@@ -5,7 +5,7 @@ import type { DecodeResult } from '../core/events';
 /**
  * How a per-answer value relates to KL(π_decoded ‖ π_base) once averaged over answers:
  * - 'exact': the decoded policy is known exactly (sampling from π_base: 0; a deterministic
- *   single-model answer y: −log π_base(y));
+ *   answer y — greedy or the baseline alone, greedy ARGS: −log π_base(y));
  * - 'plug-in': log π_dec(y) − log π_base(y) with π_dec the step policies the decoder reported
  *   (unbiased for the realised policy; Q̂ noise is part of it);
  * - 'upper': −log π_base(y) for a greedy selection whose choices still vary with the rollouts
@@ -55,7 +55,8 @@ export function answerKl(strategy: StrategyName, p: DecodingParams, r: DecodeRes
     case 'tqstar':
     case 'cd':
     case 'args': {
-      if (p.selection === 'greedy') return { value: -logBase, estimator: 'upper' };
+      // Greedy ARGS has no randomness (the reward of a text is fixed): its answer is a point mass. TQ* and CD choose by random Q̂.
+      if (p.selection === 'greedy') return { value: -logBase, estimator: strategy === 'args' ? 'exact' : 'upper' };
       const lp = stepPolicyLogprob(r);
       return lp === null ? null : { value: lp - logBase, estimator: 'plug-in' };
     }
