@@ -146,6 +146,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       onWarning: (w) => say(`warning: ${w}`),
     });
     process.stdout.write(res.table + '\n');
+    if (res.comparison) process.stdout.write(`\nTQ* against each peer's best point at ≤ its compute and at ≤ its KL (Δ = TQ* − peer ± SE):\n${res.comparison}\n`);
     process.stdout.write(`\nwrote ${res.files.jsonl}, ${res.files.report}, ${res.files.summaryJson}, ${res.files.plots.length} plot SVGs\n`);
     if (!res.complete) return EXIT.cancelled;
     return res.answers.some((a) => a.error) ? EXIT.runError : EXIT.ok;

@@ -53,6 +53,8 @@ export interface ReportMeta {
   /** Lines describing the run: models, reward, embeddings, judge, prompt set, seeds, KL estimators. */
   notes: string[];
   generated: string;
+  /** TQ* against each peer at equal compute and KL (compare.ts), shown as text. */
+  comparison?: string;
 }
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;max-width:1200px;color:#222;background:#fff}
@@ -110,6 +112,7 @@ export function htmlReport(s: EvalSummary, answers: readonly AnswerRecord[], met
 <p class="note">Generated ${esc(meta.generated)} by <code>tqstar eval</code>. Means ± standard errors over prompts × seeds.</p>
 <ul class="note">${meta.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 <h2>Summary</h2>${summaryRows(s)}
+${meta.comparison ? `<h2>TQ* at equal compute and equal KL</h2><p class="note">Each peer's best point that costs no more model tokens per output token / deviates no more (KL estimate) than the TQ* point; Δ = TQ* − peer ± SE.</p><pre>${esc(meta.comparison)}</pre>` : ''}
 <h2>Plots</h2><div class="plots">${plots.join('')}</div>
 <p class="note">Click a point to open its answers. Dashed: the Pareto frontier (no other point has higher reward at lower or equal cost / KL).</p>
 <h2>Answers</h2>${s.points.map((p) => answersOf(p, answers)).join('\n')}

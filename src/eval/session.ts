@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildEnv, type BackendOptions } from '../backends/index';
 import type { RunConfig, StrategyName } from '../config/schema';
 import type { Embedder, PairJudge } from './clients';
+import { compareAtEqual, comparisonText } from './compare';
 import type { EvalPrompt } from './prompts';
 import { appendRecord, readRecords, repairTail, type AnswerRecord, type JudgeRecord } from './records';
 import { htmlReport, plotSpecs } from './report';
@@ -46,6 +47,8 @@ export interface SessionResult {
   notes: string[];
   table: string;
   files: { jsonl: string; report: string; summaryJson: string; summaryTxt: string; plots: string[] };
+  /** TQ* against each peer at equal compute and equal KL (empty without TQ* points). */
+  comparison: string;
 }
 
 export const KL_NOTE =
@@ -92,8 +95,9 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
     `${res.complete ? 'complete' : 'INCOMPLETE (cancelled): the tables cover the finished answers only'}; ${((performance.now() - t0) / 1000).toFixed(0)} s in the last session`,
   ];
   const table = summaryTable(summary);
+  const comparison = comparisonText(compareAtEqual(summary));
   const files = { jsonl, report: join(i.outDir, 'report.html'), summaryJson: join(i.outDir, 'summary.json'), summaryTxt: join(i.outDir, 'summary.txt'), plots: [] as string[] };
-  writeFileSync(files.summaryTxt, table + '\n');
+  writeFileSync(files.summaryTxt, table + '\n' + (comparison ? `\nTQ* against each peer's best point at ≤ its compute and at ≤ its KL (Δ = TQ* − peer ± SE):\n${comparison}\n` : ''));
   writeFileSync(files.summaryJson, JSON.stringify({ notes, ...summary }, null, 2) + '\n');
   // The plots also as files of their own (README images); the report inlines the same SVG.
   plotSpecs(summary).forEach((spec, k) => {
@@ -101,6 +105,6 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
     writeFileSync(f, scatterSvg(spec) + '\n');
     files.plots.push(f);
   });
-  writeFileSync(files.report, htmlReport(summary, res.answers, { title: `tqstar eval — ${i.world?.name ?? i.configLabel ?? 'run'}`, notes, generated: new Date().toISOString() }));
-  return { plan, summary, answers: res.answers, judged: res.judged, complete: res.complete, notes, table, files };
+  writeFileSync(files.report, htmlReport(summary, res.answers, { title: `tqstar eval — ${i.world?.name ?? i.configLabel ?? 'run'}`, notes, generated: new Date().toISOString(), comparison }));
+  return { plan, summary, answers: res.answers, judged: res.judged, complete: res.complete, notes, table, files, comparison };
 }

@@ -62,3 +62,19 @@ test('HTML report: no external resources, a CSP, model output escaped', () => {
   assert.match(html, /<title>T &lt;b&gt;<\/title>/);
   assert.match(html, /id="p-tq"/);
 });
+
+test('compareAtEqual: each peer\'s best point within TQ*\'s compute and within its KL, with the reward difference', async () => {
+  const { compareAtEqual, comparisonText } = await import('../../src/eval/compare');
+  const extra = [answer('bon64', 'bon', 'p1', 1.5, 300, 4), answer('bon64', 'bon', 'p2', 1.7, 300, 4)];
+  const [c] = compareAtEqual(summarise([...ANSWERS, ...extra], [], 'base'));
+  assert.equal(c!.target.point, 'tq');
+  const bonCompute = c!.compute.find((m) => m.peer === 'bon')!;
+  // TQ* costs 200 tokens per output token: Best-of-8 (5) is within it, Best-of-64 (300) is not.
+  assert.equal(bonCompute.point!.point, 'bon8');
+  assert.ok(Math.abs(bonCompute.delta! - (1.0 - 1.1)) < 1e-12);
+  assert.ok(Math.abs(bonCompute.deltaSe! - Math.hypot(0.1, 0.1)) < 1e-12);
+  // TQ*'s KL is 3: Best-of-8 (1.5) is within it, Best-of-64 (4) is not.
+  assert.equal(c!.kl.find((m) => m.peer === 'bon')!.point!.point, 'bon8');
+  assert.equal(c!.kl.find((m) => m.peer === 'baseline')!.point!.point, 'base');
+  assert.match(comparisonText([c!]), /at ≤ compute: baseline 0\.600 \(\+0\.400 ± 0\.141\); bon 1\.100 \(-0\.100 ± 0\.141\)/);
+});
