@@ -65,7 +65,7 @@ details{margin:6px 0}summary{cursor:pointer}`;
 
 function summaryRows(s: EvalSummary): string {
   const ref = s.points.find((p) => p.point === s.reference)?.label ?? '—';
-  const head = ['point', 'n', 'reward', 'r_BL', 'KL (estimator)', 'exact E[r]', 'exact KL', 'exact obj.', `W/T/L vs ${ref}`, 'win-tie', 'judge W/T/L', 'diversity', 'coherence', 'tok/out', 'req/ans', 'reward calls/ans', 'reward inputs/out', 'ms/ans', 'frontier'];
+  const head = ['point', 'n', 'reward', 'r_BL', 'KL (estimator)', 'exact E[r]', 'exact KL', 'exact obj.', `W/T/L vs ${ref}`, 'win-tie', 'judge W/T/L', 'diversity', 'distinct answers', 'coherence', 'tok/out', 'req/ans', 'reward calls/ans', 'reward inputs/out', 'ms/ans', 'frontier'];
   const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
   const rows = [...s.points]
     .sort((a, b) => (b.reward?.mean ?? -Infinity) - (a.reward?.mean ?? -Infinity))
@@ -83,6 +83,7 @@ function summaryRows(s: EvalSummary): string {
         p.vsReference?.winTie === null || !p.vsReference ? '—' : `${(p.vsReference.winTie * 100).toFixed(0)}%`,
         fmtWtl(p.judge),
         fmtMeanSe(p.diversity),
+        f(p.distinct, 2),
         fmtMeanSe(p.coherence),
         f(p.cost.modelTokensPerOutputToken, 1),
         f(p.cost.requestsPerAnswer, 1),

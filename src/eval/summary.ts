@@ -25,6 +25,8 @@ export interface PointSummary {
   kl: (MeanSe & { estimators: KlEstimator[] }) | null;
   exact: { reward: number; kl: number; objective: number } | null;
   diversity: MeanSe | null;
+  /** Distinct answer texts / answers: per-answer diversity cannot see answers converging on one sentence across prompts. */
+  distinct: number | null;
   coherence: MeanSe | null;
   vsReference: WinTieLoss | null;
   judge: WinTieLoss | null;
@@ -93,6 +95,7 @@ export function summarise(answers: readonly AnswerRecord[], judged: readonly Jud
       kl,
       exact,
       diversity: meanSe(good.map((a) => a.diversity)),
+      distinct: good.length ? new Set(good.map((a) => a.text)).size / good.length : null,
       coherence: meanSe(nums(good.map((a) => a.coherence))),
       vsReference,
       judge: js.length ? countOutcomes(js.map((j) => j.outcome)) : null,
@@ -147,6 +150,7 @@ export function summaryTable(s: EvalSummary): string {
     { title: `W/T/L vs ${s.reference ? (s.points.find((p) => p.point === s.reference)?.label ?? 'ref') : 'ref'}`, right: true, cell: (p) => fmtWtl(p.vsReference) },
     ...(hasJudge ? [{ title: 'judge W/T/L', right: true, cell: (p: PointSummary) => fmtWtl(p.judge) }] : []),
     { title: 'diversity', right: true, cell: (p) => fmtMeanSe(p.diversity) },
+    { title: 'distinct', right: true, cell: (p) => f(p.distinct, 2) },
     ...(hasCoh ? [{ title: 'coherence', right: true, cell: (p: PointSummary) => fmtMeanSe(p.coherence) }] : []),
     { title: 'tok/out', right: true, cell: (p) => f(p.cost.modelTokensPerOutputToken, 1) },
     { title: 'req/ans', right: true, cell: (p) => f(p.cost.requestsPerAnswer, 1) },

@@ -36,6 +36,7 @@ function table(view: EvalView): HTMLElement {
     [`W/T/L vs ${ref}`, (p) => wtl(p.vsReference)],
     ['judge W/T/L', (p) => wtl(p.judge)],
     ['diversity', (p) => ms(p.diversity)],
+    ['distinct', (p) => fmt(p.distinct, 2)],
     ['coherence', (p) => ms(p.coherence)],
     ['tokens/out', (p) => fmt(p.cost.modelTokensPerOutputToken, 1)],
     ['requests/answer', (p) => fmt(p.cost.requestsPerAnswer, 1)],

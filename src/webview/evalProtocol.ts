@@ -29,6 +29,7 @@ export const EvalPointView = z.object({
   kl: z.object({ mean: z.number(), se: Num, n: z.number(), estimators: z.array(z.string()) }).nullable(),
   exact: z.object({ reward: z.number(), kl: z.number(), objective: z.number() }).nullable(),
   diversity: MeanSe,
+  distinct: Num,
   coherence: MeanSe,
   vsReference: Wtl,
   judge: Wtl,

@@ -32,6 +32,7 @@ test('summary: means ± SE, win/tie/loss against the reference, cost, and the fr
   assert.ok(Math.abs(bon.reward!.se! - 0.1) < 1e-12); // s = √0.02, s/√2 = 0.1
   assert.deepEqual([bon.vsReference!.win, bon.vsReference!.tie, bon.vsReference!.loss], [2, 0, 0]);
   assert.equal(bon.cost.modelTokensPerOutputToken, 5);
+  assert.equal(bon.distinct, 1 / 2, 'both Best-of-8 answers are "ok": one distinct text of two');
   // Compute frontier: baseline (cheapest) and Best-of-8 (best); TQ* costs more for less. KL frontier: Best-of-8 has the least KL and the most reward.
   assert.deepEqual(s.points.filter((p) => p.frontier.cost).map((p) => p.point), ['base', 'bon8']);
   assert.deepEqual(s.points.filter((p) => p.frontier.kl).map((p) => p.point), ['bon8']);
