@@ -18,6 +18,8 @@ export interface AnswerRecord {
   promptId: string;
   prompt: string;
   seed: number;
+  /** The seed the decoder ran with (src/eval/runner.ts decodeSeed). */
+  decodeSeed: number;
   text: string;
   finish: string;
   error?: string;

@@ -6,6 +6,7 @@ import { decode } from '../core/decode';
 import type { DecodeResult } from '../core/events';
 import type { RewardSource, TokenId } from '../core/model';
 import { parseDecodingParams } from '../core/params';
+import { deriveSeed } from '../core/rng';
 import type { Embedder, PairJudge } from './clients';
 import { answerKl } from './kl';
 import { candidateFirst, cosine, diversity, judgeOutcome } from './metrics';
@@ -27,6 +28,17 @@ export interface EvalItem {
   point: EvalPoint;
   prompt: EvalPrompt;
   seed: number;
+  /** The decoder's seed: the eval seed mixed with the prompt, so that answers to different prompts use independent draws. */
+  decodeSeed: number;
+}
+
+/**
+ * The core derives every request's seed from (seed, strategy, step, purpose), not from the prompt:
+ * one seed for all prompts would reuse the same random draws on every prompt, correlating the
+ * answers and making the standard errors over prompts too small.
+ */
+export function decodeSeed(seed: number, prompt: EvalPrompt): number {
+  return deriveSeed(seed, 'eval-prompt', prompt.id, prompt.text);
 }
 
 export interface EvalPlan {
@@ -78,7 +90,8 @@ export function planEval(o: {
     }
   }
   const items: EvalItem[] = [];
-  for (const point of points) for (const prompt of o.prompts) for (const seed of o.seeds) items.push({ key: hash(fp, point.key, prompt.id, prompt.text, seed), point, prompt, seed });
+  for (const point of points)
+    for (const prompt of o.prompts) for (const seed of o.seeds) items.push({ key: hash(fp, point.key, prompt.id, prompt.text, seed, 'seed-per-prompt'), point, prompt, seed, decodeSeed: decodeSeed(seed, prompt) });
   return { points, items, reference: points.find((p) => p.strategy === o.reference) ?? null };
 }
 
@@ -162,7 +175,7 @@ export async function runEval(plan: EvalPlan, context: EvalContext): Promise<{ a
     ctx.concurrency,
     async (it) => {
       const reward = new CountingReward(ctx.env.reward);
-      const r = await decode(it.point.strategy, { text: it.prompt.text }, { ...ctx.env, reward }, { ...it.point.params, seed: it.seed }, { signal: ctx.signal });
+      const r = await decode(it.point.strategy, { text: it.prompt.text }, { ...ctx.env, reward }, { ...it.point.params, seed: it.decodeSeed }, { signal: ctx.signal });
       if (r.finish === 'aborted') return;
       for (const w of r.warnings) ctx.onWarning?.(w);
       const rec = await measure(it, r, reward, ctx, idsOf);
@@ -215,6 +228,7 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
       promptId: it.prompt.id,
       prompt: it.prompt.text,
       seed: it.seed,
+      decodeSeed: it.decodeSeed,
       text: r.text,
       finish: r.finish,
       ...(r.error ? { error: `${r.error.kind}: ${r.error.message}` } : {}),

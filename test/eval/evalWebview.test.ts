@@ -33,7 +33,7 @@ function load() {
 
 const EVIL = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 const answer = (point: string, strategy: AnswerRecord['strategy'], promptId: string, reward: number, tokens: number, text: string): AnswerRecord => ({
-  kind: 'answer', key: `${point}-${promptId}`, point, label: `${strategy} label`, strategy, swept: {}, promptId, prompt: `prompt ${promptId}`, seed: 0, text, finish: 'eos',
+  kind: 'answer', key: `${point}-${promptId}`, point, label: `${strategy} label`, strategy, swept: {}, promptId, prompt: `prompt ${promptId}`, seed: 0, decodeSeed: 0, text, finish: 'eos',
   reward, baselineReward: null, outputTokens: 4, modelTokens: tokens * 4, requests: 3, rewardCalls: 1, rewardInputs: 1, wallMs: 10, logBase: -1,
   kl: { value: 1, estimator: 'exact' }, diversity: 0.5, coherence: null, exact: null,
 });

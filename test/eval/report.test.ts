@@ -7,7 +7,7 @@ import { summarise } from '../../src/eval/summary';
 import { linearTicks, logTicks, scatterSvg } from '../../src/eval/svg';
 
 const answer = (point: string, strategy: AnswerRecord['strategy'], promptId: string, reward: number, tokens: number, kl: number, text = 'ok'): AnswerRecord => ({
-  kind: 'answer', key: `${point}-${promptId}`, point, label: point, strategy, swept: {}, promptId, prompt: `prompt ${promptId}`, seed: 0, text, finish: 'eos',
+  kind: 'answer', key: `${point}-${promptId}`, point, label: point, strategy, swept: {}, promptId, prompt: `prompt ${promptId}`, seed: 0, decodeSeed: 0, text, finish: 'eos',
   reward, baselineReward: null, outputTokens: 4, modelTokens: tokens * 4, requests: 3, rewardCalls: 1, rewardInputs: 1, wallMs: 10, logBase: -kl,
   kl: { value: kl, estimator: 'exact' }, diversity: 0.5, coherence: null, exact: null,
 });

@@ -53,6 +53,12 @@ test('planEval: a sweep re-runs only the strategies that read the key; items are
   assert.equal(plan.items.length, 7 * 3 * 2);
   assert.equal(new Set(plan.items.map((i) => i.key)).size, plan.items.length);
   assert.equal(plan.reference!.label, 'baseline');
+  // Decoder seeds: independent across prompts (the core's request seeds ignore the prompt), shared across points (paired comparisons).
+  const seedsOf = (point: string, seed: number) => plan.items.filter((i) => i.point.key === point && i.seed === seed).map((i) => i.decodeSeed);
+  const [p0, p1] = [plan.points[0]!.key, plan.points[6]!.key];
+  assert.equal(new Set(seedsOf(p0, 0)).size, 3, 'three prompts, three decoder seeds');
+  assert.deepEqual(seedsOf(p0, 0), seedsOf(p1, 0));
+  assert.notDeepEqual(seedsOf(p0, 0), seedsOf(p0, 1));
   // Another server (config fingerprint) gives other item keys: results of one setup never stand in for another's.
   const other = planEval({ config: loadRunConfig(demoRunConfig('http://127.0.0.1:2')), strategies: ['baseline'], sweeps: [], prompts: BUILTIN_PROMPTS.slice(0, 1), seeds: [0], reference: 'baseline' });
   assert.ok(!plan.items.some((i) => i.key === other.items[0]!.key));
