@@ -12,6 +12,13 @@ function series(s: EvalSummary, point: (p: PointSummary) => { x: number; y: numb
     if (!ser) by.set(p.strategy, (ser = { name: p.strategy, cls: p.strategy, points: [] }));
     ser.points.push({ ...v, id: p.point, label: p.label });
   }
+  // A series swept over more than one knob has no single curve to draw.
+  for (const ser of by.values()) {
+    const pts = s.points.filter((p) => p.strategy === ser.name);
+    const keys = new Set(pts.flatMap((p) => Object.keys(p.swept)));
+    const varying = [...keys].filter((k) => new Set(pts.map((p) => JSON.stringify(p.swept[k]))).size > 1);
+    ser.connect = varying.length <= 1;
+  }
   return [...by.values()];
 }
 

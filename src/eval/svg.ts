@@ -17,6 +17,8 @@ export interface PlotSeries {
   /** Class suffix of the series' marks (s-NAME): colours come from a stylesheet, never from style attributes (a webview's CSP blocks those). */
   cls: string;
   points: PlotPoint[];
+  /** Join the points left to right (a one-knob sweep reads as a curve; several knobs would zigzag). */
+  connect?: boolean;
 }
 
 export interface PlotSpec {
@@ -129,7 +131,7 @@ export function scatterSvg(spec: PlotSpec): string {
   spec.series.forEach((s, si) => {
     const sp = s.points.filter(inRange).sort((a, b) => a.x - b.x);
     const c = esc(s.cls);
-    if (sp.length > 1) out.push(`<polyline class="ln s-${c}" points="${sp.map((p) => `${r1(sx(p.x))},${r1(sy(p.y))}`).join(' ')}"/>`);
+    if (s.connect !== false && sp.length > 1) out.push(`<polyline class="ln s-${c}" points="${sp.map((p) => `${r1(sx(p.x))},${r1(sy(p.y))}`).join(' ')}"/>`);
     for (const p of sp) {
       const cx = sx(p.x);
       const cy = sy(p.y);

@@ -16,7 +16,7 @@ export const PlotSpecView = z.object({
   logX: z.boolean().optional(),
   links: z.boolean().optional(),
   embedStyle: z.boolean().optional(),
-  series: z.array(z.object({ name: z.string(), cls: z.string().regex(/^[a-z]+$/), points: z.array(PlotPointView) })),
+  series: z.array(z.object({ name: z.string(), cls: z.string().regex(/^[a-z]+$/), points: z.array(PlotPointView), connect: z.boolean().optional() })),
 });
 
 export const EvalPointView = z.object({
