@@ -144,7 +144,7 @@ async function pool<T>(tasks: T[], n: number, run: (t: T) => Promise<void>, sign
   await Promise.all(Array.from({ length: Math.max(1, Math.min(n, tasks.length)) }, worker));
 }
 
-export async function runEval(plan: EvalPlan, context: EvalContext): Promise<{ answers: AnswerRecord[]; judged: JudgeRecord[]; complete: boolean }> {
+export async function runEval(plan: EvalPlan, context: EvalContext): Promise<{ answers: AnswerRecord[]; judged: JudgeRecord[]; complete: boolean; decoded: number; resumed: number }> {
   // Each distinct warning once: a server that is down would otherwise say so for every answer.
   const warned = new Set<string>();
   const ctx: EvalContext = { ...context, onWarning: (w) => void (!warned.has(w) && (warned.add(w), context.onWarning?.(w))) };
@@ -189,7 +189,7 @@ export async function runEval(plan: EvalPlan, context: EvalContext): Promise<{ a
   );
   const judged = ctx.judge && plan.reference && !ctx.signal?.aborted ? await judgePairs(plan, answers, ctx) : [];
   const complete = !ctx.signal?.aborted && plan.items.every((it) => answers.has(it.key));
-  return { answers: plan.items.map((it) => answers.get(it.key)).filter((a): a is AnswerRecord => !!a), judged, complete };
+  return { answers: plan.items.map((it) => answers.get(it.key)).filter((a): a is AnswerRecord => !!a), judged, complete, decoded: finished, resumed };
 }
 
 /** The per-answer metrics; null when the eval was cancelled while measuring (the item is redone on resume). */

@@ -92,7 +92,7 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
     KL_NOTE,
     `coherence: ${i.embedder ? `cosine of prompt and answer embeddings from ${i.embedder.label}` : 'not measured (no embedding endpoint)'}`,
     "cost: model tokens (generated + scored, the core's count) and reward inputs per output token; requests and reward calls per answer; wall time per answer with answers decoded in parallel on this machine",
-    `${res.complete ? 'complete' : 'INCOMPLETE (cancelled): the tables cover the finished answers only'}; ${((performance.now() - t0) / 1000).toFixed(0)} s in the last session`,
+    `${res.complete ? 'complete' : 'INCOMPLETE (cancelled): the tables cover the finished answers only'}; the last session decoded ${res.decoded} answers in ${((performance.now() - t0) / 1000).toFixed(0)} s and took ${res.resumed} from the JSONL`,
   ];
   const table = summaryTable(summary);
   const comparison = comparisonText(compareAtEqual(summary));
