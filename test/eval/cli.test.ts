@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { stubServer } from '../backends/stubServer';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -90,4 +91,24 @@ test('tqstar eval: usage errors exit 2 and name the flag', async () => {
   const b = await run(['eval', '--world', 'moon']);
   assert.equal(b.code, 2);
   assert.match(b.stderr, /--world/);
+});
+
+test('tqstar eval --judge-url: a judge that always prefers the answer shown first gives wins exactly where the candidate was shown first', { timeout: 120_000 }, async () => {
+  const judge = await stubServer(() => ({ body: { id: 'j', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: '1' }, finish_reason: 'stop' }] } }));
+  try {
+    const out = mkdtempSync(join(tmpdir(), 'tqstar-eval-cli-'));
+    const a = await run(['eval', '--world', 'tabular', '--limit', '2', '--seeds', '6', '--strategy', 'sample', '--reference', 'greedy', '--judge-url', `${judge.url}/v1`, '--judge-model', 'stub', '--out', out]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stderr, /judge .*stub.*seeded random order/);
+    const records = readFileSync(join(out, 'answers.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; candidateFirst: boolean; outcome: string });
+    const judged = records.filter((r) => r.kind === 'judge');
+    assert.equal(judged.length, 12, 'one verdict per sample answer (2 prompts × 6 seeds)');
+    assert.equal(judge.requests.length, 12);
+    for (const j of judged) assert.equal(j.outcome, j.candidateFirst ? 'win' : 'loss');
+    const wins = judged.filter((j) => j.outcome === 'win').length;
+    assert.ok(wins > 0 && wins < 12, 'the order varied, so a first-position bias does not decide the result alone');
+    assert.match(a.stdout, new RegExp(`judge W/T/L[\\s\\S]*sample[^\\n]*${wins}/0/${12 - wins}`));
+  } finally {
+    await judge.close();
+  }
 });
