@@ -18,6 +18,18 @@ const promptFile = join(tmp, 'prompts.jsonl');
 writeFileSync(promptFile, ['The food was', 'Thank you for', 'The delivery was'].map((p, i) => JSON.stringify({ id: `q${i}`, prompt: p })).join('\n') + '\n');
 const saveTo = join(tmp, 'exported.html');
 const validation: Array<string | undefined> = [];
+let useJudge = false;
+// A FAKE vscode.lm chat model for the judge test: it always prefers the answer shown second.
+const judgeAsked: string[] = [];
+(fake.vscode.lm as Record<string, unknown>).selectChatModels = async () => [
+  {
+    id: 'fake-judge',
+    sendRequest: async (msgs: Array<{ content: string }>) => {
+      judgeAsked.push(msgs[0]!.content);
+      return { text: (async function* () { yield '2'; })() };
+    },
+  },
+];
 let ext: { activate(c: unknown): void };
 
 type Item = { label: string; strategy?: string; file?: boolean; demo?: boolean; judge?: boolean };
@@ -27,7 +39,7 @@ w.showQuickPick = async (items: Item[] | Promise<Item[]>, o: { title: string }) 
   if (/prompts/.test(o.title)) return its.find((i) => i.file);
   if (/models/.test(o.title)) return its.find((i) => i.demo);
   if (/strategies/.test(o.title)) return its.filter((i) => ['bon', 'softbon', 'baseline'].includes(i.strategy!));
-  if (/judge/.test(o.title)) return its.find((i) => !i.judge);
+  if (/judge/.test(o.title)) return its.find((i) => !!i.judge === useJudge);
   return undefined;
 };
 w.showOpenDialog = async () => [Uri.file(promptFile)];
@@ -97,4 +109,25 @@ test('Evaluate on Prompt Set…: demo backend, a prompt file, three strategies, 
   assert.equal(readFileSync(jsonl, 'utf8'), lines, 'nothing redone');
   const [again] = results(panel.webview.posted);
   assert.deepEqual(again!.points.map((p) => p.reward), view!.points.map((p) => p.reward));
+});
+
+test('with the vscode.lm judge: every answer is judged against the baseline in a seeded order, on the resumed answers', { timeout: 180_000 }, async () => {
+  useJudge = true;
+  const panel = fake.panels.find((p) => p.viewType === 'tqstar.evaluation')!;
+  panel.webview.posted.length = 0;
+  const dir = readdirSync(join(tmp, 'storage', 'eval'))[0]!;
+  const jsonl = join(tmp, 'storage', 'eval', dir, 'answers.jsonl');
+  const answersBefore = readFileSync(jsonl, 'utf8').trim().split('\n').length;
+  await fake.vscode.commands.executeCommand('tqstar.evaluate');
+  const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; candidateFirst: boolean; outcome: string });
+  const judged = lines.filter((l) => l.kind === 'judge');
+  assert.equal(lines.length - judged.length, answersBefore, 'no answer decoded again');
+  assert.equal(judged.length, 9, 'the three non-baseline points × three prompts');
+  assert.equal(judgeAsked.length, 9);
+  // "2" is the second answer shown: a win exactly when the candidate was shown second.
+  for (const j of judged) assert.equal(j.outcome, j.candidateFirst ? 'loss' : 'win');
+  const [view] = results(panel.webview.posted);
+  const judgedPoints = view!.points.filter((p) => p.judge);
+  assert.equal(judgedPoints.length, 3);
+  assert.equal(judgedPoints.reduce((n, p) => n + p.judge!.n, 0), 9);
 });
