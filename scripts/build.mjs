@@ -16,7 +16,7 @@ const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', 
 const targets = {
   extension: [{ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }],
   cli: [{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }],
-  webview: ['panel', 'sidebar'].map((name) => ({
+  webview: ['panel', 'sidebar', 'eval'].map((name) => ({
     bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning',
     entryPoints: [`src/webview/${name}.ts`], outfile: `media/dist/${name}.js`,
   })),

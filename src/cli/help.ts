@@ -7,6 +7,7 @@ Usage:
   tqstar probe  --config FILE
   tqstar decode --config FILE (--prompt TEXT | --prompt-file FILE) [--strategy NAME]... [--json] [--verbose]
   tqstar demo
+  tqstar eval   [--config FILE | --world demo|tabular] [--prompts FILE] [--sweep KEY=v1,v2]... [--out DIR] (see tqstar eval --help)
 
 Run "tqstar COMMAND --help" for details. Exit codes: 0 ok, 1 a strategy ended with an error or
 probe found problems, 2 usage/config error, 3 a server could not be used, 130 cancelled (Ctrl-C).`,
@@ -44,4 +45,31 @@ Starts the local reference server in-process (a demo/test backend: a word-level 
 sentiment-aligned copy of it, not a real LLM), decodes a sample prompt over HTTP with TQ* and its
 peers, and prints a reward-ranked table; then does the same on the tabular test models, with each
 strategy's exact objective E[r] − β·KL computed by enumeration.`,
+  eval: `tqstar eval — TQ* and its peers on a prompt set: reward, KL, win/tie/loss, diversity, coherence, cost
+
+Without --config it starts the local reference server in-process (a DEMO backend, not a real LLM) and
+runs the built-in prompt set on its demo models (--world tabular: the tabular test models, with exact
+E[r], KL and E[r] − β·KL by enumeration).
+
+Options:
+  --config FILE          a run configuration (as for decode); its strategies are evaluated
+  --world demo|tabular   the built-in setup to run without --config (default demo)
+  --prompts FILE         JSONL ({"prompt": …, "id": …} per line) or plain text (one prompt per line);
+                         "builtin" for the ~100 built-in prompts
+  --limit N              only the first N prompts
+  --seeds N|a,b,…        N seeds 0..N−1, or a list (default 1 seed: 0)
+  --strategy NAME        repeatable (default: the world's or the config's strategies); also softbon
+  --sweep [S:]KEY=v1,…   repeatable, crossed: any decoding key (alpha, topK, rollouts, horizon, bestOfN,
+                         speed.skipMass, …) or alias k, N, H, bon, w, K, m, lambda; "S:" sweeps only
+                         strategy S (e.g. bon:bon=4,16,64)
+  --reference NAME       win/tie/loss against this strategy (default baseline)
+  --out DIR              answers.jsonl, report.html, summary.json, summary.txt (default ./tqstar-eval)
+  --embeddings URL       OpenAI base URL with /v1/embeddings for coherence ([--embeddings-model M])
+  --no-embeddings        skip coherence
+  --judge                pairwise judge on the config's "judge" reward endpoint (/v1/chat/completions)
+  --judge-url URL --judge-model M   the judge's endpoint explicitly
+  --concurrency N        answers decoded at once (default: the endpoints' maxConcurrency)
+
+Every answer is appended to answers.jsonl as it finishes; running the same command again resumes
+and redoes nothing finished. Progress on stderr. Ctrl-C keeps what is done (exit code 130).`,
 };

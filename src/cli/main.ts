@@ -1,4 +1,4 @@
-// The `tqstar` command line: serve, probe, decode, demo (bundled to dist/cli.js).
+// The `tqstar` command line: serve, probe, decode, demo, eval (bundled to dist/cli.js).
 // First import: Ctrl-C is handled before any other module of the bundle runs.
 import { isCliEntry } from './sigint';
 import { TqError } from '../core/errors';
@@ -7,6 +7,7 @@ import { decodeCommand } from './decode';
 import { demoCommand } from './demo';
 import { exitWhenFlushed } from './exit';
 import { EXIT } from './exitCodes';
+import { evalCommand } from './eval';
 import { HELP } from './help';
 import { probeCommand } from './probe';
 import { serveCommand } from './serve';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   probe: probeCommand,
   decode: decodeCommand,
   demo: demoCommand,
+  eval: evalCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

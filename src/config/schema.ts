@@ -3,7 +3,7 @@
 // webview's view of a run are all derived from or checked against these schemas.
 import { z } from 'zod';
 
-export const STRATEGY_NAMES = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'greedy', 'sample', 'baseline'] as const;
+export const STRATEGY_NAMES = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'greedy', 'sample', 'baseline', 'softbon'] as const;
 export const StrategyName = z.enum(STRATEGY_NAMES);
 export type StrategyName = z.infer<typeof StrategyName>;
 

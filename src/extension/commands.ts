@@ -10,6 +10,7 @@ import { startRun } from './runner';
 import { showError } from './errorsUi';
 import { ROLES, ROLE_LABELS, type Role } from './apiKeys';
 import { formatRequestLine } from './requestLog';
+import { evaluateOnPromptSet } from './evaluate';
 
 type Factory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -109,4 +110,5 @@ export const COMMAND_TABLE: Record<string, Factory> = {
   'tqstar.clearApiKey': clearApiKey,
   'tqstar.tryDemo': tryDemo,
   'tqstar.clearHistory': clearHistory,
+  'tqstar.evaluate': evaluateOnPromptSet,
 };

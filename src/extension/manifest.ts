@@ -49,6 +49,7 @@ const ENUM_DOCS: Record<string, Record<string, string>> = {
     greedy: 'The base model alone, greedy.',
     sample: 'The base model alone, sampled.',
     baseline: 'The aligned baseline model alone (the "DPO" row of the paper).',
+    softbon: 'Soft Best-of-N: N full responses, keep one drawn with probability ∝ exp(reward/λ), λ = selectionTemperature.',
   },
   proposer: { baseline: 'Top-k of the aligned baseline (the paper).', base: 'Top-k of the base model.', union: 'Both top-k lists together.' },
   selection: { greedy: 'Take the best combined score (deterministic).', sample: 'Sample from π_base·exp(α·Q̂).' },
@@ -123,6 +124,7 @@ export const COMMANDS: Array<{ command: string; title: string; icon?: string; en
   { command: 'tqstar.clearApiKey', title: 'Clear API Key' },
   { command: 'tqstar.tryDemo', title: 'Try the Demo' },
   { command: 'tqstar.clearHistory', title: 'Clear History', icon: '$(clear-all)' },
+  { command: 'tqstar.evaluate', title: 'Evaluate on Prompt Set…' },
 ];
 
 export function contributes(): Json {

@@ -36,6 +36,7 @@ export function exactStrategyValue(suite: TabularSuite, strategy: StrategyName, 
     case 'bon':
       return bestOfNValue(suite, p.bestOfNModel === 'base' ? dists.base : dists.rhoStarR, p.bestOfN, start);
     case 'blockwise':
+    case 'softbon':
       return null;
   }
 }

@@ -7,6 +7,7 @@ import { ollamaCheck, ollamaCompletion, ollamaError, ollamaGenerateAnswer, ollam
 import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
 import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangGenerateAnswer, sglangGenerateAsCompletion, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
 import { vllmCompletion, vllmError } from './dialectVllm.js';
+import { demoEmbeddings } from './embeddings.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
 import { badRequest, HttpError } from './httpError.js';
@@ -333,6 +334,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       case '/generate':
         if (dialect === 'sglang') return post(() => sglangGenerate(body));
         break;
+      case '/v1/embeddings':
+        return post(() => demoEmbeddings(body));
       case '/pooling':
       case '/classify':
         return post(() => pool(body, path));

@@ -10,4 +10,5 @@ export const STRATEGY_LABELS: Record<StrategyName, string> = {
   greedy: 'Greedy (base)',
   sample: 'Sampling (base)',
   baseline: 'Baseline alone (ρ_BL)',
+  softbon: 'Soft Best-of-N',
 };

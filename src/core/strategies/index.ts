@@ -3,6 +3,7 @@ import type { StrategyName } from '../../config/schema';
 import type { StrategyFactory } from '../context';
 import { args } from './args';
 import { blockwise } from './blockwise';
+import { softBestOfN } from './softBestOfN';
 import { valueGuided } from './valueGuided';
 import { bestOfN, singleModel } from './wholeResponse';
 
@@ -15,4 +16,5 @@ export const STRATEGIES: Record<StrategyName, StrategyFactory> = {
   greedy: singleModel('base', 0),
   sample: singleModel('base', 1),
   baseline: singleModel('baseline', 0),
+  softbon: softBestOfN,
 };

@@ -9,7 +9,7 @@ function sequenceLogprob(c: Completion): number {
   return s;
 }
 
-function asCandidate(c: Completion, model: 'base' | 'baseline', eos: Token, reward: number | null, chosen: boolean, selectProb: number): CandidateDiagnostics {
+export function asCandidate(c: Completion, model: 'base' | 'baseline', eos: Token, reward: number | null, chosen: boolean, selectProb: number): CandidateDiagnostics {
   const first = c.tokens[0] ?? eos;
   const lp = sequenceLogprob(c);
   return {
@@ -28,7 +28,7 @@ function asCandidate(c: Completion, model: 'base' | 'baseline', eos: Token, rewa
   };
 }
 
-function outcome(c: Completion, candidates: CandidateDiagnostics[], eos: Token): StepOutcome {
+export function outcome(c: Completion, candidates: CandidateDiagnostics[], eos: Token): StepOutcome {
   const [first, ...rest] = c.tokens;
   const end = c.finish === 'eos' ? 'eos' : c.finish === 'stop' ? 'stop' : 'maxTokens';
   const strip = (t: Token) => ({ id: t.id, text: t.text });
@@ -36,7 +36,7 @@ function outcome(c: Completion, candidates: CandidateDiagnostics[], eos: Token):
   return { chosen: strip(first), accepted: rest.map(strip), candidates, end, text: c.text };
 }
 
-async function sampleWhole(ctx: RunContext, state: DecodeState, model: LanguageModel, n: number, temperature: number): Promise<Completion[]> {
+export async function sampleWhole(ctx: RunContext, state: DecodeState, model: LanguageModel, n: number, temperature: number): Promise<Completion[]> {
   const [completions] = await model.sample(
     {
       prompts: [state.ids],
@@ -51,7 +51,7 @@ async function sampleWhole(ctx: RunContext, state: DecodeState, model: LanguageM
   return completions;
 }
 
-const eosToken = (m: LanguageModel): Token => ({ id: m.eosId ?? -1, text: '' });
+export const eosToken = (m: LanguageModel): Token => ({ id: m.eosId ?? -1, text: '' });
 
 /** greedy (base, T=0), sample (base, T=1), baseline (baseline, T=0): one request for the whole response. */
 export function singleModel(which: 'base' | 'baseline', temperature: number): StrategyFactory {

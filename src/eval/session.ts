@@ -1,0 +1,110 @@
+// One evaluation from settings to files: plan, resume from the JSONL, run, summary, report — shared by the CLI and VS Code.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildEnv, type BackendOptions } from '../backends/index';
+import type { RunConfig, StrategyName } from '../config/schema';
+import type { Embedder, PairJudge } from './clients';
+import { compareAtEqual, comparisonText } from './compare';
+import type { EvalPrompt } from './prompts';
+import { appendRecord, readRecords, repairTail, type AnswerRecord, type JudgeRecord } from './records';
+import { htmlReport, plotSpecs } from './report';
+import { planEval, runEval, type EvalPlan, type Progress } from './runner';
+import { summarise, summaryTable, type EvalSummary } from './summary';
+import { scatterSvg } from './svg';
+import type { Sweep } from './sweep';
+import type { EvalWorld } from './worlds';
+
+export interface SessionInput {
+  config: RunConfig;
+  prompts: EvalPrompt[];
+  /** Where the prompts came from, for the report ("built-in", a file name). */
+  promptSource: string;
+  seeds: number[];
+  strategies: StrategyName[];
+  sweeps: Sweep[];
+  reference: StrategyName;
+  outDir: string;
+  /** A built-in world: its exact values, its description, and its name as the item keys' server identity. */
+  world?: EvalWorld;
+  /** What the config is, when it is not a built-in world (the report's first line). */
+  configLabel?: string;
+  embedder?: Embedder;
+  judge?: PairJudge;
+  concurrency?: number;
+  backend?: BackendOptions;
+  signal?: AbortSignal;
+  onStart?(plan: EvalPlan, concurrency: number, jsonl: string): void;
+  onProgress?(p: Progress): void;
+  onWarning?(message: string): void;
+}
+
+export interface SessionResult {
+  plan: EvalPlan;
+  summary: EvalSummary;
+  answers: AnswerRecord[];
+  judged: JudgeRecord[];
+  complete: boolean;
+  notes: string[];
+  table: string;
+  files: { jsonl: string; report: string; summaryJson: string; summaryTxt: string; plots: string[] };
+  /** TQ* against each peer at equal compute and equal KL (empty without TQ* points). */
+  comparison: string;
+}
+
+export const KL_NOTE =
+  "KL estimators (src/eval/kl.ts): exact = known policy; plug-in = Σ log π_step(z_t) − log π_base(y); upper = −log π_base(y) for greedy selection with random Q̂ (cross-entropy ≥ KL); bound = Best-of-N's log N − (N−1)/N plus the sampler's log q(y) − log π_base(y)";
+
+export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
+  const plan = planEval({ config: i.config, strategies: i.strategies, sweeps: i.sweeps, prompts: i.prompts, seeds: i.seeds, reference: i.reference, ...(i.world ? { fingerprint: `builtin-world:${i.world.name}` } : {}) });
+  mkdirSync(i.outDir, { recursive: true });
+  const jsonl = join(i.outDir, 'answers.jsonl');
+  repairTail(jsonl);
+  const done = new Map(readRecords(jsonl).map((r) => [r.key, r]));
+  const built = await buildEnv(i.config, { ...i.backend, signal: i.signal });
+  for (const w of built.warnings) i.onWarning?.(w);
+  const concurrency = i.concurrency ?? Math.min(...[i.config.base, i.config.baseline].map((m) => m.maxConcurrency * (Array.isArray(m.baseUrl) ? m.baseUrl.length : 1)));
+  i.onStart?.(plan, concurrency, jsonl);
+  const t0 = performance.now();
+  let res;
+  try {
+    res = await runEval(plan, {
+      env: built.env,
+      embedder: i.embedder,
+      judge: i.judge,
+      exact: i.world?.exact,
+      done,
+      write: (r) => appendRecord(jsonl, r),
+      signal: i.signal,
+      concurrency,
+      judgeSeed: i.seeds[0],
+      onProgress: i.onProgress,
+      onWarning: i.onWarning,
+    });
+  } finally {
+    built.dispose();
+  }
+  const summary = summarise(res.answers, res.judged, plan.reference?.key ?? null);
+  const c = i.config;
+  const notes = [
+    i.world ? i.world.description : (i.configLabel ?? `base ${c.base.model}, baseline ${c.baseline.model}, reward ${c.reward.kind}`),
+    `${i.prompts.length} prompts (${i.promptSource}) × seeds ${i.seeds.join(',')}; strategies ${i.strategies.join(', ')}; sweeps ${i.sweeps.map((s) => `${s.strategy ? `${s.strategy}:` : ''}${s.key}=${s.values.join(',')}`).join(' ') || 'none'}`,
+    `win/tie/loss: by reward against ${plan.reference?.label ?? '—'} on the same prompt and seed${i.judge ? `; judge ${i.judge.label}, the two answers in seeded random order` : ''}`,
+    KL_NOTE,
+    `coherence: ${i.embedder ? `cosine of prompt and answer embeddings from ${i.embedder.label}` : 'not measured (no embedding endpoint)'}`,
+    "cost: model tokens (generated + scored, the core's count) and reward inputs per output token; requests and reward calls per answer; wall time per answer with answers decoded in parallel on this machine",
+    `${res.complete ? 'complete' : 'INCOMPLETE (cancelled): the tables cover the finished answers only'}; the last session decoded ${res.decoded} answers in ${((performance.now() - t0) / 1000).toFixed(0)} s and took ${res.resumed} from the JSONL`,
+  ];
+  const table = summaryTable(summary);
+  const comparison = comparisonText(compareAtEqual(summary));
+  const files = { jsonl, report: join(i.outDir, 'report.html'), summaryJson: join(i.outDir, 'summary.json'), summaryTxt: join(i.outDir, 'summary.txt'), plots: [] as string[] };
+  writeFileSync(files.summaryTxt, table + '\n' + (comparison ? `\nTQ* against each peer's best point at ≤ its compute and at ≤ its KL (Δ = TQ* − peer ± SE):\n${comparison}\n` : ''));
+  writeFileSync(files.summaryJson, JSON.stringify({ notes, ...summary }, null, 2) + '\n');
+  // The plots also as files of their own (README images); the report inlines the same SVG.
+  plotSpecs(summary).forEach((spec, k) => {
+    const f = join(i.outDir, `plot-${['compute', 'kl', 'exact'][k]}.svg`);
+    writeFileSync(f, scatterSvg(spec) + '\n');
+    files.plots.push(f);
+  });
+  writeFileSync(files.report, htmlReport(summary, res.answers, { title: `tqstar eval — ${i.world?.name ?? i.configLabel ?? 'run'}`, notes, generated: new Date().toISOString(), comparison }));
+  return { plan, summary, answers: res.answers, judged: res.judged, complete: res.complete, notes, table, files, comparison };
+}

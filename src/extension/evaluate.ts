@@ -1,0 +1,228 @@
+// "Transfer Q*: Evaluate on Prompt Set…": pick prompts, strategies and a sweep, run `tqstar eval`'s session with progress and cancel, show the evaluation panel.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { loadRunConfig } from '../backends';
+import { STRATEGY_NAMES, type RunConfig, type StrategyName } from '../config/schema';
+import { TqError } from '../core/errors';
+import { httpEmbedder, parseVerdict, PAIR_INSTRUCTION, type Embedder, type PairJudge } from '../eval/clients';
+import { BUILTIN_PROMPTS, parsePromptSet, type EvalPrompt } from '../eval/prompts';
+import { runEvalSession } from '../eval/session';
+import { parseSweep, type Sweep } from '../eval/sweep';
+import { evalView } from '../eval/view';
+import { demoEvalWorld, EVAL_STRATEGIES, type EvalWorld } from '../eval/worlds';
+import { startServer } from '../server';
+import { EvalToHost, type HostToEval } from '../webview/evalProtocol';
+import { STRATEGY_LABELS } from '../webview/labels';
+import type { Ctx, DemoServer } from './ctx';
+import { showError } from './errorsUi';
+import { webviewOptions } from './resultsPanel';
+import { makeNonce, webviewHtml } from './webviewHtml';
+import { vscodeLmReward } from './vscodeLm';
+
+export const EVAL_VIEW_TYPE = 'tqstar.evaluation';
+const TITLE = 'Transfer Q* Evaluation';
+
+/** The evaluation webview: one at a time; the host keeps the last message so a reloaded page gets it again. */
+class EvalPanel {
+  private panel: vscode.WebviewPanel | undefined;
+  private last: HostToEval | undefined;
+  report: string | undefined;
+  onCancel: (() => void) | undefined;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  show(): void {
+    if (this.panel) return this.panel.reveal(undefined, true);
+    const p = vscode.window.createWebviewPanel(EVAL_VIEW_TYPE, TITLE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.ctx.ext.extensionUri));
+    this.panel = p;
+    const uri = (f: string) => p.webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.ext.extensionUri, 'media', 'dist', f)).toString();
+    p.webview.html = webviewHtml({ cspSource: p.webview.cspSource, scriptUri: uri('eval.js'), styleUri: uri('eval.css'), nonce: makeNonce(), title: TITLE });
+    p.webview.onDidReceiveMessage((data) => {
+      const m = EvalToHost.safeParse(data);
+      if (!m.success) return this.ctx.log.warn('evaluation panel sent an invalid message; ignored');
+      if (m.data.type === 'ready' && this.last) void p.webview.postMessage(this.last);
+      else if (m.data.type === 'cancel') this.onCancel?.();
+      else if (m.data.type === 'exportReport') void this.exportReport();
+    });
+    p.onDidDispose(() => (this.panel = undefined));
+  }
+
+  post(m: HostToEval): void {
+    this.last = m;
+    void this.panel?.webview.postMessage(m);
+  }
+
+  private async exportReport(): Promise<void> {
+    if (!this.report) return;
+    const target = await vscode.window.showSaveDialog({ title: 'Export the evaluation report', filters: { HTML: ['html'] }, saveLabel: 'Export' });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(readFileSync(this.report, 'utf8')));
+    void vscode.window.showInformationMessage(`Transfer Q*: report written to ${target.fsPath}.`);
+  }
+}
+
+let panel: EvalPanel | undefined;
+
+/** A VS Code chat model (vscode.lm) asked which of two answers is better; the eval randomises their order. */
+function lmPairJudge(): PairJudge {
+  let model: Promise<vscode.LanguageModelChat> | undefined;
+  return {
+    label: 'vscode-lm (VS Code language model)',
+    async compare(prompt, first, second, signal) {
+      model ??= Promise.resolve(vscode.lm.selectChatModels({})).then(([m]) => {
+        if (!m) throw new TqError('reward', 'No VS Code language model is available for judging: install or sign in to a chat model provider (e.g. GitHub Copilot), or evaluate without a judge.');
+        return m;
+      });
+      const m = await model;
+      const cts = new vscode.CancellationTokenSource();
+      const onAbort = () => cts.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const content = PAIR_INSTRUCTION.replace(/\{(prompt|first|second)\}/g, (_x, k: 'prompt' | 'first' | 'second') => ({ prompt, first, second })[k]);
+        const res = await m.sendRequest([vscode.LanguageModelChatMessage.User(content)], { justification: 'Transfer Q* asks this model which of two generated answers is better (Evaluate on Prompt Set).' }, cts.token);
+        let text = '';
+        for await (const part of res.text) text += part;
+        const v = parseVerdict(text);
+        if (!v) throw new TqError('reward', `the language-model judge answered neither 1, 2 nor tie: ${JSON.stringify(text.slice(0, 80))}`);
+        return v;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        cts.dispose();
+      }
+    },
+  };
+}
+
+async function pickPrompts(): Promise<{ prompts: EvalPrompt[]; source: string } | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: `Built-in prompts (${BUILTIN_PROMPTS.length})`, description: 'reviews, customer replies, support answers (the demo domain)', file: false },
+      { label: 'Open a prompt file…', description: 'JSONL ({"prompt": …, "id": …} per line) or plain text, one prompt per line', file: true },
+    ],
+    { title: 'Transfer Q*: Evaluate on Prompt Set (1/4): prompts', ignoreFocusOut: true },
+  );
+  if (!pick) return undefined;
+  if (!pick.file) return { prompts: [...BUILTIN_PROMPTS], source: 'built-in set' };
+  const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Prompt sets': ['jsonl', 'txt'], 'All files': ['*'] }, title: 'Prompt set' })) ?? [];
+  if (!uri) return undefined;
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  return { prompts: parsePromptSet(text, uri.fsPath), source: uri.fsPath };
+}
+
+async function pickBackend(ctx: Ctx): Promise<{ config: RunConfig; world?: EvalWorld; embedder?: Embedder } | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: 'Configured endpoints', description: 'tqstar.base, tqstar.baseline, tqstar.reward', demo: false },
+      { label: 'Built-in demo backend', description: 'the local reference server: word-level demo models, not a real LLM', demo: true },
+    ],
+    { title: 'Transfer Q*: Evaluate on Prompt Set (2/4): models', ignoreFocusOut: true },
+  );
+  if (!pick) return undefined;
+  if (!pick.demo) return { config: ctx.config.runConfig() };
+  ctx.demo ??= startServer({ port: 0, quiet: true }).then((s): DemoServer => (ctx.log.info(`demo: built-in reference server (a demo and test backend, not a real LLM) at ${s.url}`), s));
+  const server = await ctx.demo;
+  const world = demoEvalWorld(server.url);
+  return { config: loadRunConfig(world.config), world, embedder: httpEmbedder(world.embeddings!.baseUrl, world.embeddings!.model) };
+}
+
+async function pickStrategies(initial: readonly StrategyName[]): Promise<StrategyName[] | undefined> {
+  const picks = await vscode.window.showQuickPick(
+    STRATEGY_NAMES.map((s) => ({ label: STRATEGY_LABELS[s], description: s, picked: initial.includes(s), strategy: s })),
+    { canPickMany: true, title: 'Transfer Q*: Evaluate on Prompt Set (3/4): strategies', ignoreFocusOut: true },
+  );
+  return picks?.length ? picks.map((p) => p.strategy).sort((a, b) => EVAL_STRATEGIES.indexOf(a) - EVAL_STRATEGIES.indexOf(b)) : undefined;
+}
+
+/** Space-separated [STRATEGY:]KEY=v1,v2 sweeps, each checked against the schema. */
+export function parseSweepLine(line: string, config: RunConfig): Sweep[] {
+  return line.split(/\s+/).filter(Boolean).map((s) => parseSweep(s, config.decoding));
+}
+
+async function pickSweep(config: RunConfig): Promise<Sweep[] | undefined> {
+  const line = await vscode.window.showInputBox({
+    title: 'Transfer Q*: Evaluate on Prompt Set (4/4): optional sweep',
+    prompt: 'Space-separated [STRATEGY:]KEY=v1,v2,… (crossed), e.g. "bon:bon=1,4,16 tqstar:alpha=2,8". Empty: the settings as they are.',
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      try {
+        parseSweepLine(v, config);
+        return undefined;
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    },
+  });
+  return line === undefined ? undefined : parseSweepLine(line, config);
+}
+
+export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
+  if (ctx.active) {
+    void vscode.window.showInformationMessage('Transfer Q*: a run is in progress; cancel it or wait before evaluating.');
+    return;
+  }
+  let backend, prompts, strategies, sweeps;
+  try {
+    prompts = await pickPrompts();
+    if (!prompts) return;
+    backend = await pickBackend(ctx);
+    if (!backend) return;
+    strategies = await pickStrategies(backend.world ? ['tqstar', 'bon', 'softbon', 'args', 'baseline'] : ['tqstar', ...backend.config.strategies]);
+    if (!strategies) return;
+    sweeps = await pickSweep(backend.config);
+    if (!sweeps) return;
+  } catch (e) {
+    return showError(e, ctx.log);
+  }
+  const judgeUse = vscode.lm
+    ? await vscode.window.showQuickPick([{ label: 'No judge', judge: false }, { label: 'Judge pairs with a VS Code language model', description: 'vscode.lm, answers in random order', judge: true }], { title: 'Transfer Q*: win/tie/loss by a judge?' })
+    : undefined;
+  const reference: StrategyName = strategies.includes('baseline') ? 'baseline' : strategies[strategies.length - 1]!;
+  // One folder per setup, so that the same choice again resumes instead of starting over.
+  const id = createHash('sha1').update(JSON.stringify([backend.world?.name ?? backend.config, prompts.source, prompts.prompts.length, strategies, sweeps])).digest('hex').slice(0, 12);
+  const outDir = vscode.Uri.joinPath(ctx.ext.globalStorageUri, 'eval', id).fsPath;
+  panel ??= new EvalPanel(ctx);
+  panel.show();
+  const abort = new AbortController();
+  ctx.active = abort;
+  panel.onCancel = () => abort.abort();
+  void vscode.commands.executeCommand('setContext', 'tqstar.running', true);
+  const p = panel;
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*: evaluating', cancellable: true }, async (progress, token) => {
+      token.onCancellationRequested(() => abort.abort());
+      let last = 0;
+      const res = await runEvalSession({
+        config: backend.config,
+        prompts: prompts.prompts,
+        promptSource: prompts.source,
+        seeds: [0],
+        strategies,
+        sweeps,
+        reference,
+        outDir,
+        ...(backend.world ? { world: backend.world } : { configLabel: `base ${backend.config.base.model}, baseline ${backend.config.baseline.model}, reward ${backend.config.reward.kind}` }),
+        embedder: backend.embedder,
+        judge: judgeUse?.judge ? lmPairJudge() : undefined,
+        backend: { apiKey: (role) => ctx.keys.get(role), rewardFactories: { 'vscode-lm': vscodeLmReward } },
+        signal: abort.signal,
+        onProgress: (pr) => {
+          const message = `${pr.done}/${pr.total} answers${pr.etaMs !== null ? `, about ${Math.ceil(pr.etaMs / 1000)} s left` : ''}`;
+          progress.report({ message, increment: ((pr.done - last) / pr.total) * 100 });
+          last = pr.done;
+          p.post({ type: 'progress', done: pr.done, total: pr.total, etaMs: pr.etaMs, message });
+        },
+        onWarning: (w) => ctx.log.warn(`evaluate: ${w}`),
+      });
+      p.report = res.files.report;
+      ctx.log.info(`evaluate: ${res.complete ? 'complete' : 'cancelled'}; results in ${outDir}\n${res.table}`);
+      p.post({ type: 'result', view: evalView(`Evaluation — ${backend.world?.name ?? 'configured endpoints'}`, res.notes, res.complete, res.summary, res.answers) });
+    });
+  } catch (e) {
+    p.post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
+    await showError(e, ctx.log);
+  } finally {
+    if (ctx.active === abort) ctx.active = undefined;
+    void vscode.commands.executeCommand('setContext', 'tqstar.running', false);
+  }
+};

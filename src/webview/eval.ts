@@ -1,0 +1,145 @@
+// The "Transfer Q* Evaluation" webview: progress, the summary table, the two plots (inline SVG, theme colours), each point's answers.
+import { scatterSvg } from '../eval/svg';
+import { fmt, h } from './dom';
+import { EvalToHost, HostToEval, type EvalPointView, type EvalView } from './evalProtocol';
+import { vscodeApi } from './vscodeApi';
+
+interface State {
+  view: EvalView | null;
+  selected: string | null;
+}
+
+const api = vscodeApi<State>();
+let state: State = api.getState() ?? { view: null, selected: null };
+let progress: { done: number; total: number; message: string } | null = null;
+let failure: string | null = null;
+const post = (m: EvalToHost) => api.postMessage(EvalToHost.parse(m));
+
+const ms = (m: { mean: number; se: number | null } | null, d = 3) => (m ? `${fmt(m.mean, d)} ± ${m.se === null ? '—' : fmt(m.se, d)}` : '—');
+const wtl = (w: EvalPointView['vsReference']) => (w && w.n ? `${w.win}/${w.tie}/${w.loss}` : '—');
+
+/** Our own SVG text (labels escaped by scatterSvg, no model output in it) parsed as XML and adopted; colours come from eval.css. */
+function plotNode(spec: EvalView['plots'][number]): Node {
+  const doc = new DOMParser().parseFromString(scatterSvg(spec), 'image/svg+xml');
+  return document.importNode(doc.documentElement, true);
+}
+
+function table(view: EvalView): HTMLElement {
+  const ref = view.points.find((p) => p.point === view.reference)?.label ?? 'reference';
+  const hasExact = view.points.some((p) => p.exact);
+  const cols: [string, (p: EvalPointView) => string][] = [
+    ['point', (p) => p.label],
+    ['n', (p) => String(p.answers - p.errors)],
+    ['reward', (p) => ms(p.reward)],
+    ['KL', (p) => (p.kl ? `${ms(p.kl, 2)} ${p.kl.estimators.join('+')}` : '—')],
+    ...(hasExact ? ([['exact obj.', (p: EvalPointView) => fmt(p.exact?.objective)]] as [string, (p: EvalPointView) => string][]) : []),
+    [`W/T/L vs ${ref}`, (p) => wtl(p.vsReference)],
+    ['judge W/T/L', (p) => wtl(p.judge)],
+    ['diversity', (p) => ms(p.diversity)],
+    ['distinct', (p) => fmt(p.distinct, 2)],
+    ['coherence', (p) => ms(p.coherence)],
+    ['tokens/out', (p) => fmt(p.cost.modelTokensPerOutputToken, 1)],
+    ['requests/answer', (p) => fmt(p.cost.requestsPerAnswer, 1)],
+    ['frontier', (p) => [p.frontier.cost ? 'compute' : '', p.frontier.kl ? 'KL' : ''].filter(Boolean).join(', ')],
+  ];
+  const rows = [...view.points].sort((a, b) => (b.reward?.mean ?? -Infinity) - (a.reward?.mean ?? -Infinity));
+  return h(
+    'table',
+    { class: 'summary' },
+    h('thead', {}, h('tr', {}, ...cols.map(([t]) => h('th', {}, t)))),
+    h(
+      'tbody',
+      {},
+      ...rows.map((p) => {
+        const tr = h('tr', { 'data-point': p.point, class: p.point === state.selected ? 'selected' : undefined, tabindex: 0 }, ...cols.map(([, f]) => h('td', {}, f(p))));
+        return tr;
+      }),
+    ),
+  );
+}
+
+function answers(view: EvalView, point: string): HTMLElement {
+  const p = view.points.find((x) => x.point === point);
+  const list = view.answers[point] ?? [];
+  return h(
+    'section',
+    { class: 'answers' },
+    h('h2', {}, `Answers of ${p?.label ?? point} (${list.length}${p && p.answers > list.length ? ` of ${p.answers}; the exported report has all` : ''})`),
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'prompt'), h('th', {}, 'answer'), h('th', {}, 'reward'), h('th', {}, 'KL'), h('th', {}, 'finish'))),
+      h('tbody', {}, ...list.map((a) => h('tr', {}, h('td', { class: 'text' }, `${a.prompt}`), h('td', { class: 'text output' }, a.text), h('td', {}, fmt(a.reward)), h('td', {}, fmt(a.kl, 2)), h('td', {}, a.finish)))),
+    ),
+  );
+}
+
+function render(): void {
+  const app = document.getElementById('app')!;
+  app.replaceChildren();
+  const view = state.view;
+  const running = progress !== null && !view;
+  app.append(
+    h(
+      'header',
+      { class: 'eval-header' },
+      h('h1', {}, view?.title ?? 'Transfer Q* Evaluation'),
+      h('span', { class: 'status', role: 'status' }, failure ? `failed: ${failure}` : running ? progress!.message : view ? (view.complete ? 'complete' : 'cancelled: partial results') : 'waiting…'),
+      h('span', { class: 'spacer' }),
+      running ? h('button', { id: 'cancel', class: 'secondary' }, 'Cancel') : null,
+      view ? h('button', { id: 'export' }, 'Export Report…') : null,
+    ),
+  );
+  if (running && progress!.total) app.append(h('progress', { max: progress!.total, value: progress!.done }));
+  if (!view) return;
+  app.append(h('ul', { class: 'notes' }, ...view.notes.map((n) => h('li', {}, n))));
+  app.append(table(view));
+  app.append(h('div', { class: 'plots' }, ...view.plots.map(plotNode)));
+  app.append(h('p', { class: 'note' }, 'Click a point or a row for its answers. Dashed: the Pareto frontier. Bars: ±1 standard error.'));
+  if (state.selected) app.append(answers(view, state.selected));
+}
+
+function select(point: string): void {
+  state = { ...state, selected: point };
+  api.setState(state);
+  render();
+  document.querySelector('.answers')?.scrollIntoView?.({ block: 'start' });
+}
+
+document.addEventListener('click', (e) => {
+  const t = e.target as Element | null;
+  if (t?.closest('#cancel')) return post({ type: 'cancel' });
+  if (t?.closest('#export')) return post({ type: 'exportReport' });
+  const p = t?.closest('[data-point]')?.getAttribute('data-point');
+  if (p) select(p);
+});
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter' && e.key !== ' ') return;
+  const p = (e.target as Element | null)?.closest?.('[data-point]')?.getAttribute('data-point');
+  if (p) {
+    e.preventDefault();
+    select(p);
+  }
+});
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const r = HostToEval.safeParse(e.data);
+  if (!r.success) return;
+  const m = r.data;
+  if (m.type === 'progress') {
+    progress = { done: m.done, total: m.total, message: m.message };
+    failure = null;
+    state = { view: null, selected: null };
+  } else if (m.type === 'result') {
+    progress = null;
+    state = { view: m.view, selected: state.view ? state.selected : null };
+  } else {
+    progress = null;
+    failure = m.message;
+  }
+  api.setState(state);
+  render();
+});
+
+render();
+post({ type: 'ready' });

@@ -1,0 +1,87 @@
+// End-to-end: "Transfer Q*: Evaluate on Prompt Set…" in a real VS Code (code-server) driven through its UI in Chromium,
+// on the built-in demo backend over real HTTP: the quick picks, the evaluation panel's table and plots, a clicked point's answers.
+// Screenshots go to test-output/ (eval-panel.png: the plots; eval-answers.png: a point's answers).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FrameLocator, Page } from 'playwright-core';
+import { ensureVsix } from '../package/vsix';
+import { startCodeServer, type CodeServer } from './harness/codeServer';
+import { e2eSkip, missingPrereqs } from './harness/prereqs';
+import { openWorkbench, runCommand, screenshot, type Workbench } from './harness/workbench';
+
+/** Picks the quick-pick row whose label contains `label` (typing it first filters the list), then accepts. */
+async function pick(page: Page, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(label);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** The evaluation panel's document: the webview frame that holds the evaluation header. */
+async function evalPanel(page: Page, timeout = 60_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const hosts = page.locator('iframe.webview.ready');
+    const n = await hosts.count();
+    for (let i = 0; i < n; i++) {
+      const inner = hosts.nth(i).contentFrame().frameLocator('#active-frame');
+      if (await inner.locator('.eval-header').count().catch(() => 0)) return inner;
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error('the evaluation panel ("Transfer Q* Evaluation") did not appear');
+}
+
+describe('e2e: Evaluate on Prompt Set on the built-in demo backend', { skip: e2eSkip(), timeout: 12 * 60_000 }, () => {
+  const s = {} as { cs: CodeServer; wb: Workbench };
+  before(async () => {
+    const missing = missingPrereqs();
+    if (missing) throw new Error(`e2e prerequisites: ${missing}`);
+    s.cs = await startCodeServer({ vsix: await ensureVsix(), settings: {}, files: { 'notes.txt': 'evaluation' } });
+    s.wb = await openWorkbench(s.cs);
+  });
+  after(async () => {
+    await s.wb?.close();
+    await s.cs?.close();
+  });
+
+  test('the picks run an evaluation whose table and plots show in the panel; a clicked point lists its answers', { timeout: 10 * 60_000 }, async () => {
+    const page = s.wb.page;
+    try {
+      await runCommand(page, 'Transfer Q*: Evaluate on Prompt Set…');
+      await pick(page, 'Built-in prompts');
+      await pick(page, 'Built-in demo backend');
+      // Strategies: the demo's preselection (TQ*, Best-of-N, soft Best-of-N, ARGS, baseline) as offered.
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'strategies' }).waitFor();
+      await page.keyboard.press('Enter');
+      const box = page.locator('.quick-input-widget .quick-input-box input');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'optional sweep' }).waitFor();
+      await box.fill('bon:bon=2,32');
+      await page.keyboard.press('Enter');
+      await pick(page, 'No judge');
+
+      const panel = await evalPanel(page);
+      // 101 prompts × 7 points on the demo models: the table and the plots replace the progress bar when it is done.
+      await panel.locator('.plots svg').first().waitFor({ timeout: 8 * 60_000 });
+      const status = await panel.locator('.status').innerText();
+      assert.match(status, /complete/, `status: ${status}`);
+      const rows = await panel.locator('table.summary tbody tr td:first-child').allInnerTexts();
+      for (const want of ['tqstar', 'bon bestOfN=2', 'bon bestOfN=32', 'softbon', 'args', 'baseline']) assert.ok(rows.includes(want), `table lacks ${want}: ${rows.join(' | ')}`);
+      assert.equal(await panel.locator('.plots svg').count(), 2);
+      assert.ok((await panel.locator('.plots svg [data-point]').count()) >= rows.length, 'a plotted point per row');
+      await page.waitForTimeout(500);
+      await screenshot(page, 'eval-panel');
+
+      // Best-of-32's point on the compute plot opens its answers.
+      const bonKey = await panel.locator('table.summary tbody tr', { hasText: 'bon bestOfN=32' }).getAttribute('data-point');
+      await panel.locator(`.plots svg:first-of-type [data-point="${bonKey}"]`).first().click();
+      await panel.locator('.answers h2', { hasText: 'bon bestOfN=32' }).waitFor();
+      assert.ok((await panel.locator('.answers td.output').count()) > 50, 'the answers of the point are listed');
+      await screenshot(page, 'eval-answers');
+    } catch (e) {
+      await screenshot(page, 'eval-failed').catch(() => undefined);
+      throw e;
+    }
+  });
+});

@@ -1,0 +1,133 @@
+// "Transfer Q*: Evaluate on Prompt Set…" in the extension bundle under a FAKE vscode module (test/extension/fakeVscode.ts),
+// on the built-in demo backend over real HTTP: picks, progress, the panel's result, export, and resume on the second run.
+import assert from 'node:assert/strict';
+import { buildSync } from 'esbuild';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { EvalView } from '../../src/webview/evalProtocol';
+import { createFakeVscode, Uri } from '../extension/fakeVscode';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'tqstar-evalcmd-'));
+const fake = createFakeVscode({});
+const promptFile = join(tmp, 'prompts.jsonl');
+writeFileSync(promptFile, ['The food was', 'Thank you for', 'The delivery was'].map((p, i) => JSON.stringify({ id: `q${i}`, prompt: p })).join('\n') + '\n');
+const saveTo = join(tmp, 'exported.html');
+const validation: Array<string | undefined> = [];
+let useJudge = false;
+// A FAKE vscode.lm chat model for the judge test: it always prefers the answer shown second.
+const judgeAsked: string[] = [];
+(fake.vscode.lm as Record<string, unknown>).selectChatModels = async () => [
+  {
+    id: 'fake-judge',
+    sendRequest: async (msgs: Array<{ content: string }>) => {
+      judgeAsked.push(msgs[0]!.content);
+      return { text: (async function* () { yield '2'; })() };
+    },
+  },
+];
+let ext: { activate(c: unknown): void };
+
+type Item = { label: string; strategy?: string; file?: boolean; demo?: boolean; judge?: boolean };
+const w = fake.vscode.window as Record<string, unknown>;
+w.showQuickPick = async (items: Item[] | Promise<Item[]>, o: { title: string }) => {
+  const its = await items;
+  if (/prompts/.test(o.title)) return its.find((i) => i.file);
+  if (/models/.test(o.title)) return its.find((i) => i.demo);
+  if (/strategies/.test(o.title)) return its.filter((i) => ['bon', 'softbon', 'baseline'].includes(i.strategy!));
+  if (/judge/.test(o.title)) return its.find((i) => !!i.judge === useJudge);
+  return undefined;
+};
+w.showOpenDialog = async () => [Uri.file(promptFile)];
+w.showSaveDialog = async () => Uri.file(saveTo);
+w.showInputBox = async (o: { validateInput(v: string): string | undefined }) => {
+  validation.push(o.validateInput('bon:alpha=3'), o.validateInput('bon:bon=2,4'));
+  return 'bon:bon=2,4';
+};
+(fake.vscode.workspace as Record<string, unknown>).fs = {
+  readFile: async (u: Uri) => readFileSync(u.fsPath),
+  writeFile: async (u: Uri, b: Uint8Array) => writeFileSync(u.fsPath, b),
+};
+(fake.extContext as Record<string, unknown>).globalStorageUri = Uri.file(join(tmp, 'storage'));
+
+before(() => {
+  const outfile = join(tmp, 'extension.js');
+  buildSync({ absWorkingDir: root, entryPoints: ['src/extension/extension.ts'], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'], logLevel: 'error' });
+  const require = createRequire(import.meta.url);
+  const Module = require('node:module') as { _load: (req: string, ...a: unknown[]) => unknown };
+  const load = Module._load;
+  Module._load = function (req: string, ...a: unknown[]) {
+    return req === 'vscode' ? fake.vscode : load.call(this, req, ...a);
+  };
+  ext = require(outfile);
+  ext.activate(fake.extContext);
+});
+after(() => {
+  for (const d of fake.extContext.subscriptions) d.dispose();
+});
+
+const results = (posted: unknown[]) => posted.filter((m) => (m as { type: string }).type === 'result').map((m) => EvalView.parse((m as { view: unknown }).view));
+
+test('Evaluate on Prompt Set…: demo backend, a prompt file, three strategies, a scoped sweep → the panel shows every point; export writes the report; a rerun resumes', { timeout: 180_000 }, async () => {
+  assert.ok(fake.commands.has('tqstar.evaluate'));
+  await fake.vscode.commands.executeCommand('tqstar.evaluate');
+  assert.equal(validation[0]?.includes('bon does not read alpha'), true, 'the sweep box rejects a key the strategy does not read');
+  assert.equal(validation[1], undefined);
+  const panel = fake.panels.find((p) => p.viewType === 'tqstar.evaluation')!;
+  assert.ok(panel, 'the evaluation panel opened');
+  assert.match(panel.webview.html, /eval\.js/);
+  assert.match(panel.webview.html, /script-src 'nonce-/);
+  const errors = fake.shown.filter((s) => s.level === 'error');
+  assert.deepEqual(errors, []);
+  const [view] = results(panel.webview.posted);
+  assert.ok(view, 'a result was posted');
+  assert.equal(view!.complete, true);
+  assert.deepEqual(view!.points.map((p) => p.label).sort(), ['baseline', 'bon bestOfN=2', 'bon bestOfN=4', 'softbon'], 'the scoped sweep varies Best-of-N only');
+  for (const p of view!.points) assert.equal(p.answers, 3);
+  assert.ok(view!.points.every((p) => p.coherence !== null), 'coherence from the demo embedding endpoint');
+  assert.ok(panel.webview.posted.some((m) => (m as { type: string }).type === 'progress'));
+
+  // The page asks for an export: the host writes its own report file, not anything the page sent.
+  panel.webview.receive({ type: 'exportReport' });
+  for (let i = 0; i < 100 && !existsSync(saveTo); i++) await new Promise((r) => setTimeout(r, 20));
+  const html = readFileSync(saveTo, 'utf8');
+  assert.match(html, /<svg/);
+  assert.match(html, /bon bestOfN=4/);
+
+  // The same choices again: every answer comes from the stored JSONL.
+  const dirs = readdirSync(join(tmp, 'storage', 'eval'));
+  assert.equal(dirs.length, 1);
+  const jsonl = join(tmp, 'storage', 'eval', dirs[0]!, 'answers.jsonl');
+  const lines = readFileSync(jsonl, 'utf8');
+  assert.equal(lines.trim().split('\n').length, 12);
+  panel.webview.posted.length = 0;
+  await fake.vscode.commands.executeCommand('tqstar.evaluate');
+  assert.equal(readFileSync(jsonl, 'utf8'), lines, 'nothing redone');
+  const [again] = results(panel.webview.posted);
+  assert.deepEqual(again!.points.map((p) => p.reward), view!.points.map((p) => p.reward));
+});
+
+test('with the vscode.lm judge: every answer is judged against the baseline in a seeded order, on the resumed answers', { timeout: 180_000 }, async () => {
+  useJudge = true;
+  const panel = fake.panels.find((p) => p.viewType === 'tqstar.evaluation')!;
+  panel.webview.posted.length = 0;
+  const dir = readdirSync(join(tmp, 'storage', 'eval'))[0]!;
+  const jsonl = join(tmp, 'storage', 'eval', dir, 'answers.jsonl');
+  const answersBefore = readFileSync(jsonl, 'utf8').trim().split('\n').length;
+  await fake.vscode.commands.executeCommand('tqstar.evaluate');
+  const lines = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; candidateFirst: boolean; outcome: string });
+  const judged = lines.filter((l) => l.kind === 'judge');
+  assert.equal(lines.length - judged.length, answersBefore, 'no answer decoded again');
+  assert.equal(judged.length, 9, 'the three non-baseline points × three prompts');
+  assert.equal(judgeAsked.length, 9);
+  // "2" is the second answer shown: a win exactly when the candidate was shown second.
+  for (const j of judged) assert.equal(j.outcome, j.candidateFirst ? 'loss' : 'win');
+  const [view] = results(panel.webview.posted);
+  const judgedPoints = view!.points.filter((p) => p.judge);
+  assert.equal(judgedPoints.length, 3);
+  assert.equal(judgedPoints.reduce((n, p) => n + p.judge!.n, 0), 9);
+});
