@@ -7,6 +7,7 @@ import { HistoryView, HISTORY_VIEW_ID } from './historyView';
 import { ResultsPanel, RESULTS_VIEW_TYPE, resultsSerializer } from './resultsPanel';
 import { EditorTracker, OUTPUT_SCHEME, OutputDocuments, handleOutputMessage } from './outputActions';
 import type { PanelToHost } from '../webview/protocol';
+import { notificationText } from './notificationText';
 
 export interface DemoServer {
   url: string;
@@ -67,7 +68,7 @@ export class Ctx implements vscode.Disposable {
       else if (m.type === 'output' || m.type === 'diff' || m.type === 'export') await handleOutputMessage(m, this.editors, this.outputs);
     } catch (e) {
       this.log.error(`panel action ${m.type} failed: ${e instanceof Error ? e.message : String(e)}`);
-      void vscode.window.showErrorMessage(`Transfer Q*: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(notificationText(`Transfer Q*: ${e instanceof Error ? e.message : String(e)}`));
     }
   }
 

@@ -66,6 +66,33 @@ function fakeWebview(): FakeWebview {
   return w;
 }
 
+/**
+ * settings.json keys folded into one tree as VS Code's addToValueTree does: "tqstar.base.model" lands
+ * inside the object of "tqstar.base", in file order (a later object replaces what came before).
+ */
+export function valueTree(settings: Record<string, unknown>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings)) {
+    const segs = key.split('.');
+    const last = segs.pop()!;
+    let cur = root;
+    let ok = true;
+    for (const s of segs) {
+      if (cur[s] === undefined) cur[s] = {};
+      else if (typeof cur[s] !== 'object' || cur[s] === null || Array.isArray(cur[s])) { ok = false; break; }
+      cur = cur[s] as Record<string, unknown>;
+    }
+    if (ok) cur[last] = value && typeof value === 'object' && !Array.isArray(value) ? structuredClone(value) : value;
+  }
+  return root;
+}
+
+export function valueAt(tree: Record<string, unknown>, key: string): unknown {
+  let cur: unknown = tree;
+  for (const s of key.split('.')) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[s] : undefined;
+  return cur;
+}
+
 export function createFakeVscode(settings: Record<string, unknown>) {
   const commands = new Map<string, (...a: unknown[]) => unknown>();
   const shown: Array<{ level: string; message: string; actions: string[] }> = [];
@@ -122,7 +149,11 @@ export function createFakeVscode(settings: Record<string, unknown>) {
       showQuickPick: async () => undefined,
     },
     workspace: {
-      getConfiguration: () => ({ get: (k: string) => settings[`tqstar.${k}`] ?? (k === 'strategies' ? undefined : {}) }),
+      getConfiguration: () => ({
+        get: (k: string) => settings[`tqstar.${k}`] ?? (k === 'strategies' ? undefined : {}),
+        // User scope only, built into a value tree the way VS Code's configuration model builds one.
+        inspect: (k: string) => ({ key: `tqstar.${k}`, globalValue: valueAt(valueTree(settings), `tqstar.${k}`) }),
+      }),
       registerTextDocumentContentProvider: () => ({ dispose() {} }),
       openTextDocument: async (o: { content: string }) => new FakeDocument(o.content, Uri.from({ scheme: 'untitled', path: '/1' })),
       workspaceFolders: undefined,
