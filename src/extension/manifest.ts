@@ -105,7 +105,27 @@ export const COMMANDS: Array<{ command: string; title: string; icon?: string; en
   { command: 'tqstar.clearApiKey', title: 'Clear API Key' },
   { command: 'tqstar.tryDemo', title: 'Try the Demo' },
   { command: 'tqstar.clearHistory', title: 'Clear History', icon: '$(clear-all)' },
+  { command: 'tqstar.rerun', title: 'Re-run the Shown Run' },
+  { command: 'tqstar.openSettings', title: 'Open Settings' },
+  { command: 'tqstar.openWalkthrough', title: 'Get Started' },
 ];
+
+const settingsLink = (id: string) => `command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify(id))}`;
+
+/** The Get Started walkthrough: opened once on first activation, and from the history view's welcome. */
+export function walkthroughs(): Json[] {
+  return [{
+    id: 'tqstar.gettingStarted',
+    title: 'Get Started with Transfer Q*',
+    description: 'Align a model\'s output to a reward at decoding time, and see why each token was chosen.',
+    steps: [
+      { id: 'tryDemo', title: 'Try the demo', description: 'See a run without any server: a built-in test backend (not a real LLM) on your machine.\n[Try the Demo](command:tqstar.tryDemo)', media: { markdown: 'media/walkthrough/demo.md' }, completionEvents: ['onCommand:tqstar.tryDemo'] },
+      { id: 'connect', title: 'Connect your servers or a local GGUF file', description: `Point the base and baseline model settings at your OpenAI-compatible servers (vLLM, or llama.cpp's llama-server on a GGUF file).\n[Open the Model Settings](${settingsLink('tqstar.base')})`, media: { markdown: 'media/walkthrough/servers.md' }, completionEvents: ['onSettingChanged:tqstar.base.baseUrl', 'onSettingChanged:tqstar.base'] },
+      { id: 'reward', title: 'Pick a reward', description: `Choose what scores the output, then check every endpoint.\n[Open the Reward Settings](${settingsLink('tqstar.reward')})\n[Test Connections](command:tqstar.testConnections)`, media: { markdown: 'media/walkthrough/reward.md' }, completionEvents: ['onSettingChanged:tqstar.reward.kind', 'onSettingChanged:tqstar.reward', 'onCommand:tqstar.testConnections'] },
+      { id: 'tokens', title: 'Read the per-token view', description: 'Select a prompt in an editor and generate; then Tab through the Transfer Q* tokens for their candidates, Q̂ and rollouts.\n[Generate from Selection](command:tqstar.generateFromSelection)', media: { markdown: 'media/walkthrough/tokens.md' }, completionEvents: ['onCommand:tqstar.generateFromSelection'] },
+    ],
+  }];
+}
 
 export function contributes(): Json {
   return {
@@ -119,6 +139,7 @@ export function contributes(): Json {
     viewsContainers: { activitybar: [{ id: 'tqstar', title: 'Transfer Q*', icon: 'media/activitybar.svg' }] },
     views: { tqstar: [{ type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
     configuration: configurationContribution(),
+    walkthroughs: walkthroughs(),
   };
 }
 
@@ -139,5 +160,6 @@ export function capabilities(): Json {
   };
 }
 
-// Contributed commands and views activate the extension themselves (VS Code ≥ 1.74); the serializer needs its event.
-export const ACTIVATION_EVENTS = ['onWebviewPanel:tqstar.results'];
+// Contributed commands and views activate the extension themselves (VS Code ≥ 1.74); the serializer needs its event;
+// onStartupFinished (after the window is up, never "*") opens the walkthrough once after install.
+export const ACTIVATION_EVENTS = ['onWebviewPanel:tqstar.results', 'onStartupFinished'];

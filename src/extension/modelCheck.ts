@@ -11,7 +11,8 @@ const SHOWN = 12;
 /** The served models when `cfg.model` is not among them; null when it is, or the server lists none. */
 export async function missingModel(cfg: ModelEndpoint, role: ModelRole, apiKey?: string, signal?: AbortSignal): Promise<{ served: string[]; url: string } | null> {
   const baseUrls = Array.isArray(cfg.baseUrl) ? cfg.baseUrl : [cfg.baseUrl];
-  const ep = new Endpoint({ role, baseUrls, apiKey, timeoutMs: Math.min(cfg.timeoutMs, 15_000), maxConcurrency: 1, settingPrefix: `tqstar.${role}` });
+  const key = apiKey ?? (cfg.apiKeyEnv ? process.env[cfg.apiKeyEnv] : undefined);
+  const ep = new Endpoint({ role, baseUrls, apiKey: key, timeoutMs: Math.min(cfg.timeoutMs, 15_000), maxConcurrency: 1, settingPrefix: `tqstar.${role}` });
   let served: string[];
   try {
     served = await listModels(ep, signal);

@@ -1,6 +1,6 @@
 // Entry of the history side view: lists past runs from the host and asks it to reopen or clear them.
 import './noEval';
-import { HostToSidebar, SidebarToHost, parseMessage, type HistorySummary } from './protocol';
+import { HostToSidebar, SidebarToHost, parseMessage, type HistorySummary, type WELCOME_COMMANDS } from './protocol';
 import { h, fmt } from './dom';
 import { STRATEGY_LABELS } from './labels';
 import { vscodeApi } from './vscodeApi';
@@ -12,6 +12,24 @@ let entries: HistorySummary[] = api.getState()?.entries ?? [];
 function post(msg: SidebarToHost) {
   const checked = parseMessage(SidebarToHost, msg);
   if (checked.ok) api.postMessage(checked.value);
+}
+
+/** The empty view's welcome: what to do first, as buttons (a webview view has no viewsWelcome content). */
+function welcome(): HTMLElement {
+  const go = (label: string, command: (typeof WELCOME_COMMANDS)[number], primary = false) => {
+    const b = h('button', { type: 'button', class: primary ? 'welcome-button' : 'welcome-button secondary', 'data-command': command }, label);
+    b.addEventListener('click', () => post({ type: 'command', command }));
+    return b;
+  };
+  return h('section', { class: 'welcome', 'data-testid': 'welcome' },
+    h('p', { class: 'empty' }, 'No runs yet in this workspace.'),
+    h('p', {}, 'See Transfer Q* work without any server — the built-in demo is a small test backend, not a real LLM:'),
+    go('Try the Demo', 'tqstar.tryDemo', true),
+    h('p', {}, 'Then connect your own base and baseline model servers and a reward:'),
+    go('Open Settings', 'tqstar.openSettings'),
+    go('Get Started Walkthrough', 'tqstar.openWalkthrough'),
+    h('p', {}, 'Or decode a prompt you type:'),
+    go('Generate from Prompt…', 'tqstar.generateFromPrompt'));
 }
 
 function render() {
@@ -27,8 +45,8 @@ function render() {
     return h('li', {}, b);
   });
   root.replaceChildren(h('main', {},
-    entries.length ? h('ul', { class: 'history' }, ...items) : h('p', { class: 'empty' }, 'No runs yet in this workspace. Run “Transfer Q*: Try the Demo” to see one.'),
-    clear));
+    entries.length ? h('ul', { class: 'history' }, ...items) : welcome(),
+    entries.length ? clear : null));
 }
 
 window.addEventListener('message', (e: MessageEvent) => {
