@@ -6,15 +6,17 @@ import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
 import { runStrategies } from '../core/index';
 import { TqError } from '../core/errors';
 import { parseFlags, UsageError } from './args';
-import { readConfigFile } from './configFile';
+import { readRunFile } from './configFile';
 import { EXIT } from './exitCodes';
 import { COLUMNS, footnotes, table, toJson } from './output';
 
 export async function decodeCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, { values: ['config', 'prompt', 'prompt-file', 'strategy'], repeat: ['strategy'], switches: ['json', 'verbose'] });
-  const config = readConfigFile(f.values.config);
-  if ((f.values.prompt === undefined) === (f.values['prompt-file'] === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompt-file FILE');
-  let prompt = f.values.prompt;
+  const { config, prompt: exported } = readRunFile(f.values.config);
+  const given = Number(f.values.prompt !== undefined) + Number(f.values['prompt-file'] !== undefined);
+  // An exported run carries its prompt; --prompt or --prompt-file still override it.
+  if (given > 1 || (given === 0 && exported === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompt-file FILE');
+  let prompt = given ? f.values.prompt : exported;
   if (prompt === undefined) {
     try {
       prompt = readFileSync(f.values['prompt-file']!, 'utf8');
@@ -24,7 +26,8 @@ export async function decodeCommand(argv: string[]): Promise<number> {
   }
   const asked = f.lists.strategy ?? [];
   for (const s of asked) if (!(STRATEGY_NAMES as readonly string[]).includes(s)) throw new UsageError(`--strategy: unknown "${s}"; expected one of ${STRATEGY_NAMES.join(', ')}`);
-  const strategies: StrategyName[] = asked.length ? [...new Set(asked as StrategyName[])] : [...new Set<StrategyName>(['tqstar', ...config.strategies])];
+  // An exported run re-runs exactly its strategies, in its order.
+  const strategies: StrategyName[] = asked.length ? [...new Set(asked as StrategyName[])] : exported !== undefined ? [...config.strategies] : [...new Set<StrategyName>(['tqstar', ...config.strategies])];
   const json = f.switches.has('json');
   const say = (line: string) => process.stderr.write(line + '\n');
   const log = f.switches.has('verbose') ? (l: { role: string; method: string; url: string; status: number | string; ms: number }) => say(`${l.role} ${l.method} ${l.url} ${l.status} ${l.ms}ms`) : undefined;
