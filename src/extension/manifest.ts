@@ -89,8 +89,10 @@ export function configurationContribution(): Json[] {
   });
   const advanced: Json = {};
   for (const key of SETTING_KEYS) if (key !== 'strategies') advanced[settingId(key)] = objectProperty(key, props);
-  sections.push({ id: 'tqstar.advanced', title: 'Transfer Q*: Advanced (JSON)', order: SECTIONS.length + 1, properties: advanced });
-  return sections;
+  // First in the array, last on screen (its order): VS Code builds the default value tree in
+  // registration order, and an object setting's default {} registered after "tqstar.base.dialect"
+  // would replace the tree node holding that flat setting's default (the Settings UI then shows "undefined").
+  return [{ id: 'tqstar.advanced', title: 'Transfer Q*: Advanced (JSON)', order: SECTIONS.length + 1, properties: advanced }, ...sections];
 }
 
 const CATEGORY = 'Transfer Q*';

@@ -93,3 +93,12 @@ test('the contract commands are contributed under the "Transfer Q*" category, wi
 test('markdown descriptions escape the star of "Q*" (else the Settings UI renders emphasis)', () => {
   for (const [key, p] of Object.entries(allProps)) assert.doesNotMatch(p.markdownDescription ?? '', /Q\*/, key);
 });
+
+test('each object setting is registered before its flat settings, so VS Code keeps the flat defaults in its default tree', () => {
+  const order = sections.flatMap((s) => Object.keys(s.properties));
+  for (const key of ['base', 'baseline', 'reward', 'baselineReward', 'decoding']) {
+    const obj = order.indexOf(`tqstar.${key}`);
+    const firstFlat = order.findIndex((id) => id.startsWith(`tqstar.${key}.`));
+    assert.ok(obj >= 0 && obj < firstFlat, `tqstar.${key} at ${obj}, its first flat setting at ${firstFlat}`);
+  }
+});
