@@ -8,12 +8,19 @@ import { applyEvent, finishRun } from '../webview/runState';
 import { STRATEGY_LABELS } from '../webview/labels';
 import { TqError, isAbort } from '../core/errors';
 import { explainModelError } from './modelCheck';
+import { preflight } from './preflight';
+import type { Capabilities } from '../backends/capabilities';
 
 export interface PipelineHooks extends Pick<BackendOptions, 'apiKey' | 'log' | 'rewardFactories'> {
   /** After each decoder event, with the view it produced. */
   onEvent?: (event: DecodeEvent, view: RunView) => void;
   /** Backend warnings (capability notes, re-tokenisation). */
   onWarning?: (message: string) => void;
+  /**
+   * Before any strategy runs, when the probed capabilities say some may fail mid-run: go on as
+   * configured, switch to the proposer that avoids it ('fix'), or stop. Default: go on.
+   */
+  onRisk?: (risk: ErrorView & { strategies: StrategyName[] }) => Promise<'run' | 'fix' | 'stop'>;
 }
 
 export interface PipelineOutcome {
@@ -64,7 +71,18 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
         view = applyEvent(view, ev);
         hooks.onEvent?.(ev, view);
       }
-      const result = await runStrategies(run.strategies, { text: run.prompt }, built.env, config.decoding, {
+      const check = preflight(config, run.strategies, (built.env.base as { caps?: Capabilities }).caps, config.base.baseUrl.toString());
+      if (check.fatal) return { view: finishRun(view, 'error', null, check.fatal), result: null, status: 'error', error: check.fatal };
+      let decoding = config.decoding;
+      if (check.risk && hooks.onRisk) {
+        const choice = await hooks.onRisk(check.risk);
+        if (choice === 'stop') return { view: finishRun(view, 'cancelled', null), result: null, status: 'cancelled' };
+        if (choice === 'fix') {
+          decoding = { ...decoding, proposer: 'base' };
+          if (view.config) view = { ...view, config: { ...view.config, decoding } };
+        }
+      }
+      const result = await runStrategies(run.strategies, { text: run.prompt }, built.env, decoding, {
         signal,
         onEvent: (ev) => {
           view = applyEvent(view, ev);

@@ -11,6 +11,7 @@ import { newRun, orderStrategies, runPipeline } from './runPipeline';
 import { formatRequestLine } from './requestLog';
 import type { Origin } from './promptOrigin';
 import { noticeUntrusted } from './trust';
+import { notificationText } from './notificationText';
 
 export interface RunRequest {
   prompt: string;
@@ -81,6 +82,13 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
         rewardFactories: { 'vscode-lm': vscodeLmReward },
         onEvent,
         onWarning: (w) => ctx.log.warn(w),
+        // Asked before any strategy runs, instead of failing after the peers did.
+        onRisk: async (risk) => {
+          const fix = 'Use Proposer "base" for This Run';
+          const pick = await vscode.window.showWarningMessage(notificationText(`Transfer Q*: ${risk.message}`), { modal: true }, fix, 'Run Anyway');
+          if (pick === fix) ctx.panel.patch(run.id, { config: { ...run.config!, decoding: { ...config.decoding, proposer: 'base' } } });
+          return pick === fix ? 'fix' : pick === 'Run Anyway' ? 'run' : 'stop';
+        },
       });
     });
     ctx.panel.endRun(run.id, outcome.status, outcome.result, outcome.error);

@@ -133,6 +133,8 @@ export const HistorySummary = z.object({
   bestStrategy: StrategyName.nullable(),
   startedAt: num,
   status: RunStatus,
+  /** The run's models, reward, α and seed in a few words, when the run recorded its config. */
+  detail: z.string().max(500).optional(),
 });
 export type HistorySummary = z.infer<typeof HistorySummary>;
 

@@ -40,6 +40,7 @@ function render() {
     const b = h('button', { type: 'button', class: 'entry', 'data-testid': 'history-entry', title: 'Open this run in the results panel' },
       h('span', { class: 'excerpt' }, excerpt || '(empty prompt)'),
       h('span', { class: 'meta' }, `${e.bestStrategy ? `${STRATEGY_LABELS[e.bestStrategy]} ${fmt(e.bestReward)}` : 'no reward'} · ${e.strategies.length} strategies · ${e.status}`),
+      e.detail ? h('span', { class: 'meta', 'data-testid': 'history-detail' }, e.detail) : null,
       h('span', { class: 'meta' }, new Date(e.startedAt).toLocaleString()));
     b.addEventListener('click', () => post({ type: 'open', id: e.id }));
     return h('li', {}, b);

@@ -21,7 +21,7 @@ const files = { 'prompt.txt': PROMPT, 'notes.txt': '# Notes\nThe food was' };
 
 /** The demo config as typed flat settings (tqstar.base.baseUrl, tqstar.decoding.topK, …): no object setting at all. */
 function flatSettingsFor(url: string): Record<string, unknown> {
-  const cfg = demoRunConfig(url) as Record<string, Record<string, unknown>>;
+  const cfg = demoRunConfig(url) as unknown as Record<string, Record<string, unknown>>;
   const out: Record<string, unknown> = {};
   for (const group of ['base', 'baseline', 'reward', 'decoding']) for (const [k, v] of Object.entries(cfg[group]!)) out[`tqstar.${group}.${k}`] = v;
   out['tqstar.strategies'] = ['tqstar', 'bon', 'greedy'];
@@ -254,10 +254,14 @@ describe('e2e ux: first install, typed settings, the panel as people use it', { 
 
   test('high-contrast dark: the chosen row and the best card have a visible outline (item 16)', { timeout: 120_000 }, () =>
     scenario(page, 'ux-16-high-contrast', async () => {
-      cs.writeSettings({ ...settings, 'tqstar.decoding.maxTokens': 3, 'workbench.colorTheme': 'Default High Contrast' });
+      // Through the theme picker, as a user would.
+      await runCommand(page(), 'Preferences: Color Theme');
+      await page().locator('.quick-input-widget .quick-input-box input').fill('Dark High Contrast');
+      await page().locator('.quick-input-widget .monaco-list-row', { hasText: 'Dark High Contrast' }).first().waitFor();
+      await page().keyboard.press('Enter');
       await runCommand(page(), 'Transfer Q*: Open Results Panel');
       const panel = await resultsPanel(page());
-      await panel.locator('body.vscode-high-contrast').waitFor({ timeout: 30_000 });
+      await panel.locator('body.vscode-high-contrast').waitFor({ state: 'attached', timeout: 30_000 });
       const tqCard = panel.locator('[data-testid="result-card"][data-strategy="tqstar"]');
       await tqCard.locator('[data-testid="token"]').first().focus();
       const row = tqCard.locator('[data-testid="candidate-table"] tr.chosen');
