@@ -320,3 +320,38 @@ test('an untrusted workspace says once that its endpoint settings are ignored, w
     fake.vscode.workspace.isTrusted = true;
   }
 });
+
+test('Open as Document opens a read-only document in the editor column, not an untitled one over the panel (item 12)', { timeout: 60_000 }, async () => {
+  const w = lastPanel().webview;
+  const shown = readyAndGetRun(w);
+  const r = shown.results.find((x) => x.text.length > 0)!;
+  fake.shownDocuments.length = 0;
+  w.receive({ type: 'output', action: 'openDocument', output: { strategy: r.strategy, text: r.text } });
+  await until(() => fake.shownDocuments.length > 0, 'the document');
+  const d = fake.shownDocuments[0]!;
+  assert.match(d.uri, /^tqstar-output:\/\//, 'a read-only virtual document (no "Save?" on close)');
+  assert.equal((d.options as { viewColumn: number }).viewColumn, 1, 'in the editors\' column');
+});
+
+test('a missing endpoint offers Open Settings on its URL and Try the Demo (item 8)', { timeout: 30_000 }, async () => {
+  setDemoSettings({ base: {} });
+  fake.shown.length = 0;
+  await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  await until(() => fake.shown.length > 0, 'the message');
+  assert.match(fake.shown[0]!.message, /tqstar\.base is not set/);
+  assert.deepEqual(fake.shown[0]!.actions, ['Open Settings', 'Try the Demo']);
+});
+
+test('Re-run from the panel decodes the same prompt and strategies again (item 13)', { timeout: 120_000 }, async () => {
+  setDemoSettings();
+  fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The food was'));
+  await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  const w = lastPanel().webview;
+  const first = readyAndGetRun(w) as ReturnType<typeof readyAndGetRun> & { id: string; prompt: string; strategies: string[] };
+  w.receive({ type: 'rerun' });
+  await until(() => { const r = readyAndGetRun(w) as typeof first; return r.id !== first.id && r.status !== 'running'; }, 'the re-run');
+  const again = readyAndGetRun(w) as typeof first;
+  assert.equal(again.prompt, first.prompt);
+  assert.deepEqual(again.strategies, first.strategies);
+  assert.equal(again.status, 'done');
+});

@@ -136,6 +136,7 @@ export function createFakeVscode(settings: Record<string, unknown>) {
   const registered = { serializers: new Map<string, unknown>(), views: new Map<string, unknown>() };
   const state = { activeTextEditor: undefined as FakeEditor | undefined, messageAnswer: undefined as string | undefined, inputAnswer: undefined as string | undefined, quickPickAll: false };
   const inputs: Array<{ title?: string; value?: string }> = [];
+  const shownDocuments: Array<{ uri: string; options: unknown }> = [];
   function fakePanel(viewType: string, title: string) {
     const disposeEm = new EventEmitter<void>();
     const p = { viewType, title, webview: fakeWebview(), disposed: false, iconPath: undefined as unknown,
@@ -177,7 +178,7 @@ export function createFakeVscode(settings: Record<string, unknown>) {
         task({ report() {} }, { onCancellationRequested() {} }),
       showErrorMessage: show('error'), showWarningMessage: show('warning'), showInformationMessage: show('info'),
       setStatusBarMessage: () => ({ dispose() {} }),
-      showTextDocument: async () => undefined,
+      showTextDocument: async (doc: FakeDocument, o?: unknown) => { shownDocuments.push({ uri: doc.uri.toString(), options: o }); return undefined; },
       showInputBox: async (o: { title?: string; value?: string }) => { inputs.push({ title: o?.title, value: o?.value }); return state.inputAnswer; },
       // With quickPickAll, a multi-select pick answers with the items it pre-selected.
       showQuickPick: async (items: Array<{ picked?: boolean }>, o?: { canPickMany?: boolean }) => (state.quickPickAll && o?.canPickMany ? items.filter((i) => i.picked) : undefined),
@@ -215,5 +216,5 @@ export function createFakeVscode(settings: Record<string, unknown>) {
     workspaceState: { get: (k: string) => workspaceState.get(k), update: async (k: string, v: unknown) => { workspaceState.set(k, v); } },
     globalState: { get: (k: string) => globalState.get(k), update: async (k: string, v: unknown) => { globalState.set(k, v); } },
   };
-  return { vscode, extContext, registered, fakePanel, fakeView, commands, shown, executed, logLines, panels, context, clipboard, state, secrets, workspaceState, inputs };
+  return { vscode, extContext, registered, fakePanel, fakeView, commands, shown, executed, logLines, panels, context, clipboard, state, secrets, workspaceState, inputs, shownDocuments };
 }
