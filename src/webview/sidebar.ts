@@ -1,7 +1,7 @@
 // Entry of the history side view: lists past runs from the host and asks it to reopen or clear them.
 import './noEval';
 import { HostToSidebar, SidebarToHost, parseMessage, type HistorySummary, type WELCOME_COMMANDS } from './protocol';
-import { h, fmt } from './dom';
+import { h, fmt, visibleText } from './dom';
 import { STRATEGY_LABELS } from './labels';
 import { vscodeApi } from './vscodeApi';
 
@@ -38,7 +38,7 @@ function render() {
   const items = entries.map((e) => {
     const excerpt = e.prompt.length > 80 ? `${e.prompt.slice(0, 80)}…` : e.prompt;
     const b = h('button', { type: 'button', class: 'entry', 'data-testid': 'history-entry', title: 'Open this run in the results panel' },
-      h('span', { class: 'excerpt' }, excerpt || '(empty prompt)'),
+      h('span', { class: 'excerpt' }, ...(excerpt ? visibleText(excerpt) : ['(empty prompt)'])),
       h('span', { class: 'meta' }, `${e.bestStrategy ? `${STRATEGY_LABELS[e.bestStrategy]} ${fmt(e.bestReward)}` : 'no reward'} · ${e.strategies.length} strategies · ${e.status}`),
       e.detail ? h('span', { class: 'meta', 'data-testid': 'history-detail' }, e.detail) : null,
       h('span', { class: 'meta' }, new Date(e.startedAt).toLocaleString()));

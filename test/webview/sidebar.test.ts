@@ -45,3 +45,9 @@ test('the empty view welcomes with buttons that run only the listed commands; th
   v.send({ type: 'history', entries: [entry('a', 'p', 1)] });
   assert.equal(v.document.querySelector('[data-testid="welcome"]'), null);
 });
+
+test('a prompt excerpt shows bidi controls as visible marks (issue 11, item 14)', { timeout: 30_000 }, () => {
+  const v = loadWebview('sidebar');
+  v.send({ type: 'history', entries: [entry('x', 'invoice\u202Efdp.exe', 1)] });
+  assert.equal(v.document.querySelector('.excerpt')!.textContent, 'invoice[U+202E]fdp.exe');
+});
