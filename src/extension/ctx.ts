@@ -12,6 +12,7 @@ import { OriginTracker } from './promptOrigin';
 
 /** The Settings UI filter that shows this extension's settings, in their sections. */
 export const SETTINGS_QUERY = '@ext:tqstar-dev.tqstar';
+export const START_VIEW_ID = 'tqstar.start';
 
 export interface DemoServer {
   url: string;
@@ -49,6 +50,9 @@ export class Ctx implements vscode.Disposable {
     this.origins = this.own(new OriginTracker());
     this.own(vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, resultsSerializer(this.panel)));
     this.own(vscode.window.registerWebviewViewProvider(HISTORY_VIEW_ID, this.historyView));
+    // Always empty: VS Code draws its welcome content (buttons) in an empty tree view, never in a webview view.
+    this.own(vscode.window.registerTreeDataProvider(START_VIEW_ID, { getChildren: () => [], getTreeItem: (x: vscode.TreeItem) => x }));
+    void vscode.commands.executeCommand('setContext', 'tqstar.hasRuns', this.history.list().length > 0);
     this.own(vscode.workspace.registerTextDocumentContentProvider(OUTPUT_SCHEME, this.outputs));
   }
 

@@ -28,7 +28,10 @@ export class HistoryView implements vscode.WebviewViewProvider {
   }
 
   refresh(): void {
-    const msg: HostToSidebar = { type: 'history', entries: this.store.list() };
+    const entries = this.store.list();
+    // The "Get Started" view (contributes.viewsWelcome) shows while there is no run.
+    void vscode.commands.executeCommand('setContext', 'tqstar.hasRuns', entries.length > 0);
+    const msg: HostToSidebar = { type: 'history', entries };
     void this.view?.webview.postMessage(msg);
   }
 

@@ -139,7 +139,18 @@ export function contributes(): Json {
     },
     keybindings: [{ command: 'tqstar.generateFromSelection', key: 'ctrl+alt+enter', mac: 'cmd+alt+enter', when: 'editorTextFocus && editorHasSelection' }],
     viewsContainers: { activitybar: [{ id: 'tqstar', title: 'Transfer Q*', icon: 'media/activitybar.svg' }] },
-    views: { tqstar: [{ type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
+    views: { tqstar: [{ id: 'tqstar.start', name: 'Get Started', when: '!tqstar.hasRuns' }, { type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
+    viewsWelcome: [{
+      view: 'tqstar.start',
+      contents: [
+        'See Transfer Q* work without any server: the built-in demo is a small test backend on your machine, not a real LLM.',
+        '[Try the Demo](command:tqstar.tryDemo)',
+        'Then connect your base and baseline model servers (or a local GGUF file through llama.cpp) and pick a reward.',
+        `[Open Settings](${settingsLink('tqstar.base')})`,
+        '[Get Started Walkthrough](command:tqstar.openWalkthrough)',
+        'Or select a prompt in an editor and run [Generate from Selection](command:tqstar.generateFromSelection).',
+      ].join('\n'),
+    }],
     configuration: configurationContribution(),
     walkthroughs: walkthroughs(),
   };

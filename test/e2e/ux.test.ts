@@ -102,6 +102,20 @@ describe('e2e ux: first install, typed settings, the panel as people use it', { 
       for (const step of ['Try the demo', 'Pick a reward', 'Read the per-token view']) assert.ok(await page().getByText(step).first().isVisible(), `walkthrough step "${step}"`);
     }));
 
+  test('with no run yet, the Transfer Q* side bar welcomes with buttons (item 4)', { timeout: 120_000 }, () =>
+    scenario(page, 'ux-4-welcome-view', async () => {
+      await page().locator('.activitybar .action-item a[aria-label^="Transfer Q*"]').first().click();
+      try {
+        const welcome = page().locator('.welcome-view-content', { hasText: 'See Transfer Q* work without any server' });
+        await welcome.waitFor({ timeout: 60_000 });
+        for (const b of ['Try the Demo', 'Open Settings', 'Get Started Walkthrough']) assert.equal(await welcome.getByRole('button', { name: b }).count(), 1, `welcome button "${b}"`);
+        await screenshot(page(), 'ux-4-welcome-view-shown');
+      } finally {
+        await page().locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+        await page().locator('.explorer-folders-view .monaco-list-row').first().waitFor();
+      }
+    }));
+
   test('a live run shows tokens / maxTokens, elapsed time and what is queued; finished cards are ranked (item 10); buttons are named per strategy (item 15)', { timeout: 300_000 }, async () => {
     await scenario(page, 'ux-10-progress', async () => {
       await selectAllIn(page(), 'prompt.txt');

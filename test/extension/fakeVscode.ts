@@ -174,6 +174,7 @@ export function createFakeVscode(settings: Record<string, unknown>) {
       createWebviewPanel: (viewType: string, title: string) => fakePanel(viewType, title),
       registerWebviewPanelSerializer: (viewType: string, s: unknown) => { registered.serializers.set(viewType, s); return { dispose() {} }; },
       registerWebviewViewProvider: (id: string, p: unknown) => { registered.views.set(id, p); return { dispose() {} }; },
+      registerTreeDataProvider: (id: string, p: unknown) => { registered.views.set(id, p); return { dispose() {} }; },
       withProgress: async (_o: unknown, task: (p: { report(x: unknown): void }, t: { onCancellationRequested(l: () => void): void }) => unknown) =>
         task({ report() {} }, { onCancellationRequested() {} }),
       showErrorMessage: show('error'), showWarningMessage: show('warning'), showInformationMessage: show('info'),

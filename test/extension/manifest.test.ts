@@ -102,3 +102,24 @@ test('each object setting is registered before its flat settings, so VS Code kee
     assert.ok(obj >= 0 && obj < firstFlat, `tqstar.${key} at ${obj}, its first flat setting at ${firstFlat}`);
   }
 });
+
+test('an empty Transfer Q* side bar welcomes with buttons (viewsWelcome on a tree view: VS Code draws none in webview views)', () => {
+  const views = pkg.contributes.views.tqstar as Array<{ id: string; type?: string; when?: string }>;
+  const start = views.find((v) => v.id === 'tqstar.start')!;
+  assert.equal(start.type, undefined, 'a tree view');
+  assert.equal(start.when, '!tqstar.hasRuns');
+  const welcome = (pkg.contributes.viewsWelcome as Array<{ view: string; contents: string }>).find((w) => w.view === 'tqstar.start')!;
+  for (const cmd of ['tqstar.tryDemo', 'tqstar.openWalkthrough', 'workbench.action.openSettings', 'tqstar.generateFromSelection']) assert.match(welcome.contents, new RegExp(`\\(command:${cmd.replace(/\./g, '\\.')}`), cmd);
+  const ids = pkg.contributes.commands.map((c: { command: string }) => c.command);
+  for (const m of welcome.contents.matchAll(/\(command:(tqstar\.\w+)/g)) assert.ok(ids.includes(m[1]), `${m[1]} is contributed`);
+});
+
+test('the walkthrough has the four steps, each with its page in media/ and a completion event', () => {
+  const [w] = pkg.contributes.walkthroughs as Array<{ id: string; steps: Array<{ id: string; media: { markdown: string }; completionEvents: string[] }> }>;
+  assert.equal(w!.id, 'tqstar.gettingStarted');
+  assert.deepEqual(w!.steps.map((s) => s.id), ['tryDemo', 'connect', 'reward', 'tokens']);
+  for (const s of w!.steps) {
+    assert.ok(existsSync(`${root}/${s.media.markdown}`), s.media.markdown);
+    assert.ok(s.completionEvents.length > 0);
+  }
+});
