@@ -5,7 +5,7 @@ import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
 import { runStrategies } from '../core/index';
 import { TqError } from '../core/errors';
 import { parseFlags, UsageError } from './args';
-import { readConfigFile } from './configFile';
+import { readRunFile } from './configFile';
 import { EXIT } from './exitCodes';
 import { readTextFile } from './files';
 import { COLUMNS, footnotes, table, toJson } from './output';
@@ -13,13 +13,16 @@ import { errorText, terminalLine } from './terminalText';
 
 export async function decodeCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, { values: ['config', 'prompt', 'prompt-file', 'strategy'], repeat: ['strategy'], switches: ['json', 'verbose'] });
-  const config = readConfigFile(f.values.config);
-  if ((f.values.prompt === undefined) === (f.values['prompt-file'] === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompt-file FILE');
-  const prompt = f.values.prompt ?? readTextFile(f.values['prompt-file']!, 'prompt');
+  const { config, prompt: exported } = readRunFile(f.values.config);
+  const given = Number(f.values.prompt !== undefined) + Number(f.values['prompt-file'] !== undefined);
+  // An exported run carries its prompt; --prompt or --prompt-file still override it.
+  if (given > 1 || (given === 0 && exported === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompt-file FILE');
+  const prompt = f.values.prompt ?? (f.values['prompt-file'] !== undefined ? readTextFile(f.values['prompt-file'], 'prompt') : exported!);
   if (prompt === '') throw new UsageError('the prompt is empty');
   const asked = f.lists.strategy ?? [];
   for (const s of asked) if (!(STRATEGY_NAMES as readonly string[]).includes(s)) throw new UsageError(`--strategy: unknown "${s}"; expected one of ${STRATEGY_NAMES.join(', ')}`);
-  const strategies: StrategyName[] = asked.length ? [...new Set(asked as StrategyName[])] : [...new Set<StrategyName>(['tqstar', ...config.strategies])];
+  // An exported run re-runs exactly its strategies, in its order.
+  const strategies: StrategyName[] = asked.length ? [...new Set(asked as StrategyName[])] : exported !== undefined ? [...config.strategies] : [...new Set<StrategyName>(['tqstar', ...config.strategies])];
   const json = f.switches.has('json');
   const say = (line: string) => process.stderr.write(line + '\n');
   const log = f.switches.has('verbose') ? (l: { role: string; method: string; url: string; status: number | string; ms: number }) => say(terminalLine(`${l.role} ${l.method} ${l.url} ${l.status} ${l.ms}ms`)) : undefined;

@@ -5,7 +5,8 @@ import { probeAll, formatCapabilityReport } from '../backends';
 import { startServer } from '../server';
 import { demoRunConfig } from '../server/demoConfig';
 import { STRATEGY_LABELS } from '../webview/labels';
-import type { Ctx, DemoServer } from './ctx';
+import { SETTINGS_QUERY, type Ctx, type DemoServer } from './ctx';
+import { modelErrorView } from './modelCheck';
 import { startRun } from './runner';
 import { showError } from './errorsUi';
 import { ROLES, ROLE_LABELS, type Role } from './apiKeys';
@@ -23,12 +24,13 @@ function promptFromEditor(editor: vscode.TextEditor | undefined): string | undef
 }
 
 const generateFromSelection: Factory = (ctx) => async () => {
-  const prompt = promptFromEditor(vscode.window.activeTextEditor ?? ctx.editors.target());
+  const editor = vscode.window.activeTextEditor ?? ctx.editors.target();
+  const prompt = promptFromEditor(editor);
   if (prompt === undefined) {
     void vscode.window.showInformationMessage('Transfer Q*: select the prompt text (or put the cursor on a non-empty line) first.', 'Generate from Prompt…').then((p) => p && vscode.commands.executeCommand('tqstar.generateFromPrompt'));
     return;
   }
-  await startRun(ctx, { prompt });
+  await startRun(ctx, { prompt, editor });
 };
 
 const generateFromPrompt: Factory = (ctx) => async () => {
@@ -44,8 +46,15 @@ const compareStrategies: Factory = (ctx) => async () => {
     { canPickMany: true, title: 'Transfer Q*: strategies to compare (ranked by reward)', ignoreFocusOut: true },
   );
   if (!picks?.length) return;
-  const prompt = promptFromEditor(vscode.window.activeTextEditor ?? ctx.editors.target()) ?? (await vscode.window.showInputBox({ title: 'Transfer Q*: Compare Strategies', prompt: 'The prompt x', ignoreFocusOut: true }));
-  if (prompt) await startRun(ctx, { prompt, strategies: picks.map((p) => p.strategy) });
+  const editor = vscode.window.activeTextEditor ?? ctx.editors.target();
+  const strategies = picks.map((p) => p.strategy);
+  // A selection is the prompt; without one the cursor's line is only a suggestion (it may be a heading such as "# Notes").
+  if (editor && !editor.selection.isEmpty && promptFromEditor(editor)) return void (await startRun(ctx, { prompt: promptFromEditor(editor)!, strategies, editor }));
+  const line = promptFromEditor(editor);
+  const prompt = await vscode.window.showInputBox({ title: 'Transfer Q*: Compare Strategies', prompt: 'The prompt x (nothing was selected: this is the line at the cursor)', value: line ?? '', ignoreFocusOut: true });
+  if (!prompt?.trim()) return;
+  // Kept as it was: the line is the prompt, and Insert/Replace act there.
+  await startRun(ctx, { prompt, strategies, ...(editor && line !== undefined && prompt === line ? { editor } : {}) });
 };
 
 const cancel: Factory = (ctx) => () => {
@@ -67,7 +76,13 @@ const testConnections: Factory = (ctx) => async () => {
     return;
   }
   const first = bad[0]!;
-  await showError({ kind: 'connection', message: `${first.role} endpoint ${first.url}: ${first.problems.join('; ') || 'not OK'}${bad.length > 1 ? ` (and ${bad.length - 1} more endpoint problems: see the log)` : ''}`, setting: `tqstar.${first.role}` }, ctx.log);
+  const more = bad.length > 1 ? ` (and ${bad.length - 1} more endpoint problems: see the log)` : '';
+  // A model the server does not list is a wrong tqstar.<role>.model, not a wrong URL.
+  if ((first.role === 'base' || first.role === 'baseline') && first.models.length && !first.models.includes(first.model)) {
+    const v = modelErrorView(first.role, first.model, { served: first.models, url: first.url });
+    return showError({ ...v, message: v.message + more }, ctx.log);
+  }
+  await showError({ kind: 'connection', message: `${first.role} endpoint ${first.url}: ${first.problems.join('; ') || 'not OK'}${more}`, setting: `tqstar.${first.role}.baseUrl` }, ctx.log);
 };
 
 const setApiKey: Factory = (ctx) => async () => {
@@ -93,11 +108,35 @@ const tryDemo: Factory = (ctx) => async () => {
   ctx.demo ??= startServer({ port: 0, quiet: true }).then((s): DemoServer => { ctx.log.info(`demo: built-in reference server (a demo and test backend, not a real LLM) at ${s.url}`); return s; });
   let server: DemoServer;
   try { server = await ctx.demo; } catch (e) { ctx.demo = undefined; return showError(e, ctx.log); }
-  const editorPrompt = promptFromEditor(vscode.window.activeTextEditor);
-  await startRun(ctx, { prompt: editorPrompt && editorPrompt.length < 200 ? editorPrompt : DEMO_PROMPT, config: RunConfig.parse(demoRunConfig(server.url)) });
+  const editor = vscode.window.activeTextEditor;
+  const editorPrompt = promptFromEditor(editor);
+  const fromEditor = !!editorPrompt && editorPrompt.length < 200;
+  await startRun(ctx, { prompt: fromEditor ? editorPrompt : DEMO_PROMPT, config: RunConfig.parse(demoRunConfig(server.url)), source: 'demo', ...(fromEditor ? { editor } : {}) });
 };
 
 const clearHistory: Factory = (ctx) => () => ctx.historyView.clear();
+
+/** The shown run again: same prompt and strategies, where it was; the current settings (a demo run: the demo). */
+const rerun: Factory = (ctx) => async () => {
+  const shown = ctx.panel.run;
+  if (!shown) { void vscode.window.showInformationMessage('Transfer Q*: no run to re-run yet.'); return; }
+  const origin = ctx.origins.get(shown.id);
+  if (shown.source === 'demo') {
+    ctx.demo ??= startServer({ port: 0, quiet: true });
+    let server: DemoServer;
+    try { server = await ctx.demo; } catch (e) { ctx.demo = undefined; return showError(e, ctx.log); }
+    const demo = RunConfig.parse(demoRunConfig(server.url));
+    // The demo's models with the decoding the run had (a restored run's seed and knobs).
+    const config = shown.config ? { ...demo, decoding: shown.config.decoding } : demo;
+    return void (await startRun(ctx, { prompt: shown.prompt, strategies: shown.strategies, config, source: 'demo', ...(origin ? { origin } : {}) }));
+  }
+  await startRun(ctx, { prompt: shown.prompt, strategies: shown.strategies, ...(origin ? { origin } : {}) });
+};
+
+const openSettings: Factory = () => () => vscode.commands.executeCommand('workbench.action.openSettings', SETTINGS_QUERY);
+
+export const WALKTHROUGH_ID = 'tqstar-dev.tqstar#tqstar.gettingStarted';
+const openWalkthrough: Factory = () => () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false);
 
 export const COMMAND_TABLE: Record<string, Factory> = {
   'tqstar.generateFromSelection': generateFromSelection,
@@ -111,4 +150,7 @@ export const COMMAND_TABLE: Record<string, Factory> = {
   'tqstar.tryDemo': tryDemo,
   'tqstar.clearHistory': clearHistory,
   'tqstar.evaluate': evaluateOnPromptSet,
+  'tqstar.rerun': rerun,
+  'tqstar.openSettings': openSettings,
+  'tqstar.openWalkthrough': openWalkthrough,
 };

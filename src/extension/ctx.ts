@@ -7,6 +7,12 @@ import { HistoryView, HISTORY_VIEW_ID } from './historyView';
 import { ResultsPanel, RESULTS_VIEW_TYPE, resultsSerializer } from './resultsPanel';
 import { EditorTracker, OUTPUT_SCHEME, OutputDocuments, handleOutputMessage } from './outputActions';
 import type { PanelToHost } from '../webview/protocol';
+import { notificationText } from './notificationText';
+import { OriginTracker } from './promptOrigin';
+
+/** The Settings UI filter that shows this extension's settings, in their sections. */
+export const SETTINGS_QUERY = '@ext:tqstar-dev.tqstar';
+export const START_VIEW_ID = 'tqstar.start';
 
 export interface DemoServer {
   url: string;
@@ -22,6 +28,8 @@ export class Ctx implements vscode.Disposable {
   readonly panel: ResultsPanel;
   readonly editors = new EditorTracker();
   readonly outputs = new OutputDocuments();
+  /** Where each recent run's prompt is in its document, tracked through edits. */
+  readonly origins: OriginTracker;
   readonly statusBar: vscode.StatusBarItem;
   /** The run in progress; one at a time, so Cancel has one meaning. */
   active: AbortController | undefined;
@@ -39,8 +47,12 @@ export class Ctx implements vscode.Disposable {
     this.statusBar.name = 'Transfer Q* run';
     this.statusBar.command = 'tqstar.cancel';
     this.own(this.editors);
+    this.origins = this.own(new OriginTracker());
     this.own(vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, resultsSerializer(this.panel)));
     this.own(vscode.window.registerWebviewViewProvider(HISTORY_VIEW_ID, this.historyView));
+    // Always empty: VS Code draws its welcome content (buttons) in an empty tree view, never in a webview view.
+    this.own(vscode.window.registerTreeDataProvider(START_VIEW_ID, { getChildren: () => [], getTreeItem: (x: vscode.TreeItem) => x }));
+    void vscode.commands.executeCommand('setContext', 'tqstar.hasRuns', this.history.list().length > 0);
     this.own(vscode.workspace.registerTextDocumentContentProvider(OUTPUT_SCHEME, this.outputs));
   }
 
@@ -64,10 +76,15 @@ export class Ctx implements vscode.Disposable {
   private async onPanelMessage(m: PanelToHost): Promise<void> {
     try {
       if (m.type === 'cancel') this.cancel();
-      else if (m.type === 'output' || m.type === 'diff' || m.type === 'export') await handleOutputMessage(m, this.editors, this.outputs);
+      else if (m.type === 'rerun') await vscode.commands.executeCommand('tqstar.rerun');
+      else if (m.type === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', m.setting ?? SETTINGS_QUERY);
+      else if (m.type === 'output' || m.type === 'diff' || m.type === 'export') {
+        const shown = this.panel.run;
+        await handleOutputMessage(m, this.editors, this.outputs, shown ? this.origins.get(shown.id) : undefined);
+      }
     } catch (e) {
       this.log.error(`panel action ${m.type} failed: ${e instanceof Error ? e.message : String(e)}`);
-      void vscode.window.showErrorMessage(`Transfer Q*: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(notificationText(`Transfer Q*: ${e instanceof Error ? e.message : String(e)}`));
     }
   }
 

@@ -1,5 +1,6 @@
 // Run history kept in workspace storage, bounded in count and in size (old runs lose their per-token diagnostics first).
 import { rankResults } from '../webview/runState';
+import { runSummary } from '../webview/progress';
 import type { HistorySummary, RunView } from '../webview/protocol';
 
 /** The slice of vscode.Memento history needs (workspaceState in the extension, a Map in tests). */
@@ -27,6 +28,7 @@ export function summarize(run: RunView): HistorySummary {
     bestStrategy: best && best.reward !== null ? best.strategy : null,
     startedAt: run.startedAt,
     status: run.status,
+    ...(run.config ? { detail: runSummary(run).filter(([k]) => ['π_base', 'reward', 'α', 'seed'].includes(k)).map(([k, v]) => `${k} ${k === 'π_base' ? v.split(' @ ')[0] : v}`).join(' · ') } : {}),
   };
 }
 

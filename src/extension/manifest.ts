@@ -1,10 +1,6 @@
 // The extension's package.json contributions, generated: settings from the zod RunConfig schema, plus commands, menus, views.
 // scripts/gen-manifest.ts writes them into package.json; test/extension/manifest.test.ts fails when they drift.
-import { z } from 'zod';
-import { RunConfig } from '../config/schema';
-import { SETTING_KEYS, settingId, type SettingKey } from './settings';
-
-type Json = { [k: string]: unknown };
+import { FLAT_GROUPS, SETTING_KEYS, flatSettings, settingId, settingsProperties, type FlatSetting, type Json, type SettingKey } from './settingsSchema';
 
 const SETTING_DOCS: Record<SettingKey, { order: number; markdownDescription: string; restricted: boolean }> = {
   base: {
@@ -39,77 +35,64 @@ const SETTING_DOCS: Record<SettingKey, { order: number; markdownDescription: str
   },
 };
 
-const ENUM_DOCS: Record<string, Record<string, string>> = {
-  strategy: {
-    tqstar: 'Transfer Q*: candidates from the baseline, Q̂ from baseline rollouts, next token ∝ π_base·exp(α·Q̂).',
-    args: 'ARGS: log π_base + w·reward of the partial text; no rollouts (fast).',
-    cd: 'Controlled decoding: like TQ* but with rollouts from the base model.',
-    bon: 'Best-of-N: N full responses, keep the highest reward.',
-    blockwise: 'Blockwise best-of-K: K blocks of m tokens, keep the best block, repeat.',
-    greedy: 'The base model alone, greedy.',
-    sample: 'The base model alone, sampled.',
-    baseline: 'The aligned baseline model alone (the "DPO" row of the paper).',
-    softbon: 'Soft Best-of-N: N full responses, keep one drawn with probability ∝ exp(reward/λ), λ = selectionTemperature.',
-  },
-  proposer: { baseline: 'Top-k of the aligned baseline (the paper).', base: 'Top-k of the base model.', union: 'Both top-k lists together.' },
-  selection: { greedy: 'Take the best combined score (deterministic).', sample: 'Sample from π_base·exp(α·Q̂).' },
-  transfer: { direct: 'The baseline was aligned to this same reward: Q̂ is the mean rollout reward.', indirect: 'The baseline was aligned to another reward: importance-weighted Q̂.' },
-  indirectWeights: { 'baseline-reward': 'Weights from the reward in tqstar.baselineReward.', implicit: 'Weights from the DPO implicit reward log ρ_BL − log π_base.' },
-  bestOfNModel: { base: 'Sample the N responses from the base model.', baseline: 'Sample them from the baseline model.' },
-  dialect: { auto: 'Detect the server.', vllm: 'vLLM (all features).', sglang: 'SGLang.', llamacpp: 'llama.cpp llama-server.', ollama: 'Ollama (string prompts; re-tokenisation is flagged).', openai: 'Hosted OpenAI-compatible API (top-5 logprobs, no scoring).' },
-  promptTemplate: { raw: 'The prompt as it is.', chatml: 'ChatML (<|im_start|>…).', llama3: 'Llama 3 chat template.', mistral: 'Mistral [INST] template.', zephyr: 'Zephyr <|user|> template.' },
-  name: { sentiment: 'Positive sentiment of the response (AFINN word list).', keyword: 'Counts the words in `pattern`.', regex: 'Matches of the regular expression in `pattern`.', length: 'Closeness to `target` characters.', tabular: 'The tabular test reward (for the reference server).' },
-  mode: { score: 'Ask the judge for a number.', 'yes-probability': 'Use the judge\'s probability of answering "yes".' },
-};
+/** The Settings UI's sections, in order; each flat setting lands in the first whose test it passes. */
+const SECTIONS: Array<{ id: string; title: string; has: (f: FlatSetting) => boolean }> = [
+  { id: 'models', title: 'Models', has: (f) => f.group === 'base' || f.group === 'baseline' },
+  { id: 'reward', title: 'Reward', has: (f) => f.group === 'reward' },
+  { id: 'decoding', title: 'Decoding', has: (f) => f.group === 'decoding' && f.path.length === 1 },
+  { id: 'budget', title: 'Budget and Speed', has: (f) => f.group === 'decoding' },
+  { id: 'indirect', title: 'Indirect Transfer', has: (f) => f.group === 'baselineReward' },
+];
 
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const ROLE_TITLES: Record<string, string> = { base: 'Base model π_base', baseline: 'Baseline model ρ_BL', reward: 'Target reward r', baselineReward: 'Baseline reward r_BL (indirect transfer only)', decoding: 'Decoding (every strategy)' };
 
-/** Adapts zod's JSON Schema to what VS Code's settings validation understands, and adds enum descriptions. */
-function forSettings(node: unknown, defs: Record<string, unknown>, propName: string | undefined, seen: Set<string>): unknown {
-  if (Array.isArray(node)) return node.map((n) => forSettings(n, defs, propName, seen));
-  if (!node || typeof node !== 'object') return node;
-  let o = { ...(node as Json) };
-  if (typeof o.$ref === 'string') {
-    const name = o.$ref.replace('#/$defs/', '');
-    const { $ref: _ref, ...rest } = o;
-    // A reward inside a "sum" is a reward again: one level is spelt out, deeper ones are plain objects.
-    if (seen.has(name)) return { type: 'object', description: 'A reward configuration, as in tqstar.reward.', ...rest };
-    o = { ...(defs[name] as Json), ...rest };
-    seen = new Set([...seen, name]);
-  }
-  const out: Json = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (k === '$schema' || k === '$defs' || k === 'format') continue;
-    if (k === 'maximum' && v === MAX_SAFE) continue;
-    if (k === 'minimum' && v === -MAX_SAFE) continue;
-    if (k === 'oneOf') { out.anyOf = forSettings(v, defs, propName, seen); continue; }
-    if (k === 'properties') {
-      out.properties = Object.fromEntries(Object.entries(v as Json).map(([pk, pv]) => [pk, forSettings(pv, defs, pk, seen)]));
-      continue;
-    }
-    out[k] = forSettings(v, defs, k === 'items' ? propName : undefined, seen);
-  }
-  if (o.type === 'integer' && o.exclusiveMinimum === 0) { delete out.exclusiveMinimum; out.minimum = 1; }
-  if (Array.isArray(o.enum) && propName && ENUM_DOCS[propName]) out.enumDescriptions = (o.enum as string[]).map((e) => ENUM_DOCS[propName]![e] ?? '');
-  return out;
+// Markdown: the star of "Q*" would open emphasis ("Transfer Q: Set API Key…*" in the Settings UI).
+const md = (s: string) => s.replaceAll('Q*', 'Q\\*');
+
+function flatProperty(f: FlatSetting, order: number): Json {
+  const { description, ...schema } = f.schema;
+  return { ...schema, markdownDescription: md(`**${ROLE_TITLES[f.group]}** — ${description as string}`), order, scope: 'resource' };
 }
 
-export function configurationContribution(): Json {
-  const schema = z.toJSONSchema(RunConfig, { io: 'input', unrepresentable: 'any' }) as Json;
-  const defs = (schema.$defs ?? {}) as Record<string, unknown>;
-  const props = schema.properties as Record<SettingKey, Json>;
-  const properties: Json = {};
-  for (const key of SETTING_KEYS) {
-    const { description: _d, ...rest } = forSettings(props[key], defs, key === 'strategies' ? 'strategy' : key, new Set()) as Json;
-    const doc = SETTING_DOCS[key];
-    // Object settings without a schema default: VS Code's own default for type object is {} (read as "not set").
-    // Markdown: the star of "Q*" would open emphasis ("Transfer Q: Set API Key…*" in the Settings UI).
-    const value: Json = { ...rest, markdownDescription: doc.markdownDescription.replaceAll('Q*', 'Q\\*'), order: doc.order, scope: 'resource' };
-    if (value.type === undefined) value.type = 'object';
-    if (value.type === 'object' && value.default === undefined) value.default = {};
-    properties[settingId(key)] = value;
-  }
-  return { title: 'Transfer Q*', properties };
+function objectProperty(key: SettingKey, props: Record<SettingKey, Json>): Json {
+  const { description: _d, ...rest } = props[key];
+  const doc = SETTING_DOCS[key];
+  const flat = (FLAT_GROUPS as readonly string[]).includes(key)
+    ? `\n\nThe JSON form of the typed \`tqstar.${key}.*\` settings above; it is read too, and where both give a field the typed setting wins.`
+    : '';
+  const value: Json = { ...rest, markdownDescription: md(doc.markdownDescription + flat), order: doc.order, scope: 'resource' };
+  // Object settings without a schema default: VS Code's own default for type object is {} (read as "not set").
+  if (value.type === undefined) value.type = 'object';
+  if (value.type === 'object' && value.default === undefined) value.default = {};
+  return value;
+}
+
+/**
+ * contributes.configuration as an array of sections: every scalar a user tunes is its own typed
+ * setting (flat, `tqstar.decoding.topK`), and the object settings (`tqstar.decoding`) stay, under
+ * "Advanced (JSON)", for what has no flat form (replica lists, sums of rewards, request templates).
+ */
+export function configurationContribution(): Json[] {
+  const props = settingsProperties();
+  const flats = flatSettings();
+  const placed = new Set<string>();
+  const sections: Json[] = SECTIONS.map((sec, i) => {
+    const properties: Json = {};
+    let order = 0;
+    for (const f of flats) {
+      if (placed.has(f.id) || !sec.has(f)) continue;
+      placed.add(f.id);
+      properties[f.id] = flatProperty(f, ++order);
+    }
+    if (sec.id === 'decoding') properties[settingId('strategies')] = { ...objectProperty('strategies', props), order: ++order };
+    return { id: `tqstar.${sec.id}`, title: `Transfer Q*: ${sec.title}`, order: i + 1, properties };
+  });
+  const advanced: Json = {};
+  for (const key of SETTING_KEYS) if (key !== 'strategies') advanced[settingId(key)] = objectProperty(key, props);
+  // First in the array, last on screen (its order): VS Code builds the default value tree in
+  // registration order, and an object setting's default {} registered after "tqstar.base.dialect"
+  // would replace the tree node holding that flat setting's default (the Settings UI then shows "undefined").
+  return [{ id: 'tqstar.advanced', title: 'Transfer Q*: Advanced (JSON)', order: SECTIONS.length + 1, properties: advanced }, ...sections];
 }
 
 const CATEGORY = 'Transfer Q*';
@@ -124,8 +107,28 @@ export const COMMANDS: Array<{ command: string; title: string; icon?: string; en
   { command: 'tqstar.clearApiKey', title: 'Clear API Key' },
   { command: 'tqstar.tryDemo', title: 'Try the Demo' },
   { command: 'tqstar.clearHistory', title: 'Clear History', icon: '$(clear-all)' },
+  { command: 'tqstar.rerun', title: 'Re-run the Shown Run' },
+  { command: 'tqstar.openSettings', title: 'Open Settings' },
+  { command: 'tqstar.openWalkthrough', title: 'Get Started' },
   { command: 'tqstar.evaluate', title: 'Evaluate on Prompt Set…' },
 ];
+
+const settingsLink = (id: string) => `command:workbench.action.openSettings?${encodeURIComponent(JSON.stringify(id))}`;
+
+/** The Get Started walkthrough: opened once on first activation, and from the history view's welcome. */
+export function walkthroughs(): Json[] {
+  return [{
+    id: 'tqstar.gettingStarted',
+    title: 'Get Started with Transfer Q*',
+    description: 'Align a model\'s output to a reward at decoding time, and see why each token was chosen.',
+    steps: [
+      { id: 'tryDemo', title: 'Try the demo', description: 'See a run without any server: a built-in test backend (not a real LLM) on your machine.\n[Try the Demo](command:tqstar.tryDemo)', media: { markdown: 'media/walkthrough/demo.md' }, completionEvents: ['onCommand:tqstar.tryDemo'] },
+      { id: 'connect', title: 'Connect your servers or a local GGUF file', description: `Point the base and baseline model settings at your OpenAI-compatible servers (vLLM, or llama.cpp's llama-server on a GGUF file).\n[Open the Model Settings](${settingsLink('tqstar.base')})`, media: { markdown: 'media/walkthrough/servers.md' }, completionEvents: ['onSettingChanged:tqstar.base.baseUrl', 'onSettingChanged:tqstar.base'] },
+      { id: 'reward', title: 'Pick a reward', description: `Choose what scores the output, then check every endpoint.\n[Open the Reward Settings](${settingsLink('tqstar.reward')})\n[Test Connections](command:tqstar.testConnections)`, media: { markdown: 'media/walkthrough/reward.md' }, completionEvents: ['onSettingChanged:tqstar.reward.kind', 'onSettingChanged:tqstar.reward', 'onCommand:tqstar.testConnections'] },
+      { id: 'tokens', title: 'Read the per-token view', description: 'Select a prompt in an editor and generate; then Tab through the Transfer Q* tokens for their candidates, Q̂ and rollouts.\n[Generate from Selection](command:tqstar.generateFromSelection)', media: { markdown: 'media/walkthrough/tokens.md' }, completionEvents: ['onCommand:tqstar.generateFromSelection'] },
+    ],
+  }];
+}
 
 export function contributes(): Json {
   return {
@@ -137,9 +140,27 @@ export function contributes(): Json {
     },
     keybindings: [{ command: 'tqstar.generateFromSelection', key: 'ctrl+alt+enter', mac: 'cmd+alt+enter', when: 'editorTextFocus && editorHasSelection' }],
     viewsContainers: { activitybar: [{ id: 'tqstar', title: 'Transfer Q*', icon: 'media/activitybar.svg' }] },
-    views: { tqstar: [{ type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
+    views: { tqstar: [{ id: 'tqstar.start', name: 'Get Started', when: '!tqstar.hasRuns' }, { type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
+    viewsWelcome: [{
+      view: 'tqstar.start',
+      contents: [
+        'See Transfer Q* work without any server: the built-in demo is a small test backend on your machine, not a real LLM.',
+        '[Try the Demo](command:tqstar.tryDemo)',
+        'Then connect your base and baseline model servers (or a local GGUF file through llama.cpp) and pick a reward.',
+        `[Open Settings](${settingsLink('tqstar.base')})`,
+        '[Get Started Walkthrough](command:tqstar.openWalkthrough)',
+        'Or select a prompt in an editor and run [Generate from Selection](command:tqstar.generateFromSelection).',
+      ].join('\n'),
+    }],
     configuration: configurationContribution(),
+    walkthroughs: walkthroughs(),
   };
+}
+
+/** Endpoint and reward settings, object and flat: a workspace must not redirect prompts or keys. */
+export function restrictedSettings(): string[] {
+  const restricted = SETTING_KEYS.filter((k) => SETTING_DOCS[k].restricted);
+  return [...restricted.map(settingId), ...flatSettings().filter((f) => (restricted as readonly string[]).includes(f.group)).map((f) => f.id)];
 }
 
 export function capabilities(): Json {
@@ -147,11 +168,12 @@ export function capabilities(): Json {
     untrustedWorkspaces: {
       supported: 'limited',
       description: 'In an untrusted workspace, the endpoint and reward settings come from your user settings only, so a workspace cannot send your prompts or keys elsewhere.',
-      restrictedConfigurations: SETTING_KEYS.filter((k) => SETTING_DOCS[k].restricted).map(settingId),
+      restrictedConfigurations: restrictedSettings(),
     },
     virtualWorkspaces: true,
   };
 }
 
-// Contributed commands and views activate the extension themselves (VS Code ≥ 1.74); the serializer needs its event.
-export const ACTIVATION_EVENTS = ['onWebviewPanel:tqstar.results'];
+// Contributed commands and views activate the extension themselves (VS Code ≥ 1.74); the serializer needs its event;
+// onStartupFinished (after the window is up, never "*") opens the walkthrough once after install.
+export const ACTIVATION_EVENTS = ['onWebviewPanel:tqstar.results', 'onStartupFinished'];

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { PanelToHost, RunResultView } from '../webview/protocol';
 import { STRATEGY_LABELS } from '../webview/labels';
+import type { Origin } from './promptOrigin';
 
 export const OUTPUT_SCHEME = 'tqstar-output';
 
@@ -31,7 +32,12 @@ export class EditorTracker implements vscode.Disposable {
   dispose(): void { this.sub.dispose(); }
 }
 
-export async function handleOutputMessage(msg: Extract<PanelToHost, { type: 'output' | 'diff' | 'export' }>, editors: EditorTracker, docs: OutputDocuments): Promise<void> {
+/**
+ * Acts on a panel button. Insert and Replace act on the run's prompt where it still is (`origin`,
+ * tracked through edits): insert right after it, replace it. A run without one (a typed prompt, a
+ * run reopened after a reload) inserts at the cursor and replaces the selection.
+ */
+export async function handleOutputMessage(msg: Extract<PanelToHost, { type: 'output' | 'diff' | 'export' }>, editors: EditorTracker, docs: OutputDocuments, origin?: Origin): Promise<void> {
   if (msg.type === 'diff') {
     const left = docs.add(STRATEGY_LABELS[msg.left.strategy], msg.left.text);
     const right = docs.add(STRATEGY_LABELS[msg.right.strategy], msg.right.text);
@@ -46,12 +52,14 @@ export async function handleOutputMessage(msg: Extract<PanelToHost, { type: 'out
       void vscode.window.setStatusBarMessage('Transfer Q*: output copied', 3000);
       return;
     case 'openDocument': {
-      const doc = await vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
-      await vscode.window.showTextDocument(doc, { preview: false });
+      // Read-only and clean (no "Save?" on close), in the editors' group rather than over the results panel.
+      const doc = await vscode.workspace.openTextDocument(docs.add(`${STRATEGY_LABELS[msg.output.strategy]} output`, text));
+      await vscode.window.showTextDocument(doc, { preview: false, viewColumn: editors.target()?.viewColumn ?? vscode.ViewColumn.One });
       return;
     }
     case 'insert':
     case 'replace': {
+      if (origin) return atOrigin(msg.action, text, origin);
       const editor = editors.target();
       if (!editor) { void vscode.window.showWarningMessage('Transfer Q*: open an editor to insert the output into.'); return; }
       const ok = await editor.edit((b) => {
@@ -66,9 +74,20 @@ export async function handleOutputMessage(msg: Extract<PanelToHost, { type: 'out
   }
 }
 
+async function atOrigin(action: 'insert' | 'replace', text: string, origin: Origin): Promise<void> {
+  const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === origin.uri);
+  const editor = visible ?? (await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.parse(origin.uri)), { preview: false }));
+  const doc = editor.document;
+  const start = doc.positionAt(origin.range.start);
+  const end = doc.positionAt(origin.range.end);
+  const ok = await editor.edit((b) => (action === 'replace' ? b.replace(new vscode.Range(start, end), text) : b.insert(end, text)));
+  if (!ok) { void vscode.window.showWarningMessage(`Transfer Q*: could not ${action === 'replace' ? 'replace the prompt' : 'insert after the prompt'} in ${origin.label}.`); return; }
+  await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preserveFocus: false });
+}
+
 async function exportJson(data: RunResultView): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, 'tqstar-run.json') : undefined, filters: { JSON: ['json'] }, title: 'Export Transfer Q* run (tqstar decode --json format)' });
+  const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, 'tqstar-run.json') : undefined, filters: { JSON: ['json'] }, title: 'Export Transfer Q* run (re-run it with: tqstar decode --config FILE)' });
   if (!uri) return;
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
   void vscode.window.setStatusBarMessage(`Transfer Q*: exported ${uri.fsPath}`, 5000);

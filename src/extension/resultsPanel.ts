@@ -84,6 +84,13 @@ export class ResultsPanel implements vscode.Disposable {
     return this.current;
   }
 
+  /** Changes what the live run records about itself (e.g. the decoding it really uses) and redraws it. */
+  patch(runId: string, change: Partial<Pick<RunView, 'config'>>): void {
+    if (this.current?.id !== runId) return;
+    this.current = { ...this.current, ...change };
+    this.send({ type: 'showRun', run: this.current });
+  }
+
   showRun(run: RunView): void {
     this.current = run;
     this.show(false);

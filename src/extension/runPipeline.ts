@@ -5,13 +5,22 @@ import type { DecodeEvent, RunResult } from '../core/events';
 import { buildEnv, type BackendOptions } from '../backends';
 import type { ErrorView, RunStatus, RunView } from '../webview/protocol';
 import { applyEvent, finishRun } from '../webview/runState';
+import { STRATEGY_LABELS } from '../webview/labels';
 import { TqError, isAbort } from '../core/errors';
+import { explainModelError } from './modelCheck';
+import { preflight } from './preflight';
+import type { Capabilities } from '../backends/capabilities';
 
 export interface PipelineHooks extends Pick<BackendOptions, 'apiKey' | 'log' | 'rewardFactories'> {
   /** After each decoder event, with the view it produced. */
   onEvent?: (event: DecodeEvent, view: RunView) => void;
   /** Backend warnings (capability notes, re-tokenisation). */
   onWarning?: (message: string) => void;
+  /**
+   * Before any strategy runs, when the probed capabilities say some may fail mid-run: go on as
+   * configured, switch to the proposer that avoids it ('fix'), or stop. Default: go on.
+   */
+  onRisk?: (risk: ErrorView & { strategies: StrategyName[] }) => Promise<'run' | 'fix' | 'stop'>;
 }
 
 export interface PipelineOutcome {
@@ -38,11 +47,16 @@ export function errorInfo(e: unknown): ErrorView {
   return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 
-/** The run's final status: cancelled wins, then any failed strategy makes it an error (its partial output is still shown). */
+/**
+ * The run's final status: cancelled wins, then any failed strategy makes it an error (its partial
+ * output is still shown). The error names the strategy that failed.
+ */
 export function runStatus(aborted: boolean, result: RunResult | null): { status: RunStatus; error?: ErrorView } {
   if (aborted) return { status: 'cancelled' };
   const failed = result?.results.find((r) => r.finish === 'error' || r.error);
-  return failed ? { status: 'error', error: failed.error ?? { kind: 'internal', message: `${failed.strategy} failed` } } : { status: 'done' };
+  if (!failed) return { status: 'done' };
+  const e = failed.error ?? { kind: 'internal', message: 'failed' };
+  return { status: 'error', error: { ...e, message: `${STRATEGY_LABELS[failed.strategy]}: ${e.message}` } };
 }
 
 export async function runPipeline(run: RunView, config: RunConfig, signal: AbortSignal, hooks: PipelineHooks = {}): Promise<PipelineOutcome> {
@@ -50,22 +64,49 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
   try {
     const built = await buildEnv(config, { apiKey: hooks.apiKey, log: hooks.log, rewardFactories: hooks.rewardFactories, signal });
     try {
-      for (const w of built.warnings) hooks.onWarning?.(w);
-      const result = await runStrategies(run.strategies, { text: run.prompt }, built.env, config.decoding, {
+      // Run-level notes go to the view once, before any strategy starts, not onto every card.
+      for (const w of built.warnings) {
+        hooks.onWarning?.(w);
+        const ev: DecodeEvent = { type: 'warning', message: w };
+        view = applyEvent(view, ev);
+        hooks.onEvent?.(ev, view);
+      }
+      const check = preflight(config, run.strategies, (built.env.base as { caps?: Capabilities }).caps, config.base.baseUrl.toString());
+      if (check.fatal) return { view: finishRun(view, 'error', null, check.fatal), result: null, status: 'error', error: check.fatal };
+      let decoding = config.decoding;
+      if (check.risk && hooks.onRisk) {
+        const choice = await hooks.onRisk(check.risk);
+        if (choice === 'stop') return { view: finishRun(view, 'cancelled', null), result: null, status: 'cancelled' };
+        if (choice === 'fix') {
+          decoding = { ...decoding, proposer: 'base' };
+          if (view.config) view = { ...view, config: { ...view.config, decoding } };
+        }
+      }
+      const result = await runStrategies(run.strategies, { text: run.prompt }, built.env, decoding, {
         signal,
         onEvent: (ev) => {
           view = applyEvent(view, ev);
           hooks.onEvent?.(ev, view);
         },
       });
-      const { status, error } = runStatus(signal.aborted, result);
+      const { status, error: failed } = runStatus(signal.aborted, result);
+      const error = failed && (await explain(failed, config, hooks, signal));
       return { view: finishRun(view, status, result, error), result, status, ...(error ? { error } : {}) };
     } finally {
       built.dispose();
     }
   } catch (e) {
     if (signal.aborted || isAbort(e)) return { view: finishRun(view, 'cancelled', null), result: null, status: 'cancelled' };
-    const error = errorInfo(e);
+    const error = await explain(errorInfo(e), config, hooks, signal);
     return { view: finishRun(view, 'error', null, error), result: null, status: 'error', error };
+  }
+}
+
+/** A 404 from a model endpoint is checked against the models the server lists (a wrong model name, mostly). */
+async function explain(error: ErrorView, config: RunConfig, hooks: PipelineHooks, signal: AbortSignal): Promise<ErrorView> {
+  try {
+    return await explainModelError(error, config, (role) => hooks.apiKey?.(role), signal);
+  } catch {
+    return error;
   }
 }

@@ -9,6 +9,9 @@ import { showError } from './errorsUi';
 import { vscodeLmReward } from './vscodeLm';
 import { newRun, orderStrategies, runPipeline } from './runPipeline';
 import { formatRequestLine } from './requestLog';
+import type { Origin } from './promptOrigin';
+import { noticeUntrusted } from './trust';
+import { notificationText } from './notificationText';
 
 export interface RunRequest {
   prompt: string;
@@ -16,6 +19,22 @@ export interface RunRequest {
   strategies?: StrategyName[];
   /** Defaults to the settings (the demo passes its own). */
   config?: RunConfig;
+  source?: 'settings' | 'demo';
+  /** The editor whose selection (or cursor line) is the prompt: Insert and Replace act there. */
+  editor?: vscode.TextEditor;
+  /** A re-run acts where the run it repeats did. */
+  origin?: Origin;
+}
+
+/** One run at a time (Cancel has one meaning): a second one asks before it replaces the first. */
+async function mayStart(ctx: Ctx): Promise<boolean> {
+  if (!ctx.active) return true;
+  const shown = ctx.panel.run;
+  const what = shown?.status === 'running' ? `on "${shown.prompt.length > 40 ? `${shown.prompt.slice(0, 40)}…` : shown.prompt}"` : '';
+  const pick = await vscode.window.showWarningMessage(`Transfer Q*: a run ${what} is still decoding. Cancel it and start the new one?`, { modal: true }, 'Cancel It and Start', 'Keep It Running');
+  if (pick !== 'Cancel It and Start') return false;
+  ctx.cancel();
+  return true;
 }
 
 export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | null> {
@@ -26,10 +45,14 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
     void showError(e, ctx.log);
     return null;
   }
-  ctx.cancel();
+  if (!req.config) noticeUntrusted(ctx);
+  if (!(await mayStart(ctx))) return null;
   const abort = new AbortController();
   ctx.active = abort;
-  const run = newRun(req.prompt, orderStrategies(req.strategies ?? config.strategies));
+  const strategies = orderStrategies(req.strategies ?? config.strategies);
+  const base = newRun(req.prompt, strategies);
+  const origin = req.origin ? ctx.origins.adopt(base.id, req.origin) : req.editor ? ctx.origins.record(base.id, req.editor) : undefined;
+  const run: RunView = { ...base, config: { ...config, strategies }, source: req.source ?? (req.config ? 'demo' : 'settings'), done: [], ...(origin ? { origin: { label: origin.label } } : {}) };
   ctx.panel.startRun(run);
   void vscode.commands.executeCommand('setContext', 'tqstar.running', true);
   ctx.statusBar.text = '$(loading~spin) Transfer Q*';
@@ -47,7 +70,7 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
         if (ev.type === 'step') {
           const n = (tokens.get(ev.strategy) ?? 0) + 1 + ev.step.accepted.length;
           tokens.set(ev.strategy, n);
-          const msg = `${STRATEGY_LABELS[ev.strategy]} — ${n} token${n === 1 ? '' : 's'}`;
+          const msg = `${STRATEGY_LABELS[ev.strategy]} (${strategies.indexOf(ev.strategy) + 1} of ${strategies.length}) — ${n} / ${config.decoding.maxTokens} tokens`;
           progress.report({ message: msg });
           ctx.statusBar.text = `$(loading~spin) TQ* ${msg}`;
         } else if (ev.type === 'warning') ctx.log.warn(`${ev.strategy ?? 'run'}: ${ev.message}`);
@@ -59,6 +82,13 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
         rewardFactories: { 'vscode-lm': vscodeLmReward },
         onEvent,
         onWarning: (w) => ctx.log.warn(w),
+        // Asked before any strategy runs, instead of failing after the peers did.
+        onRisk: async (risk) => {
+          const fix = 'Use Proposer "base" for This Run';
+          const pick = await vscode.window.showWarningMessage(notificationText(`Transfer Q*: ${risk.message}`), { modal: true }, fix, 'Run Anyway');
+          if (pick === fix) ctx.panel.patch(run.id, { config: { ...run.config!, decoding: { ...config.decoding, proposer: 'base' } } });
+          return pick === fix ? 'fix' : pick === 'Run Anyway' ? 'run' : 'stop';
+        },
       });
     });
     ctx.panel.endRun(run.id, outcome.status, outcome.result, outcome.error);

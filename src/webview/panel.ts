@@ -2,7 +2,7 @@
 import './noEval';
 import { HostToPanel, PanelToHost, RunView, parseMessage } from './protocol';
 import { applyEvent, finishRun } from './runState';
-import { renderRun, type UiState } from './render';
+import { renderRun, renderStatus, type UiState } from './render';
 import { vscodeApi } from './vscodeApi';
 
 interface SavedState { run: unknown }
@@ -23,6 +23,14 @@ function post(msg: PanelToHost) {
 
 const ctx = { post, ui, rerender: () => renderRun(root, run, ctx) };
 
+// Elapsed time ticks between events; only the status line is rewritten, so focus and scrolling stay put.
+let clock: ReturnType<typeof setInterval> | undefined;
+function tick() {
+  const live = run?.status === 'running';
+  if (live && !clock) clock = setInterval(() => renderStatus(root, run, ctx), 1000);
+  if (!live && clock) { clearInterval(clock); clock = undefined; }
+}
+
 function handle(msg: HostToPanel) {
   switch (msg.type) {
     case 'runStart':
@@ -41,6 +49,7 @@ function handle(msg: HostToPanel) {
   }
   api.setState({ run });
   ctx.rerender();
+  tick();
 }
 
 window.addEventListener('message', (e: MessageEvent) => {

@@ -1,7 +1,7 @@
 // The one message protocol between the extension host and its webviews (results panel and history view), validated on both sides.
 // Browser-safe: imported by src/extension and by the webview bundles. Shapes mirror src/core/events.ts.
 import { z } from 'zod';
-import { StrategyName } from '../config/schema';
+import { RunConfig, StrategyName } from '../config/schema';
 
 // Output text travels as data; these caps keep a hostile or buggy peer from flooding either side.
 const Text = z.string().max(2_000_000);
@@ -90,6 +90,16 @@ export const RunView = z.object({
   error: ErrorView.optional(),
   /** Set when history dropped per-token diagnostics to stay within its size bound. */
   trimmed: z.boolean().optional(),
+  /** The configuration the run used (strategies as run): shown in the header, exported so the CLI can re-run it. */
+  config: RunConfig.optional(),
+  /** Where the configuration came from: the user's settings, or the built-in demo. */
+  source: z.enum(['settings', 'demo']).optional(),
+  /** Strategies whose final result has arrived; the others are still decoding, queued, or were cut short. */
+  done: z.array(StrategyName).optional(),
+  /** Run-level warnings (capability notes), each once. */
+  warnings: z.array(z.string().max(4000)).max(200).optional(),
+  /** Where the prompt came from, e.g. "prompt.txt, line 3": Insert and Replace act there. */
+  origin: z.object({ label: z.string().max(300) }).optional(),
 });
 export type RunView = z.infer<typeof RunView>;
 
@@ -109,6 +119,9 @@ export const PanelToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('output'), action: z.enum(['insert', 'replace', 'copy', 'openDocument']), output: OutputRef }),
   z.object({ type: z.literal('diff'), left: OutputRef, right: OutputRef }),
   z.object({ type: z.literal('export'), data: RunResultView }),
+  z.object({ type: z.literal('rerun') }),
+  // Only the extension's own settings can be opened from the page.
+  z.object({ type: z.literal('openSettings'), setting: z.string().max(100).regex(/^tqstar(\.[A-Za-z]+)*$/).optional() }),
 ]);
 export type PanelToHost = z.infer<typeof PanelToHost>;
 
@@ -120,14 +133,20 @@ export const HistorySummary = z.object({
   bestStrategy: StrategyName.nullable(),
   startedAt: num,
   status: RunStatus,
+  /** The run's models, reward, α and seed in a few words, when the run recorded its config. */
+  detail: z.string().max(500).optional(),
 });
 export type HistorySummary = z.infer<typeof HistorySummary>;
 
 export const HostToSidebar = z.discriminatedUnion('type', [z.object({ type: z.literal('history'), entries: z.array(HistorySummary) })]);
 export type HostToSidebar = z.infer<typeof HostToSidebar>;
 
+/** The commands the history view's welcome buttons may run; nothing else. */
+export const WELCOME_COMMANDS = ['tqstar.tryDemo', 'tqstar.openWalkthrough', 'tqstar.openSettings', 'tqstar.generateFromPrompt'] as const;
+
 export const SidebarToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('command'), command: z.enum(WELCOME_COMMANDS) }),
   z.object({ type: z.literal('open'), id: z.string() }),
   z.object({ type: z.literal('clear') }),
 ]);

@@ -1,10 +1,11 @@
-// Draws a RunView into the results panel: reward-ranked cards, TQ* tokens shaded by base shift, the candidate table and rollouts.
-import { h, fmt, showToken } from './dom';
+// Draws a RunView into the results panel: the run's settings and progress, reward-ranked cards, TQ* tokens shaded by base shift, the candidate table and rollouts.
+import { h, fmt, showToken, visibleText } from './dom';
 import { qChart } from './chart';
-import { baseShift, shiftLevel } from './tokenShift';
-import { rankResults } from './runState';
-import type { ResultView, RunView, StepView, PanelToHost } from './protocol';
+import { baseShift, shiftLevel, SHIFT_LEVELS } from './tokenShift';
+import { isRanked, rankResults } from './runState';
+import type { ErrorView, ResultView, RunView, StepView, PanelToHost } from './protocol';
 import { STRATEGY_LABELS } from './labels';
+import { progressOf, progressText, runSummary } from './progress';
 
 /** What the user has focused; survives re-renders as live steps stream in. */
 export interface UiState {
@@ -16,6 +17,8 @@ export interface RenderContext {
   ui: UiState;
   /** Called after the user selects a token, so the caller can re-render. */
   rerender(): void;
+  /** Clock for elapsed time (tests pass a fixed one). */
+  now?(): number;
 }
 
 export function renderRun(root: HTMLElement, run: RunView | null, ctx: RenderContext): void {
@@ -25,6 +28,12 @@ export function renderRun(root: HTMLElement, run: RunView | null, ctx: RenderCon
   if (tokenHadFocus && ctx.ui.selectedStep !== null) root.querySelector<HTMLElement>(`[data-testid="token"][data-step="${ctx.ui.selectedStep}"]`)?.focus();
 }
 
+/** Rewrites only the status line (elapsed time ticks between events without disturbing focus). */
+export function renderStatus(root: HTMLElement, run: RunView | null, ctx: RenderContext): void {
+  const el = root.querySelector<HTMLElement>('[data-testid="run-status"]');
+  if (el && run) el.textContent = statusText(run, ctx);
+}
+
 function empty(): HTMLElement {
   return h('main', { class: 'empty' },
     h('h1', {}, 'Transfer Q* Results'),
@@ -32,100 +41,158 @@ function empty(): HTMLElement {
     h('span', { 'data-testid': 'run-status', class: 'status' }, 'idle'));
 }
 
-function statusText(run: RunView): string {
+function statusText(run: RunView, ctx: RenderContext): string {
   const n = run.results.length;
   const secs = run.stats ? ` in ${(run.stats.wallMs / 1000).toFixed(1)} s` : '';
   switch (run.status) {
-    case 'running': return `running… ${n} of ${run.strategies.length} strategies started`;
+    case 'running': return progressText(progressOf(run, (ctx.now ?? Date.now)()));
     case 'done': return `done — ${n} strategies${secs}`;
     case 'cancelled': return `cancelled — showing what was decoded before cancelling`;
     case 'error': return `error — showing what was decoded before the failure`;
   }
 }
 
+function button(label: string, ariaLabel: string, onClick: () => void, cls?: string, disabled = false): HTMLButtonElement {
+  const b = h('button', { type: 'button', class: cls, 'aria-label': ariaLabel === label ? undefined : ariaLabel, title: ariaLabel === label ? undefined : ariaLabel, disabled }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
 function runView(run: RunView, ctx: RenderContext): HTMLElement {
-  const ranked = rankResults(run.results);
-  const rewards = ranked.map((r) => r.reward).filter((r): r is number => r !== null);
-  const lo = Math.min(...rewards);
-  const hi = Math.max(...rewards);
-  const cancel = h('button', { type: 'button', class: 'secondary', disabled: run.status !== 'running' }, 'Cancel');
-  cancel.addEventListener('click', () => ctx.post({ type: 'cancel' }));
-  const exportBtn = h('button', { type: 'button', class: 'secondary', disabled: run.results.length === 0 }, 'Export JSON');
-  exportBtn.addEventListener('click', () => {
+  const ranked = rankResults(run.results, run);
+  const scored = ranked.filter((r) => isRanked(r, run));
+  const rewards = scored.map((r) => r.reward!);
+  const range = rewards.length ? { lo: Math.min(...rewards), hi: Math.max(...rewards) } : null;
+  const running = run.status === 'running';
+  const exportBtn = button('Export JSON', 'Export the run (settings, prompt and results) as JSON: tqstar decode --config FILE re-runs it', () => {
     const results = rankResults(run.results);
     const stats = run.stats ?? { requests: results.reduce((s, r) => s + r.stats.requests, 0), modelTokens: results.reduce((s, r) => s + r.stats.modelTokens, 0), wallMs: Math.max(0, ...results.map((r) => r.stats.wallMs)) };
     ctx.post({ type: 'export', data: { results, stats } });
-  });
+  }, 'secondary', run.results.length === 0);
+  const summary = runSummary(run);
+  const queued = run.strategies.filter((s) => !run.results.some((r) => r.strategy === s));
   return h('main', {},
     h('header', { class: 'run-header' },
       h('h1', {}, 'Transfer Q* Results'),
-      h('span', { 'data-testid': 'run-status', class: `status status-${run.status}`, role: 'status', 'aria-live': 'polite' }, statusText(run)),
+      h('span', { 'data-testid': 'run-status', class: `status status-${run.status}`, role: 'status', 'aria-live': 'polite' }, statusText(run, ctx)),
       h('span', { class: 'spacer' }),
-      cancel,
-      exportBtn),
-    h('section', { class: 'prompt' }, h('h2', {}, 'Prompt'), h('pre', { class: 'prompt-text' }, run.prompt)),
-    run.error ? errorBox(run.error.message, run.error.url, run.error.setting) : null,
+      h('span', { class: 'header-actions' },
+        button('Cancel', 'Cancel the run', () => ctx.post({ type: 'cancel' }), 'secondary', !running),
+        button('Re-run', 'Re-run this prompt with these strategies', () => ctx.post({ type: 'rerun' }), 'secondary', running),
+        button('Settings', 'Open the Transfer Q* settings', () => ctx.post({ type: 'openSettings' }), 'secondary'),
+        exportBtn)),
+    summary.length ? h('dl', { class: 'run-summary', 'data-testid': 'run-summary', 'aria-label': 'Settings of this run' }, ...summary.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])) : null,
+    h('section', { class: 'prompt' }, h('h2', {}, run.origin ? `Prompt (${run.origin.label})` : 'Prompt'), h('pre', { class: 'prompt-text' }, ...visibleText(run.prompt))),
+    run.error ? errorBox(run.error, run.error.kind === 'aborted') : null,
+    warningsBox(run),
     run.trimmed ? h('p', { class: 'note' }, 'Per-token diagnostics of this older run were trimmed to keep the history small.') : null,
+    running && queued.length ? h('p', { class: 'note', 'data-testid': 'queued' }, `Queued: ${queued.map((s) => STRATEGY_LABELS[s]).join(', ')}`) : null,
     h('section', { class: 'cards', 'aria-label': 'Outputs ranked by reward' },
-      ...ranked.map((r, i) => card(r, i, ranked, rewards.length ? { lo, hi } : null, ctx, run.status === 'running'))),
+      ...ranked.map((r) => card(r, scored.indexOf(r), ranked, range, ctx, run))),
   );
 }
 
-function errorBox(message: string, url?: string, setting?: string): HTMLElement {
+function errorBox(e: ErrorView, quiet = false, strategy?: string): HTMLElement {
+  // A cancel is the user's own doing: a note, not an error.
+  if (quiet || e.kind === 'aborted') return h('p', { class: 'note', 'data-testid': 'cancel-note' }, strategy ? `${strategy}: stopped by Cancel.` : 'Cancelled.');
   return h('div', { 'data-testid': 'error', class: 'error', role: 'alert' },
-    message, url ? h('div', { class: 'detail' }, `URL: ${url}`) : null, setting ? h('div', { class: 'detail' }, `Setting: ${setting}`) : null);
+    strategy ? h('strong', {}, `${strategy} failed: `) : null,
+    ...visibleText(e.message),
+    e.url ? h('div', { class: 'detail' }, 'URL: ', ...visibleText(e.url)) : null,
+    e.setting ? h('div', { class: 'detail' }, `Setting: ${e.setting}`) : null);
 }
 
-function card(r: ResultView, rank: number, all: ResultView[], range: { lo: number; hi: number } | null, ctx: RenderContext, live: boolean): HTMLElement {
-  const frac = r.reward === null || !range ? 0 : range.hi - range.lo < 1e-12 ? 1 : (r.reward - range.lo) / (range.hi - range.lo);
-  const fill = h('div', { class: 'fill' });
-  // CSSOM property, not a style attribute: the CSP forbids inline styles, and only a number reaches it.
-  fill.style.setProperty('--w', String(Math.max(0.02, frac)));
-  const others = all.filter((o) => o.strategy !== r.strategy);
+/** Every warning once, with the strategies it came from: the same capability note is not repeated per card. */
+function warningsBox(run: RunView): HTMLElement | null {
+  const from = new Map<string, string[]>();
+  for (const w of run.warnings ?? []) from.set(w, []);
+  for (const r of run.results) for (const w of r.warnings) from.set(w, [...(from.get(w) ?? []), STRATEGY_LABELS[r.strategy]]);
+  if (!from.size) return null;
+  return h('details', { class: 'warnings', 'data-testid': 'warnings', open: true },
+    h('summary', {}, `${from.size} warning${from.size === 1 ? '' : 's'} for this run`),
+    ...[...from].map(([w, strategies]) => h('p', { class: 'warning' }, ...visibleText(w), strategies.length && strategies.length < run.results.length ? h('span', { class: 'detail' }, ` (${[...new Set(strategies)].join(', ')})`) : null)));
+}
+
+function card(r: ResultView, rank: number, all: ResultView[], range: { lo: number; hi: number } | null, ctx: RenderContext, run: RunView): HTMLElement {
+  const name = STRATEGY_LABELS[r.strategy];
+  const ranked = rank >= 0;
+  const live = run.status === 'running' && !(run.done ?? []).includes(r.strategy);
+  const others = all.filter((o) => o.strategy !== r.strategy && !(run.status === 'running' && !(run.done ?? []).includes(o.strategy)));
   const output = { strategy: r.strategy, text: r.text };
-  const button = (label: string, action: 'insert' | 'replace' | 'copy' | 'openDocument') => {
-    const b = h('button', { type: 'button' }, label);
-    b.addEventListener('click', () => ctx.post({ type: 'output', action, output }));
-    return b;
-  };
+  const origin = !!run.origin;
+  const act = (label: string, aria: string, action: 'insert' | 'replace' | 'copy' | 'openDocument') =>
+    button(label, aria, () => ctx.post({ type: 'output', action, output }), undefined, live);
   let diffRow: HTMLElement | null = null;
   if (others.length) {
-    const select = h('select', { 'aria-label': `Diff ${STRATEGY_LABELS[r.strategy]} against` }, ...others.map((o) => h('option', { value: o.strategy }, STRATEGY_LABELS[o.strategy])));
-    const diff = h('button', { type: 'button' }, 'Diff…');
-    diff.addEventListener('click', () => {
+    const select = h('select', { 'aria-label': `Diff ${name} against` }, ...others.map((o) => h('option', { value: o.strategy }, STRATEGY_LABELS[o.strategy])));
+    const diff = button('Diff…', `Diff ${name} against the chosen output`, () => {
       const other = others.find((o) => o.strategy === select.value) ?? others[0]!;
       ctx.post({ type: 'diff', left: { strategy: other.strategy, text: other.text }, right: output });
-    });
+    }, undefined, live);
     diffRow = h('span', { class: 'diff' }, diff, select);
   }
   const isTq = r.strategy === 'tqstar' && r.steps.length > 0;
   const tokensJoined = r.steps.map((s) => [s.chosen, ...s.accepted].map((t) => t.text).join('')).join('');
   // Token spans stand in for the text only when they spell it exactly (stop sequences or re-tokenisation can differ).
   const inline = isTq && tokensJoined === r.text;
-  return h('article', { 'data-testid': 'result-card', 'data-strategy': r.strategy, class: `card${rank === 0 && r.reward !== null ? ' best' : ''}` },
+  const best = ranked && rank === 0 && run.status !== 'running';
+  return h('article', { 'data-testid': 'result-card', 'data-strategy': r.strategy, class: `card${best ? ' best' : ''}${ranked ? '' : ' unranked'}`, 'aria-label': `${name} output` },
     h('header', {},
-      h('h2', {}, `${rank + 1}. ${STRATEGY_LABELS[r.strategy]}`),
-      h('span', { class: 'finish' }, finishText(r, live))),
-    h('div', { class: 'reward-row' },
-      h('span', { class: 'label' }, 'reward'),
-      h('span', { 'data-testid': 'reward', class: 'reward' }, r.reward === null ? '—' : fmt(r.reward)),
-      h('div', { class: 'bar', role: 'presentation' }, fill)),
+      h('h2', {}, ranked ? `${rank + 1}. ${name}` : name),
+      h('span', { class: 'finish', 'data-testid': 'finish' }, finishText(r, live, run))),
+    rewardRow(r, ranked, range, name),
     h('div', { class: 'cost' }, `${r.stats.requests} requests · ${r.stats.modelTokens} model tokens · ${(r.stats.wallMs / 1000).toFixed(2)} s`),
-    inline ? h('div', { 'data-testid': 'output-text', class: 'output tokens' }, ...tokenSpans(r.steps, ctx)) : h('div', { 'data-testid': 'output-text', class: 'output' }, r.text),
+    inline ? h('div', { 'data-testid': 'output-text', class: 'output tokens', 'aria-label': `${name} output, token by token` }, ...tokenSpans(r.steps, ctx)) : h('div', { 'data-testid': 'output-text', class: 'output' }, ...visibleText(r.text)),
     isTq && !inline ? h('div', { class: 'output tokens', 'aria-label': 'Decided tokens' }, ...tokenSpans(r.steps, ctx)) : null,
-    r.error ? errorBox(r.error.message, r.error.url, r.error.setting) : null,
-    ...r.warnings.map((w) => h('p', { class: 'warning' }, w)),
-    h('div', { class: 'actions' }, button('Insert at Cursor', 'insert'), button('Replace Selection', 'replace'), button('Copy', 'copy'), button('Open as Document', 'openDocument'), diffRow),
-    isTq ? h('p', { class: 'legend' }, 'Shading: how far the reward moved each token away from the base model\'s own favourite (darker = further). Tab or click a token — then ← → — for its candidates.') : null,
+    r.error ? errorBox(r.error, false, name) : null,
+    isTq ? legend() : null,
     isTq ? qChart(r) : null,
     isTq ? candidatePanel(r.steps, ctx.ui.selectedStep) : null,
+    // After the text in tab order: Tab reaches the tokens without crossing the buttons.
+    h('div', { class: 'actions', role: 'group', 'aria-label': `${name} actions` },
+      act(origin ? 'Insert after Prompt' : 'Insert at Cursor', origin ? `Insert the ${name} output after the prompt (${run.origin!.label})` : `Insert the ${name} output at the cursor`, 'insert'),
+      act(origin ? 'Replace Prompt' : 'Replace Selection', origin ? `Replace the prompt (${run.origin!.label}) with the ${name} output` : `Replace the selection with the ${name} output`, 'replace'),
+      act('Copy', `Copy the ${name} output`, 'copy'),
+      act('Open as Document', `Open the ${name} output as a read-only document`, 'openDocument'),
+      diffRow),
   );
 }
 
-function finishText(r: ResultView, live: boolean): string {
-  // While the run streams, a strategy without its final result is still decoding, not stopped.
-  if (live && r.finish === 'aborted' && r.reward === null && !r.error) return 'running…';
+function rewardRow(r: ResultView, ranked: boolean, range: { lo: number; hi: number } | null, name: string): HTMLElement {
+  if (!ranked) {
+    // A partial text's reward is shown for what it is, without a bar that would compare it with finished ones.
+    return h('div', { class: 'reward-row' },
+      h('span', { class: 'label' }, 'reward'),
+      h('span', { 'data-testid': 'reward', class: 'reward' }, r.reward === null ? '—' : fmt(r.reward)),
+      r.reward !== null ? h('span', { class: 'note' }, 'of the partial text, not ranked') : null);
+  }
+  const frac = !range ? 0 : range.hi - range.lo < 1e-12 ? 1 : (r.reward! - range.lo) / (range.hi - range.lo);
+  const fill = h('div', { class: 'fill' });
+  // CSSOM property, not a style attribute: the CSP forbids inline styles, and only a number reaches it.
+  fill.style.setProperty('--w', String(Math.max(0.02, frac)));
+  return h('div', { class: 'reward-row' },
+    h('span', { class: 'label' }, 'reward'),
+    h('span', { 'data-testid': 'reward', class: 'reward' }, fmt(r.reward)),
+    h('div', {
+      class: 'bar', role: 'meter', 'aria-label': `${name} reward`,
+      'aria-valuemin': range!.lo, 'aria-valuemax': range!.hi, 'aria-valuenow': r.reward!,
+      'aria-valuetext': `${fmt(r.reward)} (lowest of the run ${fmt(range!.lo)}, highest ${fmt(range!.hi)})`,
+    }, fill));
+}
+
+function finishText(r: ResultView, live: boolean, run: RunView): string {
+  if (live) {
+    const max = run.config?.decoding.maxTokens;
+    const n = r.tokens.length;
+    return n ? `running… ${n}${max ? ` / ${max} tokens` : n === 1 ? ' token' : ' tokens'}` : 'running…';
+  }
   return { eos: 'finished', stop: 'stop sequence', maxTokens: 'max tokens', aborted: 'stopped', error: 'failed' }[r.finish];
+}
+
+function legend(): HTMLElement {
+  return h('div', { class: 'legend', 'data-testid': 'legend' },
+    h('p', {}, 'Shading: how far the reward moved each token away from the base model\'s own favourite, as log π_base(favourite) − log π_base(chosen). Tab or click a token — then ← → — for its candidates.'),
+    h('ul', { class: 'legend-levels' }, ...SHIFT_LEVELS.map((l) => h('li', {}, h('span', { class: `token swatch shift-${l.level}`, 'aria-hidden': 'true' }, 'tok'), ` ${l.label}`))));
 }
 
 function tokenSpans(steps: StepView[], ctx: RenderContext): HTMLElement[] {
@@ -137,7 +204,7 @@ function tokenSpans(steps: StepView[], ctx: RenderContext): HTMLElement[] {
       'data-testid': 'token', 'data-step': s.index, tabindex: 0, role: 'button',
       class: `token shift-${shiftLevel(shift)}${ctx.ui.selectedStep === s.index ? ' selected' : ''}`,
       title, 'aria-label': title, 'aria-pressed': ctx.ui.selectedStep === s.index ? 'true' : 'false',
-    }, s.chosen.text);
+    }, ...visibleText(s.chosen.text));
     const select = () => {
       if (ctx.ui.selectedStep === s.index) return;
       ctx.ui.selectedStep = s.index;
@@ -155,7 +222,7 @@ function tokenSpans(steps: StepView[], ctx: RenderContext): HTMLElement[] {
       }
     });
     // Block acceptance commits extra tokens in one step; they share its diagnostics.
-    const extra = s.accepted.map((t) => h('span', { class: 'token accepted', title: 'accepted with the step before (block acceptance)' }, t.text));
+    const extra = s.accepted.map((t) => h('span', { class: 'token accepted', title: 'accepted with the step before (block acceptance)' }, ...visibleText(t.text)));
     return [span, ...extra];
   });
 }
@@ -164,28 +231,32 @@ function candidatePanel(steps: StepView[], selected: number | null): HTMLElement
   const step = steps.find((s) => s.index === selected);
   if (!step) return h('section', { 'data-testid': 'candidate-table', class: 'candidates hint' }, 'Focus or click a token to see its candidates, Q̂ estimates and rollouts.');
   const maxEss = step.candidates.some((c) => c.ess !== null);
-  const rows = step.candidates.map((c) => h('tr', { class: c.chosen ? 'chosen' : '' },
-    h('td', { class: 'tok' }, showToken(c.text)),
-    h('td', {}, fmt(c.logprobBase)),
-    h('td', {}, fmt(c.logprobBaseline)),
-    h('td', {}, c.q === null ? '—' : `${fmt(c.q)} ± ${fmt(c.qStderr)}`),
-    h('td', {}, maxEss ? `ESS ${fmt(c.ess, 2)} / ${c.rollouts.length}` : `${c.rollouts.length} rollouts`),
-    h('td', {}, fmt(c.score)),
-    h('td', {}, fmt(c.selectProb)),
-    h('td', {}, c.chosen ? '✓ chosen' : ''),
+  const num = (text: string) => h('td', { class: 'num' }, text);
+  const rows = step.candidates.map((c) => h('tr', { class: c.chosen ? 'chosen' : '', 'aria-selected': c.chosen ? 'true' : undefined },
+    h('td', { class: 'tok' }, ...visibleText(showToken(c.text))),
+    num(fmt(c.logprobBase)),
+    num(fmt(c.logprobBaseline)),
+    num(c.q === null ? '—' : `${fmt(c.q)} ± ${fmt(c.qStderr)}`),
+    num(maxEss ? `ESS ${fmt(c.ess, 2)} / ${c.rollouts.length}` : `${c.rollouts.length} rollouts`),
+    num(fmt(c.score)),
+    num(fmt(c.selectProb)),
+    h('td', { class: 'num' }, c.chosen ? '✓ chosen' : ''),
   ));
   const rollouts = step.candidates.filter((c) => c.rollouts.length).map((c) => h('details', { open: c.chosen },
-    h('summary', {}, `${showToken(c.text)} — ${c.rollouts.length} rollouts`),
-    h('table', { class: 'rollouts' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'rollout'), h('th', {}, 'reward'), h('th', {}, 'weight'))),
-      h('tbody', {}, ...c.rollouts.map((ro) => h('tr', {}, h('td', { class: 'tok rollout' }, ro.text), h('td', {}, fmt(ro.reward)), h('td', {}, ro.weight === undefined ? '—' : fmt(ro.weight))))))));
+    h('summary', {}, ...visibleText(`${showToken(c.text)} — ${c.rollouts.length} rollouts`)),
+    h('div', { class: 'table-scroll' },
+      h('table', { class: 'rollouts' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'rollout'), h('th', {}, 'reward'), h('th', {}, 'weight'))),
+        h('tbody', {}, ...c.rollouts.map((ro) => h('tr', {}, h('td', { class: 'tok rollout' }, ...visibleText(ro.text)), num(fmt(ro.reward)), num(ro.weight === undefined ? '—' : fmt(ro.weight)))))))));
   return h('section', { 'data-testid': 'candidate-table', class: 'candidates', 'aria-live': 'polite' },
-    h('h3', {}, `Step ${step.index + 1}: chose ${showToken(step.chosen.text)}`),
-    step.note ? h('p', { class: 'note' }, step.note) : null,
-    h('table', {},
-      h('thead', {}, h('tr', {}, ...['token', 'log π_base', 'log ρ_BL', 'Q̂ ± SE', 'weight / ESS', 'score', 'P(select)', 'chosen'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, ...rows)),
-    ...step.candidates.flatMap((c) => (c.flags ?? []).map((f) => h('p', { class: 'note' }, `${showToken(c.text)}: ${f}`))),
+    h('h3', {}, ...visibleText(`Step ${step.index + 1}: chose ${showToken(step.chosen.text)}`)),
+    step.note ? h('p', { class: 'note' }, ...visibleText(step.note)) : null,
+    // The table scrolls inside its own box: a narrow panel never scrolls the page sideways.
+    h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': `Candidates of step ${step.index + 1}` },
+      h('table', {},
+        h('thead', {}, h('tr', {}, ...['token', 'log π_base', 'log ρ_BL', 'Q̂ ± SE', 'weight / ESS', 'score', 'P(select)', 'chosen'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, ...rows))),
+    ...step.candidates.flatMap((c) => (c.flags ?? []).map((f) => h('p', { class: 'note' }, ...visibleText(`${showToken(c.text)}: ${f}`)))),
     rollouts.length ? h('h4', {}, 'Rollouts') : null,
     ...rollouts);
 }

@@ -22,3 +22,12 @@ export function shiftLevel(shift: number | null): 0 | 1 | 2 | 3 | 4 {
   if (shift < 2) return 3;
   return 4;
 }
+
+/** What each shading level means, for the legend: every level the tokens can show is explained. */
+export const SHIFT_LEVELS: ReadonlyArray<{ level: 0 | 1 | 2 | 3 | 4; label: string }> = [
+  { level: 0, label: 'the base model\'s own favourite (shift < 0.05 nats), or a shift that cannot be computed' },
+  { level: 1, label: 'slightly moved (0.05–0.5 nats)' },
+  { level: 2, label: 'moved (0.5–1 nats: the base model liked its favourite up to e ≈ 2.7× more)' },
+  { level: 3, label: 'strongly moved (1–2 nats: up to e² ≈ 7× more)' },
+  { level: 4, label: 'overridden, red (≥ 2 nats: the base model liked its favourite more than 7× more)' },
+];

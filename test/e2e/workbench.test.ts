@@ -115,7 +115,8 @@ describe('e2e: configured against the reference server', { skip, timeout: 10 * 6
 
       const output = (await tqCard.locator('[data-testid="output-text"]').innerText()).trim();
       const editorBefore = await editorText(page(), 'prompt.txt');
-      await tqCard.getByRole('button', { name: 'Insert at Cursor' }).click();
+      // The run came from the selection: the button inserts after that prompt (its accessible name says so).
+      await tqCard.getByRole('button', { name: /^Insert the Transfer Q\* output after the prompt/ }).click();
       const deadline = Date.now() + 30_000;
       let editorAfter = editorBefore;
       while (editorAfter === editorBefore && Date.now() < deadline) {

@@ -122,8 +122,9 @@ test('an invalid setting gives one message naming it, and "Open Settings" opens 
   fake.state.messageAnswer = undefined;
   assert.equal(fake.shown.length, 1);
   assert.match(fake.shown[0]!.message, /tqstar\.decoding\.topK/);
-  assert.deepEqual(fake.shown[0]!.actions, ['Open Settings', 'Test Connections', 'Show Log']);
-  assert.ok(fake.executed.some((e) => e.id === 'workbench.action.openSettings' && e.args[0] === 'tqstar.decoding'));
+  // A config error is fixed in Settings: testing connections would only repeat it (issue 12, item 8).
+  assert.deepEqual(fake.shown[0]!.actions, ['Open Settings', 'Show Log']);
+  assert.ok(fake.executed.some((e) => e.id === 'workbench.action.openSettings' && e.args[0] === 'tqstar.decoding.topK'));
 });
 
 test('Test Connections reports OK endpoints, and names a closed port with the fixing actions', { timeout: 60_000 }, async () => {
@@ -211,4 +212,146 @@ test('after a window reload the serializer restores the saved run into a new pan
   } finally {
     for (const d of fresh.extContext.subscriptions) d.dispose();
   }
+});
+
+/** Waits (bounded) until `cond` holds, letting the run's HTTP traffic proceed. */
+async function until(cond: () => boolean, what: string, tries = 600): Promise<void> {
+  for (let i = 0; i < tries && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(cond(), `timed out waiting for ${what}`);
+}
+
+test('Replace Prompt after Insert after Prompt replaces only the prompt, wherever edits moved it (issue 12, item 1)', { timeout: 120_000 }, async () => {
+  setDemoSettings();
+  const doc = new FakeDocument('# Notes\nThe movie was\nend');
+  const editor = new FakeEditor(doc);
+  editor.select(8, 21); // "The movie was"
+  fake.state.activeTextEditor = editor;
+  await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  const w = lastPanel().webview;
+  const run = readyAndGetRun(w) as ReturnType<typeof readyAndGetRun> & { origin?: { label: string } };
+  assert.equal(run.origin?.label, 'prompt.txt, line 2');
+  const tq = run.results.find((r) => r.strategy === 'tqstar')!;
+  w.receive({ type: 'output', action: 'insert', output: { strategy: 'tqstar', text: tq.text } });
+  await until(() => doc.text.includes(tq.text), 'the insert');
+  assert.equal(doc.text, `# Notes\nThe movie was${tq.text}\nend`);
+  // The user edits above the prompt and selects everything: the prompt's range moves, the selection is ignored.
+  await editor.edit((b) => b.insert(doc.positionAt(0), 'Intro\n'));
+  editor.select(0, doc.text.length);
+  w.receive({ type: 'output', action: 'replace', output: { strategy: 'tqstar', text: tq.text } });
+  await until(() => !doc.text.includes('The movie was'), 'the replace');
+  assert.equal(doc.text, `Intro\n# Notes\n${tq.text}${tq.text}\nend`);
+});
+
+test('Compare Strategies with no selection asks for the prompt, pre-filled with the cursor line (item 3)', { timeout: 120_000 }, async () => {
+  setDemoSettings();
+  const editor = new FakeEditor(new FakeDocument('# Notes'), 0, 0);
+  fake.state.activeTextEditor = editor;
+  fake.state.quickPickAll = true;
+  fake.inputs.length = 0;
+  const panelsBefore = lastPanel().webview.posted.length;
+  fake.state.inputAnswer = undefined; // the user dismisses the box: nothing runs
+  await fake.vscode.commands.executeCommand('tqstar.compareStrategies');
+  assert.deepEqual(fake.inputs.at(-1), { title: 'Transfer Q*: Compare Strategies', value: '# Notes' });
+  assert.equal(lastPanel().webview.posted.length, panelsBefore, 'no run started');
+  fake.state.inputAnswer = 'The food was';
+  await fake.vscode.commands.executeCommand('tqstar.compareStrategies');
+  fake.state.quickPickAll = false;
+  fake.state.inputAnswer = undefined;
+  const run = readyAndGetRun(lastPanel().webview) as ReturnType<typeof readyAndGetRun> & { prompt: string; origin?: unknown };
+  assert.equal(run.prompt, 'The food was');
+  assert.equal(run.origin, undefined, 'a typed prompt has no place in the document to act on');
+});
+
+test('starting a run while one decodes asks: Keep It Running leaves it, Cancel It and Start replaces it (item 2)', { timeout: 180_000 }, async () => {
+  const slow = await startServer({ port: 0, quiet: true, latency: 'request=150' });
+  try {
+    setDemoSettings(Object.fromEntries(Object.entries(demoRunConfig(slow.url)).filter(([k]) => k !== 'decoding')));
+    fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The movie was'));
+    const first = fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+    await until(() => fake.context['tqstar.running'] === true, 'the first run to start');
+    const firstId = (lastPanel().webview.posted.find((m) => (m as { type: string }).type === 'runStart') as { run: { id: string } } | undefined)?.run.id;
+    fake.shown.length = 0;
+    fake.state.messageAnswer = 'Keep It Running';
+    await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+    assert.match(fake.shown.at(-1)!.message, /still decoding/);
+    assert.deepEqual(fake.shown.at(-1)!.actions, ['Cancel It and Start', 'Keep It Running']);
+    assert.equal(fake.context['tqstar.running'], true, 'the first run goes on');
+    fake.state.messageAnswer = 'Cancel It and Start';
+    const second = fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+    await first;
+    fake.state.messageAnswer = undefined;
+    await second;
+    const ends = lastPanel().webview.posted.filter((m) => (m as { type: string }).type === 'runEnd') as Array<{ runId: string; status: string }>;
+    assert.ok(!ends.some((e) => e.runId === firstId && e.status === 'done'), 'the first run did not run to the end');
+    assert.notEqual(readyAndGetRun(lastPanel().webview).status, 'running');
+  } finally {
+    fake.state.messageAnswer = undefined;
+    await slow.close();
+  }
+});
+
+test('a wrong model name names tqstar.base.model and lists the served models; server text never becomes a live link (item 6; issue 11 item 11)', { timeout: 120_000 }, async () => {
+  const cfg = demoRunConfig(server.url) as { base: Record<string, unknown> };
+  setDemoSettings({ base: { ...cfg.base, model: 'evil [Open Settings](command:workbench.action.terminal.new)' } });
+  fake.shown.length = 0;
+  fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The movie was'));
+  await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  await until(() => fake.shown.some((s) => s.level === 'error'), 'the error');
+  const err = fake.shown.find((s) => s.level === 'error')!;
+  assert.match(err.message, /tqstar\.base\.model/);
+  assert.match(err.message, /"demo-base"/);
+  assert.doesNotMatch(err.message, /\]\(/, 'no Markdown link syntax reaches the notification');
+  const run = readyAndGetRun(lastPanel().webview) as ReturnType<typeof readyAndGetRun> & { error?: { setting?: string } };
+  assert.equal(run.error?.setting, 'tqstar.base.model');
+});
+
+test('an untrusted workspace says once that its endpoint settings are ignored, with Manage Workspace Trust (item 7)', { timeout: 120_000 }, async () => {
+  setDemoSettings();
+  fake.vscode.workspace.isTrusted = false;
+  fake.shown.length = 0;
+  try {
+    fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The movie was'));
+    await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+    await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+    const notes = fake.shown.filter((s) => /not trusted/.test(s.message));
+    assert.equal(notes.length, 1);
+    assert.deepEqual(notes[0]!.actions, ['Manage Workspace Trust']);
+  } finally {
+    fake.vscode.workspace.isTrusted = true;
+  }
+});
+
+test('Open as Document opens a read-only document in the editor column, not an untitled one over the panel (item 12)', { timeout: 60_000 }, async () => {
+  const w = lastPanel().webview;
+  const shown = readyAndGetRun(w);
+  const r = shown.results.find((x) => x.text.length > 0)!;
+  fake.shownDocuments.length = 0;
+  w.receive({ type: 'output', action: 'openDocument', output: { strategy: r.strategy, text: r.text } });
+  await until(() => fake.shownDocuments.length > 0, 'the document');
+  const d = fake.shownDocuments[0]!;
+  assert.match(d.uri, /^tqstar-output:\/\//, 'a read-only virtual document (no "Save?" on close)');
+  assert.equal((d.options as { viewColumn: number }).viewColumn, 1, 'in the editors\' column');
+});
+
+test('a missing endpoint offers Open Settings on its URL and Try the Demo (item 8)', { timeout: 30_000 }, async () => {
+  setDemoSettings({ base: {} });
+  fake.shown.length = 0;
+  await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  await until(() => fake.shown.length > 0, 'the message');
+  assert.match(fake.shown[0]!.message, /tqstar\.base is not set/);
+  assert.deepEqual(fake.shown[0]!.actions, ['Open Settings', 'Try the Demo']);
+});
+
+test('Re-run from the panel decodes the same prompt and strategies again (item 13)', { timeout: 120_000 }, async () => {
+  setDemoSettings();
+  fake.state.activeTextEditor = new FakeEditor(new FakeDocument('The food was'));
+  await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
+  const w = lastPanel().webview;
+  const first = readyAndGetRun(w) as ReturnType<typeof readyAndGetRun> & { id: string; prompt: string; strategies: string[] };
+  w.receive({ type: 'rerun' });
+  await until(() => { const r = readyAndGetRun(w) as typeof first; return r.id !== first.id && r.status !== 'running'; }, 'the re-run');
+  const again = readyAndGetRun(w) as typeof first;
+  assert.equal(again.prompt, first.prompt);
+  assert.deepEqual(again.strategies, first.strategies);
+  assert.equal(again.status, 'done');
 });

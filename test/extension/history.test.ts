@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { HistoryStore, boundHistory, summarize, type Memento } from '../../src/extension/history';
 import { result, run, tqResult } from '../webview/fixtures';
 import type { RunView } from '../../src/webview/protocol';
+import { RunConfig } from '../../src/config/schema';
 
 class MapMemento implements Memento {
   readonly map = new Map<string, unknown>();
@@ -19,6 +20,12 @@ test('a summary names the best strategy and its reward', () => {
   assert.equal(s.bestStrategy, 'bon');
   assert.equal(s.bestReward, 0.8);
   assert.deepEqual(summarize(run([result('cd', 'c', null)])).bestStrategy, null);
+});
+
+test('a summary says which models, reward, α and seed the run used (issue 12, item 13)', () => {
+  const config = RunConfig.parse({ base: { baseUrl: 'http://h:1/v1', model: 'sft' }, baseline: { baseUrl: 'http://h:2/v1', model: 'dpo' }, reward: { kind: 'builtin', name: 'length', target: 9 }, decoding: { alpha: 3, seed: 5 } });
+  assert.equal(summarize(run([result('bon', 'b', 0.8)], { config })).detail, 'π_base sft · reward builtin length · α 3 · seed 5');
+  assert.equal(summarize(run([result('bon', 'b', 0.8)])).detail, undefined);
 });
 
 test('history keeps the newest runs first and at most maxRuns', async () => {

@@ -17,11 +17,15 @@ test('package.json contributes, capabilities and activationEvents match the gene
   assert.equal(pkg.main, './dist/extension.js');
 });
 
+type Prop = { type?: unknown; markdownDescription?: string; order?: number; default?: unknown; minimum?: number; maximum?: number; enum?: string[]; enumDescriptions?: string[]; items?: { enum: string[]; enumDescriptions: string[] }; properties?: Record<string, { description?: string; default?: unknown }>; additionalProperties?: boolean };
+const sections = pkg.contributes.configuration as Array<{ id: string; title: string; order: number; properties: Record<string, Prop> }>;
+const allProps: Record<string, Prop> = Object.assign({}, ...sections.map((s) => s.properties));
+
 test('every decoding parameter of the schema is a documented property of tqstar.decoding, with its default', () => {
-  const decoding = pkg.contributes.configuration.properties['tqstar.decoding'];
+  const decoding = allProps['tqstar.decoding']!;
   const defaults = DecodingParams.parse({}) as Record<string, unknown>;
   for (const key of Object.keys(DecodingParams.shape)) {
-    const prop = decoding.properties[key];
+    const prop = decoding.properties![key];
     assert.ok(prop, `tqstar.decoding.${key} missing`);
     assert.ok(prop.description, `tqstar.decoding.${key} has no description`);
     if (typeof defaults[key] !== 'object') assert.deepEqual(prop.default, defaults[key], `tqstar.decoding.${key} default`);
@@ -30,11 +34,12 @@ test('every decoding parameter of the schema is a documented property of tqstar.
 });
 
 test('settings a newcomer sees are explained, enums described, and ordered', () => {
-  const props = pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string; order?: number; items?: { enum: string[]; enumDescriptions: string[] } }>;
-  assert.deepEqual(Object.keys(props).sort(), ['tqstar.base', 'tqstar.baseline', 'tqstar.baselineReward', 'tqstar.decoding', 'tqstar.reward', 'tqstar.strategies']);
+  const props = allProps;
+  for (const id of ['tqstar.base', 'tqstar.baseline', 'tqstar.baselineReward', 'tqstar.decoding', 'tqstar.reward', 'tqstar.strategies']) assert.ok(props[id], id);
   for (const [id, p] of Object.entries(props)) {
-    assert.ok((p.markdownDescription ?? '').length > 60, `${id} needs a markdownDescription`);
+    assert.ok((p.markdownDescription ?? '').length > 30, `${id} needs a markdownDescription`);
     assert.equal(typeof p.order, 'number');
+    if (p.enum) assert.equal(p.enumDescriptions?.length, p.enum.length, `${id} enumDescriptions`);
   }
   const s = props['tqstar.strategies']!.items!;
   assert.deepEqual(s.enum, [...STRATEGY_NAMES]);
@@ -42,10 +47,36 @@ test('settings a newcomer sees are explained, enums described, and ordered', () 
   assert.ok(s.enumDescriptions.every((d) => d.length > 10));
 });
 
-test('endpoint and reward settings are restricted in untrusted workspaces', () => {
+test('endpoint and reward settings, object and typed, are restricted in untrusted workspaces; decoding ones are not', () => {
   const r = pkg.capabilities.untrustedWorkspaces;
   assert.equal(r.supported, 'limited');
-  for (const id of ['tqstar.base', 'tqstar.baseline', 'tqstar.reward', 'tqstar.baselineReward']) assert.ok(r.restrictedConfigurations.includes(id), id);
+  for (const id of ['tqstar.base', 'tqstar.baseline', 'tqstar.reward', 'tqstar.baselineReward', 'tqstar.base.baseUrl', 'tqstar.baseline.model', 'tqstar.reward.baseUrl', 'tqstar.reward.kind', 'tqstar.baselineReward.baseUrl']) assert.ok(r.restrictedConfigurations.includes(id), id);
+  for (const id of Object.keys(allProps)) if (/^tqstar\.(base|baseline|reward|baselineReward)(\.|$)/.test(id)) assert.ok(r.restrictedConfigurations.includes(id), `${id} restricted`);
+  assert.ok(!r.restrictedConfigurations.includes('tqstar.decoding.topK'));
+});
+
+test('the Settings UI gets typed settings in "Transfer Q*" sections: each scalar with its type, default, range and description', () => {
+  assert.ok(Array.isArray(pkg.contributes.configuration), 'configuration is an array of sections');
+  assert.ok(sections.every((s) => s.title.startsWith('Transfer Q*: ') && typeof s.order === 'number'));
+  const topK = allProps['tqstar.decoding.topK']!;
+  assert.equal(topK.type, 'integer');
+  assert.equal(topK.default, 10);
+  assert.equal(topK.minimum, 1);
+  assert.equal(topK.maximum, 100);
+  assert.match(topK.markdownDescription!, /Candidates considered/);
+  const transfer = allProps['tqstar.decoding.transfer']!;
+  assert.deepEqual(transfer.enum, ['direct', 'indirect']);
+  assert.ok(transfer.enumDescriptions!.every((d) => d.length > 10));
+  const kind = allProps['tqstar.reward.kind']!;
+  assert.ok(kind.enum!.includes('vllm-pooling') && kind.enum!.includes('builtin'));
+  assert.equal(allProps['tqstar.base.model']!.type, 'string');
+  assert.deepEqual(allProps['tqstar.base.eosTokenId']!.type, ['integer', 'null']);
+  assert.equal(allProps['tqstar.decoding.budget.maxModelTokens']!.type, 'integer');
+  // Orders within a section are distinct, so the UI order is the one given.
+  for (const s of sections) {
+    const orders = Object.values(s.properties).map((p) => p.order);
+    assert.equal(new Set(orders).size, orders.length, `${s.title} orders`);
+  }
 });
 
 test('the contract commands are contributed under the "Transfer Q*" category, with a keybinding and an editor menu entry', () => {
@@ -60,6 +91,35 @@ test('the contract commands are contributed under the "Transfer Q*" category, wi
 });
 
 test('markdown descriptions escape the star of "Q*" (else the Settings UI renders emphasis)', () => {
-  const props = (pkg.contributes as { configuration: { properties: Record<string, { markdownDescription?: string }> } }).configuration.properties;
-  for (const [key, p] of Object.entries(props)) assert.doesNotMatch(p.markdownDescription ?? '', /Q\*/, key);
+  for (const [key, p] of Object.entries(allProps)) assert.doesNotMatch(p.markdownDescription ?? '', /Q\*/, key);
+});
+
+test('each object setting is registered before its flat settings, so VS Code keeps the flat defaults in its default tree', () => {
+  const order = sections.flatMap((s) => Object.keys(s.properties));
+  for (const key of ['base', 'baseline', 'reward', 'baselineReward', 'decoding']) {
+    const obj = order.indexOf(`tqstar.${key}`);
+    const firstFlat = order.findIndex((id) => id.startsWith(`tqstar.${key}.`));
+    assert.ok(obj >= 0 && obj < firstFlat, `tqstar.${key} at ${obj}, its first flat setting at ${firstFlat}`);
+  }
+});
+
+test('an empty Transfer Q* side bar welcomes with buttons (viewsWelcome on a tree view: VS Code draws none in webview views)', () => {
+  const views = pkg.contributes.views.tqstar as Array<{ id: string; type?: string; when?: string }>;
+  const start = views.find((v) => v.id === 'tqstar.start')!;
+  assert.equal(start.type, undefined, 'a tree view');
+  assert.equal(start.when, '!tqstar.hasRuns');
+  const welcome = (pkg.contributes.viewsWelcome as Array<{ view: string; contents: string }>).find((w) => w.view === 'tqstar.start')!;
+  for (const cmd of ['tqstar.tryDemo', 'tqstar.openWalkthrough', 'workbench.action.openSettings', 'tqstar.generateFromSelection']) assert.match(welcome.contents, new RegExp(`\\(command:${cmd.replace(/\./g, '\\.')}`), cmd);
+  const ids = pkg.contributes.commands.map((c: { command: string }) => c.command);
+  for (const m of welcome.contents.matchAll(/\(command:(tqstar\.\w+)/g)) assert.ok(ids.includes(m[1]), `${m[1]} is contributed`);
+});
+
+test('the walkthrough has the four steps, each with its page in media/ and a completion event', () => {
+  const [w] = pkg.contributes.walkthroughs as Array<{ id: string; steps: Array<{ id: string; media: { markdown: string }; completionEvents: string[] }> }>;
+  assert.equal(w!.id, 'tqstar.gettingStarted');
+  assert.deepEqual(w!.steps.map((s) => s.id), ['tryDemo', 'connect', 'reward', 'tokens']);
+  for (const s of w!.steps) {
+    assert.ok(existsSync(`${root}/${s.media.markdown}`), s.media.markdown);
+    assert.ok(s.completionEvents.length > 0);
+  }
 });

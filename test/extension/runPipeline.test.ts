@@ -82,7 +82,8 @@ test('an unreachable endpoint ends in an error naming its URL and the setting to
   assert.ok(out.error, 'an error is reported');
   const text = `${out.error!.message} ${out.error!.url ?? ''}`;
   assert.match(text, new RegExp(`127\\.0\\.0\\.1:${port}`));
-  assert.equal(settingForError(out.error!.setting), 'tqstar.base');
+  // The typed setting itself: Open Settings lands on the URL field.
+  assert.equal(settingForError(out.error!.setting), 'tqstar.base.baseUrl');
 });
 
 test('a vscode-lm reward plugs in through rewardFactories and scores the outputs', { timeout: 120_000 }, async () => {

@@ -21,6 +21,8 @@ const ALLOWED: RegExp[] = [
   /^extension\/media\/icon\.png$/,
   /^extension\/media\/[\w-]+\.svg$/,
   /^extension\/media\/dist\/[\w-]+\.(js|css)$/,
+  // The Get Started walkthrough's step pages (contributes.walkthroughs); README screenshots stay out.
+  /^extension\/media\/walkthrough\/[\w-]+\.md$/,
 ];
 const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/media/icon.png', 'extension/media/dist/panel.js', 'extension/media/dist/sidebar.js'];
 

@@ -1,5 +1,6 @@
 // Loads a freshly built webview bundle (as media/dist/*.js) into jsdom with a stub acquireVsCodeApi that records what the page posts and saves.
 import { JSDOM } from 'jsdom';
+import { after } from 'node:test';
 import { buildSync } from 'esbuild';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,9 @@ import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let outDir: string | undefined;
+// A live run's clock ticks in the page: close every window at the end, or its timer keeps the test process alive.
+const opened: JSDOM[] = [];
+after(() => { for (const d of opened) d.window.close(); });
 
 /**
  * Bundles the webview entries once per test process with the options of scripts/build.mjs, into a
@@ -34,6 +38,7 @@ export function loadWebview(name: 'panel' | 'sidebar', initialState?: unknown): 
   buildWebview();
   const code = readFileSync(join(outDir!, `${name}.js`), 'utf8');
   const dom = new JSDOM('<!DOCTYPE html><html><body class="vscode-dark"><div id="app"></div></body></html>', { runScripts: 'outside-only', url: 'https://webview.invalid/' });
+  opened.push(dom);
   const posted: unknown[] = [];
   const saved: unknown[] = [];
   const errors: string[] = [];

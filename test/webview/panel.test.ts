@@ -27,7 +27,7 @@ test('live steps appear as tokens while running, then cards rank by reward when 
   let tokens = [...p.document.querySelectorAll('[data-testid="token"]')];
   assert.deepEqual(tokens.map((t) => t.textContent), ['Hello']);
   // A strategy still decoding says so (not "stopped", which is for a cancelled one).
-  assert.equal(p.document.querySelector('[data-strategy="tqstar"] .finish')?.textContent, 'running…');
+  assert.equal(p.document.querySelector('[data-strategy="tqstar"] .finish')?.textContent, 'running… 1 token');
   p.send({ type: 'event', runId: 'run-1', event: { type: 'step', strategy: 'tqstar', step: tq.steps[1], text: 'Hello world' } });
   tokens = [...p.document.querySelectorAll('[data-testid="token"]')];
   assert.deepEqual(tokens.map((t) => t.textContent), ['Hello', ' world']);

@@ -29,3 +29,25 @@ test('prompt excerpts are text, and invalid host messages are ignored', { timeou
   assert.equal((v.window as unknown as { __pwned?: number }).__pwned, undefined);
   assert.match(v.document.querySelector('.excerpt')!.textContent!, /<img src=x/);
 });
+
+test('the empty view welcomes with buttons that run only the listed commands; they go once there are runs', { timeout: 30_000 }, () => {
+  const v = loadWebview('sidebar');
+  const welcome = v.document.querySelector('[data-testid="welcome"]')!;
+  const labels = [...welcome.querySelectorAll('button')].map((b) => b.textContent);
+  assert.deepEqual(labels, ['Try the Demo', 'Open Settings', 'Get Started Walkthrough', 'Generate from Prompt…']);
+  for (const b of welcome.querySelectorAll('button')) (b as HTMLButtonElement).click();
+  assert.deepEqual(v.posted.slice(1), [
+    { type: 'command', command: 'tqstar.tryDemo' },
+    { type: 'command', command: 'tqstar.openSettings' },
+    { type: 'command', command: 'tqstar.openWalkthrough' },
+    { type: 'command', command: 'tqstar.generateFromPrompt' },
+  ]);
+  v.send({ type: 'history', entries: [entry('a', 'p', 1)] });
+  assert.equal(v.document.querySelector('[data-testid="welcome"]'), null);
+});
+
+test('a prompt excerpt shows bidi controls as visible marks (issue 11, item 14)', { timeout: 30_000 }, () => {
+  const v = loadWebview('sidebar');
+  v.send({ type: 'history', entries: [entry('x', 'invoice\u202Efdp.exe', 1)] });
+  assert.equal(v.document.querySelector('.excerpt')!.textContent, 'invoice[U+202E]fdp.exe');
+});

@@ -32,6 +32,8 @@ const quietSettings = {
   'files.autoSave': 'off',
 };
 
+const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
+
 const env = () => ({ ...process.env, VSCODE_IPC_HOOK_CLI: '', VSCODE_IPC_HOOK: '', ELECTRON_RUN_AS_NODE: '' });
 
 export async function startCodeServer(opts: { vsix: string; settings?: Record<string, unknown>; files?: Record<string, string> }): Promise<CodeServer> {
@@ -48,8 +50,13 @@ export async function startCodeServer(opts: { vsix: string; settings?: Record<st
     mkdirSync(dirname(join(workspace, name)), { recursive: true });
     writeFileSync(join(workspace, name), text);
   }
-  const writeSettings = (s: Record<string, unknown>) =>
+  const writeSettings = (s: Record<string, unknown>) => {
     writeFileSync(join(userDir, 'User', 'settings.json'), JSON.stringify({ ...quietSettings, ...s }, null, 2));
+    // code-server's extension host is a remote one: it reads machine-scoped settings from the
+    // remote (Machine) settings, not the user's. The quiet ones go there too.
+    mkdirSync(join(userDir, 'Machine'), { recursive: true });
+    writeFileSync(join(userDir, 'Machine', 'settings.json'), JSON.stringify({ ...quietSettings, ...pick(s, Object.keys(quietSettings)) }, null, 2));
+  };
   writeSettings(opts.settings ?? {});
 
   const common = ['--config', config, '--user-data-dir', userDir, '--extensions-dir', extDir];

@@ -1,0 +1,46 @@
+// Turns "HTTP 404" from a model endpoint into the error it usually is — a model name the server does not have — naming tqstar.<role>.model and listing the served models.
+// Runs under Node alone (no vscode): the run pipeline and Test Connections both use it.
+import type { ModelEndpoint, RunConfig } from '../config/schema';
+import { Endpoint } from '../backends/endpoint';
+import { listModels } from '../backends/probe';
+import type { ErrorView } from '../webview/protocol';
+
+type ModelRole = 'base' | 'baseline';
+const SHOWN = 12;
+
+/** The served models when `cfg.model` is not among them; null when it is, or the server lists none. */
+export async function missingModel(cfg: ModelEndpoint, role: ModelRole, apiKey?: string, signal?: AbortSignal): Promise<{ served: string[]; url: string } | null> {
+  const baseUrls = Array.isArray(cfg.baseUrl) ? cfg.baseUrl : [cfg.baseUrl];
+  const key = apiKey ?? (cfg.apiKeyEnv ? process.env[cfg.apiKeyEnv] : undefined);
+  const ep = new Endpoint({ role, baseUrls, apiKey: key, timeoutMs: Math.min(cfg.timeoutMs, 15_000), maxConcurrency: 1, settingPrefix: `tqstar.${role}` });
+  let served: string[];
+  try {
+    served = await listModels(ep, signal);
+  } catch {
+    return null;
+  }
+  if (!served.length || served.includes(cfg.model)) return null;
+  return { served, url: ep.urlOf({ v1: '/models' }) };
+}
+
+export function modelErrorView(role: ModelRole, model: string, found: { served: string[]; url: string }): ErrorView {
+  const list = found.served.slice(0, SHOWN).map((m) => `"${m}"`).join(', ') + (found.served.length > SHOWN ? `, and ${found.served.length - SHOWN} more` : '');
+  return {
+    kind: 'config',
+    message: `tqstar.${role}.model: the server has no model "${model}"; ${found.url} lists ${list}.`,
+    url: found.url,
+    setting: `tqstar.${role}.model`,
+  };
+}
+
+/**
+ * A 404 (or any error that blames a model endpoint's URL) is checked against /v1/models: when the
+ * configured model is not served there, the error names the model setting instead of the URL.
+ */
+export async function explainModelError(error: ErrorView, config: RunConfig, apiKey: (role: ModelRole) => Promise<string | undefined> | string | undefined, signal?: AbortSignal): Promise<ErrorView> {
+  const m = /^tqstar\.(base|baseline)\.baseUrl$/.exec(error.setting ?? '');
+  if (!m || !(error.kind === 'http' && /\b404\b/.test(error.message))) return error;
+  const role = m[1] as ModelRole;
+  const found = await missingModel(config[role], role, await apiKey(role), signal);
+  return found ? modelErrorView(role, config[role].model, found) : error;
+}

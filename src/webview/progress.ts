@@ -1,0 +1,77 @@
+// How far a live run has got, and what it runs with: pure functions over RunView for the panel's status line and header.
+import type { RunView } from './protocol';
+import { STRATEGY_LABELS } from './labels';
+import type { StrategyName } from '../config/schema';
+
+export interface Progress {
+  /** 1-based position of the strategy decoding now, of `total`. */
+  index: number;
+  total: number;
+  current: StrategyName | null;
+  tokens: number;
+  maxTokens: number | null;
+  elapsedMs: number;
+  /**
+   * Upper bound on the current strategy's remaining time: its time per token so far times the
+   * tokens it may still decode. A run ends sooner when the model stops (EOS, a stop sequence).
+   */
+  atMostLeftMs: number | null;
+  queued: StrategyName[];
+}
+
+export function progressOf(run: RunView, now: number): Progress {
+  const done = new Set(run.done ?? []);
+  const current = run.results.find((r) => !done.has(r.strategy)) ?? null;
+  const maxTokens = run.config?.decoding.maxTokens ?? null;
+  const tokens = current?.tokens.length ?? 0;
+  const perToken = current && tokens > 0 ? current.stats.wallMs / tokens : null;
+  return {
+    index: Math.min(run.strategies.length, done.size + (current ? 1 : 0)),
+    total: run.strategies.length,
+    current: current?.strategy ?? null,
+    tokens,
+    maxTokens,
+    elapsedMs: Math.max(0, now - run.startedAt),
+    atMostLeftMs: perToken !== null && maxTokens !== null ? Math.max(0, maxTokens - tokens) * perToken : null,
+    queued: run.strategies.filter((s) => !run.results.some((r) => r.strategy === s)),
+  };
+}
+
+const secs = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+
+/** e.g. "running Transfer Q* (1 of 6) — 38 / 64 tokens · 12 s elapsed · at most ~8 s more for it · 5 queued". */
+export function progressText(p: Progress): string {
+  if (!p.current) return `running… connecting · ${secs(p.elapsedMs)} elapsed`;
+  const parts = [
+    `${p.tokens}${p.maxTokens !== null ? ` / ${p.maxTokens}` : ''} tokens`,
+    `${secs(p.elapsedMs)} elapsed`,
+    p.atMostLeftMs !== null ? `at most ~${secs(p.atMostLeftMs)} more for it` : null,
+    p.queued.length ? `${p.queued.length} queued` : null,
+  ].filter(Boolean);
+  return `running ${STRATEGY_LABELS[p.current]} (${p.index} of ${p.total}) — ${parts.join(' · ')}`;
+}
+
+const host = (u: string | string[]) => {
+  const first = Array.isArray(u) ? u[0]! : u;
+  try { return new URL(first).host + (Array.isArray(u) && u.length > 1 ? ` +${u.length - 1}` : ''); } catch { return first; }
+};
+
+/** The header's compact description of a run's settings: models, reward, α and the other main knobs, seed. */
+export function runSummary(run: RunView): Array<[string, string]> {
+  const c = run.config;
+  if (!c) return [];
+  const r = c.reward;
+  const reward = r.kind === 'builtin' ? `builtin ${r.name}` : r.kind === 'sum' ? `sum of ${r.terms.length}` : 'model' in r && r.model ? `${r.kind} ${r.model}` : r.kind;
+  const d = c.decoding;
+  return [
+    ['π_base', `${c.base.model} @ ${host(c.base.baseUrl)}`],
+    ['ρ_BL', `${c.baseline.model} @ ${host(c.baseline.baseUrl)}`],
+    ['reward', reward],
+    ['α', String(d.alpha)],
+    ['k · N · H', `${d.topK} · ${d.rollouts} · ${d.horizon}`],
+    ['transfer', d.transfer],
+    ['max tokens', String(d.maxTokens)],
+    ['seed', String(d.seed)],
+    ['from', run.source === 'demo' ? 'the built-in demo (a test backend, not a real LLM)' : 'your settings'],
+  ];
+}
