@@ -4,13 +4,15 @@ export const HELP: Record<string, string> = {
 
 Usage:
   tqstar serve  [--port N] [--host H] [--dialect vllm|sglang|llamacpp|ollama|openai] [--latency SPEC] [--faults SPEC]
+  tqstar serve  --model NAME=PATH.gguf [--model …] [--port N] [--host H] [--sequences N] [--context N]
   tqstar probe  --config FILE
   tqstar decode --config FILE (--prompt TEXT | --prompt-file FILE) [--strategy NAME]... [--json] [--verbose]
   tqstar demo
 
 Run "tqstar COMMAND --help" for details. Exit codes: 0 ok, 1 a strategy ended with an error or
 probe found problems, 2 usage/config error, 3 a server could not be used, 130 cancelled (Ctrl-C).`,
-  serve: `tqstar serve — start the local reference server (a demo/test backend, not a real LLM)
+  serve: `tqstar serve — start the local reference server (a demo/test backend, not a real LLM),
+or with --model a local llama.cpp engine serving GGUF model files
 
 Options:
   --port N         port to listen on (0 = any free port; default 8000)
@@ -18,6 +20,14 @@ Options:
   --dialect D      answer like vllm (default), sglang, llamacpp, ollama or openai
   --latency SPEC   simulated GPU latency, e.g. vllm-8b, 0, or request=5,prefill=0.027,step=19
   --faults SPEC    injected faults, e.g. 429:0.1,500:0.05,drop:0.05,malformed:0.05,delay=200:0.1,seed=1
+
+Local engine (llama.cpp through node-llama-cpp, on the CPU, in a child process):
+  --model NAME=PATH.gguf   serve this GGUF file as model NAME (repeatable; "~" and relative paths allowed)
+  --sequences N            parallel sequences per model (default 48 for models under 64 MB, else 4)
+  --context N              tokens per sequence (default: the model's training context, at most 1024)
+It answers in the vLLM dialect (completions with logprobs, token-id prompts, n, echo scoring,
+/tokenize, /detokenize), so a config points at it with "dialect": "vllm". A config can instead name
+the file directly ("gguf": "PATH") and tqstar starts the engine itself.
 
 Prints the URL it listens on; the OpenAI base URL is that URL + /v1. Ctrl-C stops it.`,
   probe: `tqstar probe — check every endpoint of a config file and print its capability report
