@@ -21,12 +21,15 @@ export interface ServedFile {
 export class EnginePool {
   private current: { key: string; engine: Promise<EngineProcess> } | null = null;
 
+  /** `alsoLoad`: files loaded with every set, so that runs switching among them (the demo's pairs) keep one engine. */
+  constructor(private readonly alsoLoad: readonly string[] = []) {}
+
   /**
    * An engine serving exactly these files (absolute paths), started or reused. A different set
    * replaces the running engine: one set of loaded models at a time keeps memory predictable.
    */
   async serve(files: readonly string[]): Promise<{ url: string; served: Map<string, ServedFile>; pid: number }> {
-    const unique = [...new Set(files)].sort();
+    const unique = [...new Set([...files, ...this.alsoLoad])].sort();
     for (const f of unique) {
       const bad = checkGgufFile(f);
       if (bad) throw new EngineLoadError(bad);
