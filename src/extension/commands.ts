@@ -1,9 +1,10 @@
 // The command table: each entry is a small factory (ctx) => handler, registered in one place by activate().
 import * as vscode from 'vscode';
 import { STRATEGY_NAMES, RunConfig, type StrategyName } from '../config/schema';
-import { probeAll, formatCapabilityReport } from '../backends';
+import { probeAll, formatCapabilityReport, EnginePool } from '../backends';
+import { findDemoModels } from '../engine/demoModels';
 import { startServer } from '../server';
-import { demoRunConfig } from '../server/demoConfig';
+import { demoRunConfig, engineDemoConfig } from '../server/demoConfig';
 import { STRATEGY_LABELS } from '../webview/labels';
 import type { Ctx, DemoServer } from './ctx';
 import { startRun } from './runner';
@@ -93,7 +94,17 @@ const tryDemo: Factory = (ctx) => async () => {
   let server: DemoServer;
   try { server = await ctx.demo; } catch (e) { ctx.demo = undefined; return showError(e, ctx.log); }
   const editorPrompt = promptFromEditor(vscode.window.activeTextEditor);
-  await startRun(ctx, { prompt: editorPrompt && editorPrompt.length < 200 ? editorPrompt : DEMO_PROMPT, config: RunConfig.parse(demoRunConfig(server.url)) });
+  const prompt = editorPrompt && editorPrompt.length < 200 ? editorPrompt : DEMO_PROMPT;
+  // The linux-x64 package carries the engine and the tiny trained transformers; the universal one only the n-gram demo pair.
+  const models = findDemoModels(ctx.ext.extensionPath);
+  if (models?.trained) {
+    ctx.demoEngines ??= new EnginePool([models.sft, models.direct, models.indirect]);
+    ctx.log.info(`demo: tiny transformers trained by the project (${models.dir}; demo models, not for real use) on the local llama.cpp engine; reward demo-sentiment from ${server.url}`);
+    await startRun(ctx, { prompt, config: RunConfig.parse(engineDemoConfig(models, server.url, 'direct')), engines: ctx.demoEngines });
+    return;
+  }
+  ctx.log.info('demo: no tiny transformer models in this installation (the universal package): the word-level n-gram demo pair instead');
+  await startRun(ctx, { prompt, config: RunConfig.parse(demoRunConfig(server.url)) });
 };
 
 const clearHistory: Factory = (ctx) => () => ctx.historyView.clear();

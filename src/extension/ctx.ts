@@ -7,6 +7,7 @@ import { HistoryView, HISTORY_VIEW_ID } from './historyView';
 import { ResultsPanel, RESULTS_VIEW_TYPE, resultsSerializer } from './resultsPanel';
 import { EditorTracker, OUTPUT_SCHEME, OutputDocuments, handleOutputMessage } from './outputActions';
 import type { PanelToHost } from '../webview/protocol';
+import { EnginePool } from '../backends';
 
 export interface DemoServer {
   url: string;
@@ -27,6 +28,9 @@ export class Ctx implements vscode.Disposable {
   active: AbortController | undefined;
   /** The built-in reference server, started on the first "Try the Demo" and stopped on deactivate. */
   demo: Promise<DemoServer> | undefined;
+  /** Local llama.cpp engines (child processes): for gguf settings, and for the demo's tiny models. */
+  readonly engines = new EnginePool();
+  demoEngines: EnginePool | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly ext: vscode.ExtensionContext) {
@@ -74,6 +78,8 @@ export class Ctx implements vscode.Disposable {
   dispose(): void {
     this.active?.abort();
     void this.demo?.then((s) => s.close()).catch(() => undefined);
+    void this.engines.dispose();
+    void this.demoEngines?.dispose();
     for (const d of this.disposables.reverse()) d.dispose();
   }
 }

@@ -7,7 +7,7 @@ import type { ErrorView, RunStatus, RunView } from '../webview/protocol';
 import { applyEvent, finishRun } from '../webview/runState';
 import { TqError, isAbort } from '../core/errors';
 
-export interface PipelineHooks extends Pick<BackendOptions, 'apiKey' | 'log' | 'rewardFactories'> {
+export interface PipelineHooks extends Pick<BackendOptions, 'apiKey' | 'log' | 'rewardFactories' | 'engines' | 'baseDir'> {
   /** After each decoder event, with the view it produced. */
   onEvent?: (event: DecodeEvent, view: RunView) => void;
   /** Backend warnings (capability notes, re-tokenisation). */
@@ -48,7 +48,7 @@ export function runStatus(aborted: boolean, result: RunResult | null): { status:
 export async function runPipeline(run: RunView, config: RunConfig, signal: AbortSignal, hooks: PipelineHooks = {}): Promise<PipelineOutcome> {
   let view = run;
   try {
-    const built = await buildEnv(config, { apiKey: hooks.apiKey, log: hooks.log, rewardFactories: hooks.rewardFactories, signal });
+    const built = await buildEnv(config, { apiKey: hooks.apiKey, log: hooks.log, rewardFactories: hooks.rewardFactories, engines: hooks.engines, baseDir: hooks.baseDir, signal });
     try {
       for (const w of built.warnings) hooks.onWarning?.(w);
       const result = await runStrategies(run.strategies, { text: run.prompt }, built.env, config.decoding, {
@@ -61,7 +61,7 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
       const { status, error } = runStatus(signal.aborted, result);
       return { view: finishRun(view, status, result, error), result, status, ...(error ? { error } : {}) };
     } finally {
-      built.dispose();
+      await built.dispose();
     }
   } catch (e) {
     if (signal.aborted || isAbort(e)) return { view: finishRun(view, 'cancelled', null), result: null, status: 'cancelled' };
