@@ -14,7 +14,7 @@ for (const [file, info] of Object.entries(ref.files)) {
   const model = await llama.loadModel({ modelPath: join(dirname(refPath), file) });
   const bos = model.tokens.bos;
   let tokMismatch = 0;
-  for (const t of info.tokenizations) {
+  for (const t of info.tokenizations ?? ref.tokenizations) {
     const ids = t.text === '' ? [bos] : [bos, ...model.tokenize(t.text)];
     if (JSON.stringify(ids) !== JSON.stringify(t.ids)) {
       tokMismatch++;
@@ -37,7 +37,7 @@ for (const [file, info] of Object.entries(ref.files)) {
       }
     }
     await ctx.dispose();
-    console.log(JSON.stringify({ file, kv: label, tokenizations: info.tokenizations.length, tokMismatch, positions, argmaxAgree, maxAbsDiffLogp: maxDiff }));
+    console.log(JSON.stringify({ file, kv: label, tokenizations: (info.tokenizations ?? ref.tokenizations).length, tokMismatch, positions, argmaxAgree, maxAbsDiffLogp: maxDiff }));
     if (tokMismatch || argmaxAgree !== positions) failed = true;
   }
   await model.dispose();
