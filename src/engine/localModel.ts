@@ -48,6 +48,8 @@ export class LocalModel {
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     info: ModelInfo,
+    /** The file's raw token pieces (SentencePiece spells a leading space as U+2581). */
+    private readonly pieces: readonly string[],
   ) {
     this.info = info;
     this.vocab = Array.from({ length: info.vocabSize }, (_, id) => this.tokenText(id));
@@ -96,31 +98,44 @@ export class LocalModel {
       contextSize: context.contextSize,
       sequences: context.totalSequences,
     };
-    return new LocalModel(model, context, info);
+    return new LocalModel(model, context, info, tokens);
   }
 
   get eosId(): number | null {
     return this.info.eosId;
   }
 
-  /** Text → ids, with BOS first when the model's metadata says to add it. */
+  /**
+   * Text → ids, with BOS first when the model's metadata says to add it. Without special tokens a lone
+   * SentencePiece space prefix before text that has no leading space is left out, so that a piece of
+   * text (a stop marker, a template part) decodes back to itself when joined to others.
+   */
   encode(text: string, addSpecial = true): number[] {
-    const ids = this.model.tokenize(text, false) as number[];
+    let ids = this.model.tokenize(text, false) as number[];
+    if (!addSpecial && ids.length > 1 && this.pieces[ids[0]!] === '\u2581' && !text.startsWith(' ')) ids = ids.slice(1);
     return addSpecial && this.info.addBos ? [this.info.bosId!, ...ids] : ids;
   }
 
-  /** Ids → text, special tokens (BOS, EOS) left out as vLLM's skip_special_tokens does. */
-  decode(ids: readonly number[]): string {
-    return this.model.detokenize(ids.filter((id) => id !== this.info.eosId && id !== this.info.bosId) as never[], false);
+  /**
+   * Ids → text, special tokens (BOS, EOS) left out as vLLM's skip_special_tokens does. `before`: the
+   * tokens that precede them (a prompt), so that the first one keeps its leading space, as vLLM's
+   * incremental detokenizer gives a completion's text.
+   */
+  decode(ids: readonly number[], before: readonly number[] = []): string {
+    const plain = (xs: readonly number[]) => xs.filter((id) => id !== this.info.eosId && id !== this.info.bosId) as never[];
+    const ctx = plain(before).slice(-4);
+    return ctx.length ? this.model.detokenize(plain(ids), false, ctx) : this.model.detokenize(plain(ids), false);
   }
 
   tokenBytes(id: number): number[] {
     return [...Buffer.from(this.tokenText(id), 'utf8')];
   }
 
+  /** A token's own text, leading space included (decoded as if something came before it). */
   private tokenText(id: number): string {
     if (id === this.info.eosId || id === this.info.bosId) return this.model.detokenize([id] as never[], true);
-    return this.model.detokenize([id] as never[], false);
+    const before = this.info.bosId !== null ? [this.info.bosId] : [];
+    return this.model.detokenize([id] as never[], false, before as never[]);
   }
 
   /** Log-probability of each prompt token given those before it (null for the first), with the top-k, in one evaluation. */
@@ -178,10 +193,10 @@ export class LocalModel {
             lp ? positionFromLog(lp, id, p.logprobs) : wantTop ? position(next.probabilities!, id, p.logprobs) : { id, logprob: Math.log(next.confidence!), rank: 0, top: [] },
           );
         }
-        if (id === this.info.eosId) return { ids: [...ids, id], positions, text: this.decode(ids), finish: 'stop', stopReason: null };
+        if (id === this.info.eosId) return { ids: [...ids, id], positions, text: this.decode(ids, prompt), finish: 'stop', stopReason: null };
         ids.push(id);
         if (p.stop.length) {
-          const text = this.decode(ids);
+          const text = this.decode(ids, prompt);
           let cut = -1;
           let which = '';
           for (const s of p.stop) {
@@ -192,7 +207,7 @@ export class LocalModel {
         }
         input = [step(id, ids.length)];
       }
-      return { ids, positions, text: this.decode(ids), finish: 'length', stopReason: null };
+      return { ids, positions, text: this.decode(ids, prompt), finish: 'length', stopReason: null };
     } finally {
       this.pool.release(seq);
     }

@@ -1,7 +1,7 @@
 // Starts the engine in a child process (UV_THREADPOOL_SIZE=1, the host's own Node) and waits for its URL; the child dies with us.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ChildMessage, ChildSpec } from './child';
 import { EngineLoadError, type LoadFailure } from './loadFailure';
@@ -26,7 +26,8 @@ function childCommand(): { args: string[] } {
 }
 
 export async function startEngineProcess(models: LoadOptions[], opts: { port?: number; host?: string; timeoutMs?: number } = {}): Promise<EngineProcess> {
-  const spec: ChildSpec = { models, port: opts.port, host: opts.host };
+  // The child runs in its bundle's folder: it must get absolute paths.
+  const spec: ChildSpec = { models: models.map((m) => ({ ...m, file: resolve(m.file) })), port: opts.port, host: opts.host };
   const { args } = childCommand();
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],

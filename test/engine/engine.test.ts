@@ -212,3 +212,25 @@ test('the engine refuses to start without UV_THREADPOOL_SIZE=1', { timeout: 30_0
   assert.equal(r.status, 1);
   assert.match(r.stdout, /must be started with UV_THREADPOOL_SIZE=1/);
 });
+
+test('texts: a completion continues its prompt with the right spacing, and token texts keep their leading spaces', async () => {
+  const { url, served } = await pool.serve([A, B]);
+  const name = served.get(A)!.name;
+  const post = async (path: string, body: unknown) =>
+    (await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ prompt: string; tokens: number[] }>;
+  const text = 'The customer service was';
+  const prompt = await base.encode(text);
+  const samples = (await base.sample({ prompts: [prompt], n: 48, temperature: 1, maxTokens: 4, seed: 11 }))[0]!;
+  let joined = 0;
+  for (const c of samples) {
+    const whole = await post('/detokenize', { model: name, tokens: [...prompt, ...c.tokens.map((t) => t.id)] });
+    assert.equal(text + c.text, whole.prompt);
+    // Rewards read texts built from token texts: joined, they must be the completion's own text.
+    if (c.tokens.every((t) => !t.text.includes('\uFFFD'))) {
+      assert.equal(c.tokens.map((t) => t.text).join(''), c.text);
+      joined++;
+    }
+  }
+  assert.ok(joined > 0, 'every sample had a byte-fallback token');
+  assert.ok(samples.some((c) => c.text.startsWith(' ')), 'no completion starts with a word-initial (space-prefixed) token');
+});
