@@ -18,17 +18,24 @@ export interface EngineProcess {
 const here = typeof __dirname !== 'undefined' ? __dirname : process.cwd();
 
 /** How to run the child entry: the bundle beside this one (dist/engine.mjs), or the TypeScript source under tsx (tests, bench). */
-function childCommand(): { args: string[] } {
+function childCommand(): { args: string[]; missing?: string } {
   if (typeof __filename !== 'undefined' && __filename.endsWith('.ts')) return { args: ['--import', 'tsx', join(here, 'child.ts')] };
   const bundle = join(here, 'engine.mjs');
-  if (!existsSync(bundle)) throw new Error(`the engine bundle ${bundle} is missing (run npm run build)`);
+  if (!existsSync(bundle)) return { args: [], missing: bundle };
   return { args: [bundle] };
 }
 
 export async function startEngineProcess(models: LoadOptions[], opts: { port?: number; host?: string; timeoutMs?: number } = {}): Promise<EngineProcess> {
   // The child runs in its bundle's folder: it must get absolute paths.
   const spec: ChildSpec = { models: models.map((m) => ({ ...m, file: resolve(m.file) })), port: opts.port, host: opts.host };
-  const { args } = childCommand();
+  const { args, missing } = childCommand();
+  const files = models.map((m) => m.file).join(', ');
+  if (missing)
+    throw new EngineLoadError({
+      kind: 'load',
+      file: files,
+      message: `${files}: this installation of tqstar has no local engine (${missing} is missing): install the linux-x64 package of the extension, or build from a source checkout (npm run build)`,
+    });
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: {
@@ -48,7 +55,6 @@ export async function startEngineProcess(models: LoadOptions[], opts: { port?: n
     if (stderr.length > 40) stderr.shift();
   });
   const lines = createInterface({ input: child.stdout! });
-  const files = models.map((m) => m.file).join(', ');
   const msg = await new Promise<ChildMessage>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -8,7 +8,9 @@ let llama: Promise<Llama> | null = null;
 
 /** node-llama-cpp is ESM only: a CommonJS bundle reaches it through a dynamic import. */
 export function getLocalLlama(): Promise<Llama> {
-  llama ??= import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
+  llama ??= import('node-llama-cpp').catch((e: unknown) => {
+    throw new Error(`node-llama-cpp is not installed beside this engine (the universal package has none; the linux-x64 package does): ${e instanceof Error ? e.message : String(e)}`);
+  }).then(({ getLlama, LlamaLogLevel }) =>
     // Only the CPU prebuild: no GPU probing, no download, no compile at run time (ENGINE.md).
     getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, skipDownload: true, logLevel: LlamaLogLevel.warn, logger: (level, message) => recordLlamaLog(level, message) }),
   );
