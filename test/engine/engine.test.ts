@@ -62,10 +62,10 @@ test('two concurrent batched sampling calls agree with exact scoring of the same
   const bad: string[] = [];
   let tokens = 0;
   for (let run = 0; run < 5; run++) {
-    // Two calls at once on two models of the one engine: 2 × 6 prompts × 4 samples = 48 sequences in flight.
+    // Two calls at once on two models of the one engine: 2 × 6 prompts × 8 samples = 96 sequences in flight (every sequence of both contexts).
     const [sa, sb] = await Promise.all([
-      base.sample({ prompts, n: 4, temperature: 1, maxTokens: 16, seed: 100 + run, topLogprobs: 5 }),
-      baseline.sample({ prompts, n: 4, temperature: 1, maxTokens: 16, seed: 200 + run }),
+      base.sample({ prompts, n: 8, temperature: 1, maxTokens: 12, seed: 100 + run, topLogprobs: 5 }),
+      baseline.sample({ prompts, n: 8, temperature: 1, maxTokens: 12, seed: 200 + run }),
     ]);
     const items = (s: Completion[][]) => s.flatMap((row, p) => row.map((c) => ({ prompt: prompts[p]!, continuation: [...c.tokens.map((t) => t.id), ...(c.finish === 'eos' ? [base.eosId!] : [])] })));
     const [ra, rb] = await Promise.all([base.score({ items: items(sa) }), baseline.score({ items: items(sb) })]);
