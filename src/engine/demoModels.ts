@@ -22,18 +22,22 @@ interface Manifest {
   files: Record<string, { beta?: number; reward?: string }>;
 }
 
-/** The nearest folder above `from` that holds `rel`. */
-function above(from: string, rel: string): string | null {
+/** The nearest folder at or above `from` that holds `rel` (only `from` itself unless `upward`). */
+function above(from: string, rel: string, upward: boolean): string | null {
   for (let d = from; ; d = dirname(d)) {
     if (existsSync(join(d, rel))) return join(d, rel);
-    if (dirname(d) === d) return null;
+    if (!upward || dirname(d) === d) return null;
   }
 }
 
 const here = typeof __dirname !== 'undefined' ? __dirname : process.cwd();
 
-export function findDemoModels(from: string = here): DemoModels | null {
-  const manifestPath = above(from, join('models', 'tiny', 'manifest.json'));
+/**
+ * From the running code (`here`: dist/ or src/engine/) the search goes up to the checkout or package root;
+ * an installed extension passes its own folder and `upward: false`, so nothing outside the package is picked up.
+ */
+export function findDemoModels(from: string = here, upward = true): DemoModels | null {
+  const manifestPath = above(from, join('models', 'tiny', 'manifest.json'), upward);
   if (manifestPath) {
     const dir = dirname(manifestPath);
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
@@ -52,7 +56,7 @@ export function findDemoModels(from: string = here): DemoModels | null {
         betaIndirect: m.files[indirect]!.beta ?? 1,
       };
   }
-  const fixtures = above(from, join('test', 'fixtures', 'gguf', 'random-a.gguf'));
+  const fixtures = above(from, join('test', 'fixtures', 'gguf', 'random-a.gguf'), upward);
   if (!fixtures) return null;
   const dir = dirname(fixtures);
   return { trained: false, dir, sft: fixtures, direct: join(dir, 'random-b.gguf'), indirect: join(dir, 'random-b.gguf'), directReward: 'none (random weights)', indirectReward: 'none (random weights)', betaDirect: 1, betaIndirect: 1 };

@@ -96,7 +96,7 @@ const tryDemo: Factory = (ctx) => async () => {
   const editorPrompt = promptFromEditor(vscode.window.activeTextEditor);
   const prompt = editorPrompt && editorPrompt.length < 200 ? editorPrompt : DEMO_PROMPT;
   // The linux-x64 package carries the engine and the tiny trained transformers; the universal one only the n-gram demo pair.
-  const models = findDemoModels(ctx.ext.extensionPath);
+  const models = ctx.ext.extensionPath ? findDemoModels(ctx.ext.extensionPath, false) : findDemoModels();
   if (models?.trained) {
     ctx.demoEngines ??= new EnginePool([models.sft, models.direct, models.indirect]);
     ctx.log.info(`demo: tiny transformers trained by the project (${models.dir}; demo models, not for real use) on the local llama.cpp engine; reward demo-sentiment from ${server.url}`);
