@@ -44,7 +44,12 @@ async function scenario(page: () => Page, name: string, body: () => Promise<void
   }
 }
 
-describe('e2e: the linux-x64 package runs the local engine inside the extension host', { skip: e2eSkip(), timeout: 10 * 60_000 }, () => {
+// The package carries the trained tiny models: without them (before `npm run models`) there is nothing to install.
+// In CI a missing model set fails (the build names it) instead of skipping.
+const ci = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+const noModels = existsSync(join(repoRoot, 'models', 'tiny', 'manifest.json')) || ci ? false : 'models/tiny is not built (npm run models)';
+
+describe('e2e: the linux-x64 package runs the local engine inside the extension host', { skip: e2eSkip() || noModels, timeout: 10 * 60_000 }, () => {
   const s = {} as { cs: CodeServer; wb: Workbench };
   before(async () => {
     const missing = missingPrereqs();
