@@ -50,8 +50,9 @@ Options:
 Ctrl-C cancels and prints the partial result (exit code 130).`,
   demo: `tqstar demo — the built-in demo, no GPU and no configuration needed
 
-Starts the local reference server in-process (a demo/test backend: a word-level n-gram model and a
-sentiment-aligned copy of it, not a real LLM), decodes a sample prompt over HTTP with TQ* and its
-peers, and prints a reward-ranked table; then does the same on the tabular test models, with each
-strategy's exact objective E[r] − β·KL computed by enumeration.`,
+Runs TQ* and its peers on tiny transformers trained by this project (models/tiny: sft, dpo-sentiment,
+dpo-politeness; demo models, not for real use) through the local llama.cpp engine (node-llama-cpp in
+a child process), direct and indirect transfer, with the demo-sentiment reward of the local reference
+server (a demo/test backend) over HTTP, and prints reward-ranked tables; then decodes on the tabular
+test models, with each strategy's exact objective E[r] − β·KL computed by enumeration.`,
 };
