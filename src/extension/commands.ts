@@ -57,8 +57,12 @@ const openPanel: Factory = (ctx) => () => ctx.panel.show(false);
 const testConnections: Factory = (ctx) => async () => {
   let config;
   try { config = ctx.config.runConfig(); } catch (e) { return showError(e, ctx.log); }
-  const reports = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*: testing connections…' }, () =>
-    probeAll(config, { apiKey: (role: Role) => ctx.keys.get(role), log: (l) => ctx.log.info(formatRequestLine(l)) }));
+  let reports;
+  try {
+    // gguf settings: the same engine the runs use (started here if needed), files relative to the workspace.
+    reports = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*: testing connections…' }, () =>
+      probeAll(config, { apiKey: (role: Role) => ctx.keys.get(role), log: (l) => ctx.log.info(formatRequestLine(l)), engines: ctx.engines, baseDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }));
+  } catch (e) { return showError(e, ctx.log); }
   ctx.log.info(`Test Connections:\n${formatCapabilityReport(reports)}`);
   const bad = reports.filter((r) => !r.ok);
   if (!bad.length) {
