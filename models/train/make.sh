@@ -22,8 +22,8 @@ UV_THREADPOOL_SIZE=1 node models/train/check-gguf.mjs test/fixtures/gguf/fixture
 cat "$work/demo.txt" models/corpus/*.txt | awk 'NF && !seen[$0]++' >"$work/corpus.txt"
 cd models/train
 "$PY" train.py sft "../../$work/corpus.txt" "../../$work"
-"$PY" train.py dpo "../../$work" sentiment 0.1
-"$PY" train.py dpo "../../$work" politeness 0.1
+"$PY" train.py dpo "../../$work" sentiment 0.5
+"$PY" train.py dpo "../../$work" politeness 0.5
 "$PY" export_all.py "../../$work" ../tiny
 cd ../..
 UV_THREADPOOL_SIZE=1 node models/train/check-gguf.mjs models/tiny/manifest.json

@@ -19,10 +19,13 @@ import model as M
 import tokenizer as T
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-VOCAB = int(os.environ.get("TQ_VOCAB", 1024))
+VOCAB = 1024
 SFT = dict(dim=128, layers=4, heads=4, kv_heads=4, ffn=352, ctx=128)
-SFT_TRAIN = dict(steps=int(os.environ.get('TQ_SFT_STEPS', 1400)), batch=32, lr=3e-3, warmup=100, weight_decay=0.05, seed=7, holdout=100)
-DPO_TRAIN = dict(prompts=int(os.environ.get('TQ_DPO_PROMPTS', 480)), samples_per_prompt=4, max_new=24, epochs=3, batch=32, lr=2e-4, seed=11, min_gap=0.1)
+SFT_TRAIN = dict(steps=1400, batch=32, lr=3e-3, warmup=100, weight_decay=0.05, seed=7, holdout=100)
+DPO_TRAIN = dict(samples_per_prompt=8, max_new=24, batch=32, lr=2e-4, seed=11, min_gap=0.1,
+                 # epochs per round; politeness is sparse in sft's samples (4.6 % polite), so a second, online round
+                 # samples from the round-0 policy (on fewer prompts) to get enough pairs
+                 epochs={'sentiment': [2], 'politeness': [3, 1]}, round_prompts=[1200, 600])
 
 
 def log(*a):
@@ -189,7 +192,49 @@ def seq_logp(model, prompts, comps):
     return (lp * mask).sum(-1)
 
 
+def sft_samples(work, sentences, tok, ref, round_seed=0, path=None):
+    """Samples from a model (sft in round 0) on corpus prefixes, scored under both rewards; round 0's samples are
+    made once and shared by both DPO runs."""
+    path = path or os.path.join(work, 'sft-samples.json')
+    cfg = DPO_TRAIN
+    key = {k: cfg[k] for k in ('round_prompts', 'samples_per_prompt', 'max_new', 'seed')}
+    if round_seed == 0 and os.path.exists(path):
+        cached = json.load(open(path))
+        if cached['key'] == key:
+            return cached
+    rng = random.Random(cfg['seed'] + round_seed)
+    gen = torch.Generator().manual_seed(cfg['seed'] + round_seed)
+    texts = dpo_prompts(sentences, tok, cfg['round_prompts'][min(round_seed, 1)], rng)
+    prompts = [tok.encode(t) for t in texts]
+    t0 = time.time()
+    samples = sample(ref, prompts, cfg['samples_per_prompt'], cfg['max_new'], gen)
+    full = [tok.decode(prompts[i][1:] + [c for c in comp if c != T.EOS]) for i, comp in samples]
+    scores = score(full)
+    out = {'key': key, 'prompts': prompts, 'samples': [[i, comp] for i, comp in samples], 'texts': full, 'scores': scores}
+    json.dump(out, open(path, 'w'))
+    log(f'sampled {len(samples)} answers (round seed {round_seed}, {time.time() - t0:.0f} s)')
+    return out
+
+
+def preference_pairs(data, reward, min_gap):
+    """Within each prompt's group of samples, every pair whose rewards differ by at least min_gap (winner, loser)."""
+    prompts, samples, scores = data['prompts'], data['samples'], data['scores']
+    groups = {}
+    for j, (i, _) in enumerate(samples):
+        groups.setdefault(i, []).append(j)
+    pairs = []
+    for i, js in sorted(groups.items()):
+        for a in range(len(js)):
+            for b in range(a + 1, len(js)):
+                ra, rb = scores[js[a]][reward], scores[js[b]][reward]
+                if abs(ra - rb) >= min_gap:
+                    w, l = (js[a], js[b]) if ra > rb else (js[b], js[a])
+                    pairs.append((prompts[i], samples[w][1], samples[l][1]))
+    return pairs
+
+
 def cmd_dpo(work, reward, beta):
+    """DPO (Rafailov et al. 2023): minimise −log σ(β·[(log π_θ − log π_sft)(y_w) − (log π_θ − log π_sft)(y_l)])."""
     beta = float(beta)
     tok = T.Tokenizer.load(os.path.join(work, 'tokenizer.json'))
     sentences = read_corpus(os.path.join(work, 'corpus.txt'))
@@ -199,32 +244,33 @@ def cmd_dpo(work, reward, beta):
         p.requires_grad_(False)
     cfg = DPO_TRAIN
     rng = random.Random(cfg['seed'] + (0 if reward == 'sentiment' else 1))
-    gen = torch.Generator().manual_seed(cfg['seed'])
     torch.manual_seed(cfg['seed'])
-    texts = dpo_prompts(sentences, tok, cfg['prompts'], rng)
-    prompts = [tok.encode(t) for t in texts]
+    opt = torch.optim.Adam(policy.parameters(), lr=cfg['lr'])
+    history, rounds, step = [], [], 0
     t0 = time.time()
-    samples = sample(ref, prompts, cfg['samples_per_prompt'], cfg['max_new'], gen)
-    full = [tok.decode(prompts[i][1:] + [c for c in comp if c != T.EOS]) for i, comp in samples]
-    rewards = [s[reward] for s in score(full)]
-    log(f'dpo {reward}: {len(samples)} samples scored ({time.time() - t0:.0f} s), mean r {sum(rewards) / len(rewards):.3f}')
-    pairs = []
-    k = cfg['samples_per_prompt']
-    for g in range(0, len(samples), k):
-        grp = list(range(g, g + k))
-        best = max(grp, key=lambda j: rewards[j])
-        worst = min(grp, key=lambda j: rewards[j])
-        if rewards[best] - rewards[worst] >= cfg['min_gap']:
-            pi = samples[best][0]
-            pairs.append((prompts[pi], samples[best][1], samples[worst][1]))
-    log(f'dpo {reward}: {len(pairs)} preference pairs')
+    for rnd in range(len(cfg['epochs'][reward])):
+        # round 0: pairs from sft's samples; later rounds: from the current policy's (online DPO), still against sft
+        data = sft_samples(work, sentences, tok, ref) if rnd == 0 else \
+            sft_samples(work, sentences, tok, policy, round_seed=rnd, path=os.path.join(work, f'dpo-{reward}-round{rnd}.json'))
+        rewards = [s[reward] for s in data['scores']]
+        pairs = preference_pairs(data, reward, cfg['min_gap'])
+        rounds.append({'round': rnd, 'sampled_from': 'sft' if rnd == 0 else 'policy', 'samples': len(rewards),
+                       'mean_reward': round(sum(rewards) / len(rewards), 4), 'pairs': len(pairs)})
+        log(f'dpo {reward} round {rnd}: {len(pairs)} preference pairs from {len(rewards)} samples, mean r {sum(rewards) / len(rewards):.3f}')
+        step = train_pairs(policy, ref, pairs, beta, opt, rng, history, reward, rnd, t0, step, cfg['epochs'][reward][rnd])
+    name = 'dpo-' + reward
+    save(policy, os.path.join(work, name + '.pt'))
+    info = {'reward': reward, 'beta': beta, 'train': cfg, 'rounds': rounds, 'final_loss': history[-1]['loss'],
+            'history': history, 'steps': step, 'seconds': round(time.time() - t0, 1)}
+    json.dump(info, open(os.path.join(work, name + '.json'), 'w'), indent=1)
+
+
+def train_pairs(policy, ref, pairs, beta, opt, rng, history, reward, rnd, t0, step, epochs):
+    cfg = DPO_TRAIN
     with torch.no_grad():
         ref_w = torch.cat([seq_logp(ref, [p[0] for p in pairs[i:i + 64]], [p[1] for p in pairs[i:i + 64]]) for i in range(0, len(pairs), 64)])
         ref_l = torch.cat([seq_logp(ref, [p[0] for p in pairs[i:i + 64]], [p[2] for p in pairs[i:i + 64]]) for i in range(0, len(pairs), 64)])
-    opt = torch.optim.Adam(policy.parameters(), lr=cfg['lr'])
-    history = []
-    step = 0
-    for epoch in range(cfg['epochs']):
+    for epoch in range(epochs):
         order = list(range(len(pairs)))
         rng.shuffle(order)
         tot, acc, n = 0.0, 0, 0
@@ -242,14 +288,9 @@ def cmd_dpo(work, reward, beta):
             tot += loss.item() * len(idx)
             acc += int((margin > 0).sum())
             n += len(idx)
-        history.append({'epoch': epoch, 'loss': round(tot / n, 4), 'pair_accuracy': round(acc / n, 4)})
-        log(f'dpo {reward} epoch {epoch} loss {tot / n:.4f} acc {acc / n:.3f} ({time.time() - t0:.0f} s)')
-    name = 'dpo-' + reward
-    save(policy, os.path.join(work, name + '.pt'))
-    info = {'reward': reward, 'beta': beta, 'train': cfg, 'pairs': len(pairs), 'samples': len(samples),
-            'sft_sample_mean_reward': round(sum(rewards) / len(rewards), 4), 'final_loss': history[-1]['loss'],
-            'history': history, 'steps': step, 'seconds': round(time.time() - t0, 1)}
-    json.dump(info, open(os.path.join(work, name + '.json'), 'w'), indent=1)
+        history.append({'round': rnd, 'epoch': epoch, 'loss': round(tot / n, 4), 'pair_accuracy': round(acc / n, 4)})
+        log(f'dpo {reward} round {rnd} epoch {epoch} loss {tot / n:.4f} acc {acc / n:.3f} ({time.time() - t0:.0f} s)')
+    return step
 
 
 if __name__ == '__main__':
