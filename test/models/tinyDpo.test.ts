@@ -12,8 +12,9 @@ import { MANIFEST, TINY, runTiny, tinyMissing } from './tinyRun';
 const M = 12;
 const MAX_TOKENS = 24;
 const SEED = 20261201;
-// Measured with these seeds (see README, "The tiny models"): filled in from the measurement with a safety factor.
-const MARGIN = { sentiment: 0.15, politeness: 0.1 };
+// Measured here with these seeds (84 samples per model): gains 0.529 (sentiment) and 0.193 (politeness), Pearson
+// 0.511 and 0.768 over the 168 sft + dpo samples. Margins and threshold leave a factor of ≥ 1.7–3.5 for other machines.
+const MARGIN = { sentiment: 0.15, politeness: 0.08 };
 const MIN_PEARSON = 0.3;
 
 interface Manifest { eval: { prompts: string[] }; files: Record<string, { beta?: number }> }
