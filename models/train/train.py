@@ -23,7 +23,7 @@ VOCAB = 1024
 SFT = dict(dim=128, layers=4, heads=4, kv_heads=4, ffn=352, ctx=128)
 SFT_TRAIN = dict(steps=1400, batch=32, lr=3e-3, warmup=100, weight_decay=0.05, seed=7, holdout=100)
 DPO_TRAIN = dict(samples_per_prompt=8, max_new=24, batch=32, lr=2e-4, seed=11, min_gap=0.1,
-                 # epochs per round; politeness is sparse in sft's samples (4.6 % polite), so a second, online round
+                 # epochs per round; politeness is sparse in sft's samples (mean r_BL 0.046), so a second, online round
                  # samples from the round-0 policy (on fewer prompts) to get enough pairs
                  epochs={'sentiment': [2], 'politeness': [3, 1]}, round_prompts=[1200, 600])
 
