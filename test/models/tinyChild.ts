@@ -4,7 +4,7 @@
 import type { ControlledEvaluateInputItem, Llama, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 
 export type TinyJob =
-  | { op: 'tokenize'; file: string; texts: string[] }
+  | { op: 'tokenize'; files: string[]; texts: string[] }
   | { op: 'logprobs'; runs: { file: string; kv: 'f32' | 'default'; prompts: { ids: number[]; want: number[][] }[] }[] }
   | { op: 'sample'; sampleFrom: Record<string, string>; scoreWith: Record<string, string>; prompts: string[]; m: number; maxTokens: number; seed: number };
 
@@ -63,8 +63,13 @@ async function scoreOne(seq: LlamaContextSequence, prompt: number[], completion:
 async function run(llama: Llama, job: TinyJob): Promise<unknown> {
   const load = (file: string): Promise<LlamaModel> => llama.loadModel({ modelPath: file });
   if (job.op === 'tokenize') {
-    const model = await load(job.file);
-    return { bos: model.tokens.bos, eos: model.tokens.eos, ids: job.texts.map((t) => (t === '' ? [] : Array.from(model.tokenize(t)))) };
+    const out = [];
+    for (const file of job.files) {
+      const model = await load(file);
+      out.push({ bos: model.tokens.bos, eos: model.tokens.eos, ids: job.texts.map((t) => (t === '' ? [] : Array.from(model.tokenize(t)))) });
+      await model.dispose();
+    }
+    return out;
   }
   if (job.op === 'logprobs') {
     const results: PositionResult[][][] = [];
