@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { demoPoliteness, demoSentiment } from '../../src/models/wordDemoReward';
 import type { Sample } from './tinyChild';
 import { MANIFEST, TINY, runTiny, tinyMissing } from './tinyRun';
@@ -37,11 +37,13 @@ function pearson(xs: number[], ys: number[]): number {
 const skip = tinyMissing();
 let samples: Sample[] = [];
 let manifest: Manifest;
-if (!skip) {
+// One child samples from all three models and scores every sample under all three (≈ 10 s).
+before(() => {
+  if (skip) return;
   manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Manifest;
   const files = { sft: join(TINY, 'sft.gguf'), 'dpo-sentiment': join(TINY, 'dpo-sentiment.gguf'), 'dpo-politeness': join(TINY, 'dpo-politeness.gguf') };
   samples = runTiny<Sample[]>({ op: 'sample', sampleFrom: files, scoreWith: files, prompts: manifest.eval.prompts, m: M, maxTokens: MAX_TOKENS, seed: SEED });
-}
+});
 
 const rewards = { sentiment: demoSentiment, politeness: demoPoliteness };
 
