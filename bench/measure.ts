@@ -80,8 +80,8 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
   let sink: ((l: RequestLogLine) => void) | undefined;
   const built = await buildEnv(config, { log: (l) => sink?.(l) });
   const names = {
-    base: config.base.model,
-    baseline: config.baseline.model,
+    base: config.base.model ?? 'base',
+    baseline: config.baseline.model ?? 'baseline',
     reward: 'model' in config.reward && config.reward.model ? config.reward.model : 'reward',
     baselineReward: config.baselineReward && 'model' in config.baselineReward && config.baselineReward.model ? config.baselineReward.model : 'baselineReward',
   };

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDecodingParams } from '../src/core/index';
 import { parseLatency } from '../src/server/index';
 import { aggregate, type RowResult } from './aggregate';
+import { benchEngine, engineTable, type EngineRow } from './engine';
 import { measureRow, type RunMeasure } from './measure';
 import { checkTargets, table, targetsText } from './report';
 import { startBenchServer } from './server';
@@ -19,7 +20,8 @@ const HELP = `npm run bench -- [--quick | --full | --tiny] [--only ID,ID] [--lat
   --out FILE           where to write the JSON (default bench/results.json)
   --in-process-server  run the server in this process (then CPU figures include it)
   --no-timing          skip the timed pass (no wall time / critical path)
-  --cpu-replays N      replays per run for the decoder's CPU (default 3)`;
+  --cpu-replays N      replays per run for the decoder's CPU (default 3)
+  --no-engine          skip the local-engine rows (a real TQ* step on the tiny GGUF models, CPU wall time)`;
 
 interface Mode {
   demo: { prompts: string[]; seeds: number[] };
@@ -27,22 +29,25 @@ interface Mode {
   /** Timed pass: prompts per world, and the reference row's prompts and token cap (it is slow by design). */
   timed: { demo: number; tabular: number; refDemo: number; refTabular: number; refCap: number | null };
   override?: Record<string, unknown>;
+  /** Local-engine rows: TQ* steps per run and runs. */
+  engine: { steps: number; repeats: number };
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const MODES: Record<string, Mode> = {
-  quick: { demo: { prompts: DEMO_PROMPTS, seeds: range(2) }, tabular: { prompts: TABULAR_PROMPTS, seeds: range(8) }, timed: { demo: 2, tabular: 2, refDemo: 1, refTabular: 1, refCap: 6 } },
-  full: { demo: { prompts: DEMO_PROMPTS, seeds: range(4) }, tabular: { prompts: TABULAR_PROMPTS, seeds: range(32) }, timed: { demo: 4, tabular: 4, refDemo: 2, refTabular: 2, refCap: null } },
+  quick: { demo: { prompts: DEMO_PROMPTS, seeds: range(2) }, tabular: { prompts: TABULAR_PROMPTS, seeds: range(8) }, timed: { demo: 2, tabular: 2, refDemo: 1, refTabular: 1, refCap: 6 }, engine: { steps: 8, repeats: 2 } },
+  full: { demo: { prompts: DEMO_PROMPTS, seeds: range(4) }, tabular: { prompts: TABULAR_PROMPTS, seeds: range(32) }, timed: { demo: 4, tabular: 4, refDemo: 2, refTabular: 2, refCap: null }, engine: { steps: 16, repeats: 4 } },
   tiny: {
     demo: { prompts: DEMO_PROMPTS.slice(0, 1), seeds: [0] },
     tabular: { prompts: TABULAR_PROMPTS.slice(0, 1), seeds: [0] },
     timed: { demo: 1, tabular: 1, refDemo: 1, refTabular: 1, refCap: 2 },
     override: { topK: 3, rollouts: 2, horizon: 3, maxTokens: 3 },
+    engine: { steps: 2, repeats: 1 },
   },
 };
 
 function parseArgs(argv: string[]) {
-  const a = { mode: 'quick', only: [] as string[], latency: 'vllm-8b', out: fileURLToPath(new URL('./results.json', import.meta.url)), inProcess: false, timing: true, cpuReplays: 3 };
+  const a = { mode: 'quick', only: [] as string[], latency: 'vllm-8b', out: fileURLToPath(new URL('./results.json', import.meta.url)), inProcess: false, timing: true, cpuReplays: 3, engine: true };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     const val = () => {
@@ -57,6 +62,7 @@ function parseArgs(argv: string[]) {
     else if (x === '--in-process-server') a.inProcess = true;
     else if (x === '--no-timing') a.timing = false;
     else if (x === '--cpu-replays') a.cpuReplays = Number(val());
+    else if (x === '--no-engine') a.engine = false;
     else if (x === '--help' || x === '-h') {
       console.log(HELP);
       process.exit(0);
@@ -97,10 +103,17 @@ async function main() {
   } finally {
     await Promise.all([fastServer.close(), timedServer?.close()]);
   }
+  let engine: EngineRow[] | null = null;
+  if (args.engine) {
+    const et = performance.now();
+    engine = await benchEngine(mode.engine);
+    console.error(`bench: engine rows done in ${((performance.now() - et) / 1000).toFixed(1)} s`);
+  }
   const targets = checkTargets(results);
   console.log(table(results));
   console.log('');
   console.log(targetsText(targets));
+  if (engine) console.log(`\nLocal engine (real time on this machine):\n${engineTable(engine)}`);
   const doc = {
     generated: new Date().toISOString(),
     mode: args.mode,
@@ -110,6 +123,7 @@ async function main() {
     totalSeconds: (performance.now() - t0) / 1000,
     rows: results,
     targets,
+    engine,
   };
   writeFileSync(args.out, JSON.stringify(doc, null, 2) + '\n');
   console.log(`\nwrote ${args.out} (${doc.totalSeconds.toFixed(0)} s)`);

@@ -1,4 +1,4 @@
-// Builds every bundle with esbuild: the extension host bundle, the CLI, and the webview scripts.
+// Builds every bundle with esbuild: the extension host bundle, the CLI, the local engine's child, and the webview scripts.
 // Usage: node scripts/build.mjs [--production] [--watch] [--only extension|cli|webview]
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
@@ -13,9 +13,11 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefi
 
 // sentiment's optional `require('../languages/' + code)` finds nothing to bundle; only its built-in English is used.
 const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: !production, minify: production, logLevel: 'warning', logOverride: { 'empty-glob': 'silent' } };
+// The local engine's child process: ESM, because node-llama-cpp is ESM only and ships native binaries (never bundled).
+const engine = { ...node, format: 'esm', entryPoints: ['src/engine/child.ts'], outfile: 'dist/engine.mjs', external: ['node-llama-cpp'] };
 const targets = {
-  extension: [{ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }],
-  cli: [{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }],
+  extension: [{ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'node-llama-cpp'] }, engine],
+  cli: [{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['node-llama-cpp'] }, engine],
   webview: ['panel', 'sidebar', 'eval'].map((name) => ({
     bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning',
     entryPoints: [`src/webview/${name}.ts`], outfile: `media/dist/${name}.js`,

@@ -1,5 +1,6 @@
 // Public API of the backends: a DecodeEnv from a RunConfig, capability probes, and config loading.
 import type { ModelEndpoint, RewardConfig, RunConfig } from '../config/schema';
+import { EnginePool } from '../engine/pool';
 import { TqError } from '../core/errors';
 import type { RewardSource } from '../core/model';
 import type { DecodeEnv } from '../core/index';
@@ -8,6 +9,7 @@ import { Endpoint, type RequestLog } from './endpoint';
 import { HttpLanguageModel } from './httpModel';
 import { capabilitiesFor, capabilityProblems, describeCapabilities, detectCapabilities, listModels } from './probe';
 import { makeReward, type RewardFactory } from './rewards/index';
+import { serveLocalModels, type EndpointConfig } from './localModels';
 
 export { loadRunConfig } from './loadConfig';
 export { openaiBaseUrl, serverRoot } from './url';
@@ -15,6 +17,7 @@ export { Endpoint, type RequestLog, type RequestLogLine } from './endpoint';
 export { HttpLanguageModel } from './httpModel';
 export { makeReward, type RewardFactory } from './rewards/index';
 export { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport } from './capabilities';
+export { EnginePool } from '../engine/pool';
 
 export type ModelRole = 'base' | 'baseline';
 export type Role = ModelRole | 'reward' | 'baselineReward';
@@ -27,6 +30,10 @@ export interface BackendOptions {
   /** Reward kinds built outside the backends (the extension's 'vscode-lm'); 'builtin:NAME' overrides a builtin. */
   rewardFactories?: Record<string, RewardFactory>;
   signal?: AbortSignal;
+  /** Engines for `gguf` endpoints, kept between runs by a long-lived host (the extension); default: one per buildEnv, closed by dispose(). */
+  engines?: EnginePool;
+  /** Where relative `gguf` paths start: the config file's folder or the workspace (default: the working directory). */
+  baseDir?: string;
 }
 
 async function keyFor(role: Role, apiKeyEnv: string | undefined, opts: BackendOptions): Promise<string | undefined> {
@@ -47,7 +54,7 @@ function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | und
   });
 }
 
-async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: RunConfig, opts: BackendOptions, warnings: string[]): Promise<HttpLanguageModel> {
+async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: EndpointConfig, opts: BackendOptions, warnings: string[]): Promise<HttpLanguageModel> {
   const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log);
   const { caps, notes } = await capabilitiesFor(ep, cfg, opts.signal);
   const problems = capabilityProblems(role, caps, config.decoding);
@@ -68,8 +75,24 @@ async function buildReward(role: 'reward' | 'baselineReward', cfg: RewardConfig,
 }
 
 /** Everything the core needs to decode against the configured servers. */
-export async function buildEnv(config: RunConfig, opts: BackendOptions = {}): Promise<{ env: DecodeEnv; warnings: string[]; dispose(): void }> {
+export async function buildEnv(settings: RunConfig, opts: BackendOptions = {}): Promise<{ env: DecodeEnv; warnings: string[]; dispose(): Promise<void> }> {
   const warnings: string[] = [];
+  const engines = opts.engines ?? new EnginePool();
+  const dispose = () => (opts.engines ? Promise.resolve() : engines.dispose());
+  let config: EndpointConfig;
+  try {
+    config = await serveLocalModels(settings, engines, opts.baseDir);
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+  const built = buildFrom(config, opts, warnings);
+  built.catch(() => dispose());
+  const env = await built;
+  return { env, warnings, dispose };
+}
+
+async function buildFrom(config: EndpointConfig, opts: BackendOptions, warnings: string[]): Promise<DecodeEnv> {
   const [base, baseline, reward, baselineReward] = await Promise.all([
     buildModel('base', config.base, config, opts, warnings),
     buildModel('baseline', config.baseline, config, opts, warnings),
@@ -79,9 +102,8 @@ export async function buildEnv(config: RunConfig, opts: BackendOptions = {}): Pr
   await settleEos(base, baseline, warnings, opts.signal);
   if (config.decoding.transfer === 'indirect' && config.decoding.indirectWeights === 'baseline-reward' && !baselineReward)
     throw new TqError('config', 'indirect transfer with baseline-reward weights needs a baselineReward source', { setting: 'tqstar.baselineReward' });
-  const env: DecodeEnv = baselineReward ? { base, baseline, reward, baselineReward } : { base, baseline, reward };
-  // Nothing is pooled beyond the SDK's keep-alive agents, which close with the process.
-  return { env, warnings, dispose() {} };
+  // Beyond the SDK's keep-alive agents (they close with the process) only local engines are held; dispose() stops them.
+  return baselineReward ? { base, baseline, reward, baselineReward } : { base, baseline, reward };
 }
 
 /**
@@ -111,7 +133,16 @@ async function settleEos(base: HttpLanguageModel, baseline: HttpLanguageModel, w
 const PROBE_PAIR = [{ prompt: 'The weather today', response: ' is lovely.' }];
 
 /** One report per endpoint: reachable, model listed, measured capabilities, what the settings need that it lacks. */
-export async function probeAll(config: RunConfig, opts: BackendOptions = {}): Promise<CapabilityReport[]> {
+export async function probeAll(settings: RunConfig, opts: BackendOptions = {}): Promise<CapabilityReport[]> {
+  const engines = opts.engines ?? new EnginePool();
+  try {
+    return await probeEndpoints(await serveLocalModels(settings, engines, opts.baseDir), opts);
+  } finally {
+    if (!opts.engines) await engines.dispose();
+  }
+}
+
+async function probeEndpoints(config: EndpointConfig, opts: BackendOptions): Promise<CapabilityReport[]> {
   const models = (['base', 'baseline'] as const).map(async (role): Promise<CapabilityReport> => {
     const cfg = config[role];
     const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log);

@@ -1,5 +1,6 @@
 // `tqstar decode`: one prompt, TQ* and its peers, a reward-ranked table or one JSON object.
 import { setMaxListeners } from 'node:events';
+import { dirname, resolve } from 'node:path';
 import { buildEnv } from '../backends/index';
 import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
 import { runStrategies } from '../core/index';
@@ -40,7 +41,8 @@ export async function decodeCommand(argv: string[]): Promise<number> {
   try {
     let built;
     try {
-      built = await buildEnv(config, { log, signal: abort.signal });
+      // Relative gguf paths start at the config file's folder.
+      built = await buildEnv(config, { log, signal: abort.signal, baseDir: dirname(resolve(f.values.config ?? '.')) });
     } catch (e) {
       if (abort.signal.aborted) return EXIT.cancelled;
       if (e instanceof TqError) {
@@ -56,7 +58,7 @@ export async function decodeCommand(argv: string[]): Promise<number> {
         if (ev.type === 'end' && !json) say(`${ev.strategy}: ${ev.result.finish} after ${ev.result.steps.length} step(s), ${(ev.result.stats.wallMs / 1000).toFixed(2)}s`);
       },
     });
-    built.dispose();
+    await built.dispose();
     if (json) process.stdout.write(JSON.stringify(toJson(run, built.warnings)) + '\n');
     else {
       process.stdout.write(table(run.results, COLUMNS) + '\n');

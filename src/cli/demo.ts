@@ -1,12 +1,15 @@
-// `tqstar demo` (`npm run demo`): the reference server in-process, a sample prompt over HTTP, ranked tables.
+// `tqstar demo` (`npm run demo`): the tiny trained transformers on the local engine (direct and indirect), ranked tables, the exact tabular check.
 import { setMaxListeners } from 'node:events';
-import { buildEnv, loadRunConfig } from '../backends/index';
+import { basename } from 'node:path';
+import { buildEnv, EnginePool, loadRunConfig } from '../backends/index';
 import type { RunConfig, StrategyName } from '../config/schema';
 import type { RunResult } from '../core/events';
+import { TqError } from '../core/errors';
 import { meanEstimate, runStrategies } from '../core/index';
+import { findDemoModels } from '../engine/demoModels';
 import { exactStrategyValue } from '../models/exactStrategies';
 import { tabularSuite } from '../models/inProcess';
-import { demoRunConfig, tabularRunConfig } from '../server/demoConfig';
+import { engineDemoConfig, tabularRunConfig } from '../server/demoConfig';
 import { startServer } from '../server/index';
 import { EXIT } from './exitCodes';
 import { COLUMNS, footnotes, table } from './output';
@@ -14,6 +17,8 @@ import { COLUMNS, footnotes, table } from './output';
 export const DEMO_PROMPT = 'The customer service was';
 /** One prompt is an anecdote: the mean over these (and two seeds) is what the ranking claims. */
 export const DEMO_PROMPTS = [DEMO_PROMPT, 'The food', 'My manager said', 'The delivery', 'The hotel room', 'Our neighbour'];
+/** The transformers cost more per step than the n-gram pair did: fewer prompts for the mean, within the minute. */
+const MEAN_PROMPTS = DEMO_PROMPTS.slice(0, 3);
 const DEMO_SEEDS = [0, 1];
 const ALL: StrategyName[] = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'baseline', 'greedy', 'sample'];
 
@@ -23,51 +28,83 @@ export async function demoCommand(_argv: string[]): Promise<number> {
   setMaxListeners(1000, abort.signal);
   const onSigint = () => (abort.signal.aborted ? process.exit(EXIT.cancelled) : abort.abort());
   process.on('SIGINT', onSigint);
+  const started = performance.now();
+  const models = findDemoModels();
+  if (!models) {
+    process.stderr.write('tqstar demo: the tiny demo models (models/tiny) are missing from this installation\n');
+    return EXIT.usage;
+  }
   const server = await startServer({ port: 0, quiet: true });
+  // One engine for all three files: direct and indirect runs switch baselines without reloading.
+  const engines = new EnginePool([models.sft, models.direct, models.indirect]);
   const out = (s = '') => process.stdout.write(s + '\n');
+  const results: RunResult['results'] = [];
   try {
-    out('Transfer Q* demo — BUILT-IN DEMO BACKEND: the local reference server (a word-level n-gram');
-    out('model "demo-base" and a sentiment-aligned copy "demo-aligned"; not a real LLM), over real HTTP');
-    out(`at ${server.url}/v1. Reward: demo-sentiment on /pooling.`);
+    if (models.trained) {
+      out('Transfer Q* demo on TINY DEMO MODELS TRAINED BY THIS PROJECT (models/tiny: ~1M-parameter llama-architecture');
+      out('transformers trained on the project\'s own small corpus — good for demos and tests, not for real use), run by the');
+      out('local llama.cpp engine (node-llama-cpp in a child process, CPU) over real HTTP.');
+      out(`π_base = sft; direct baseline = dpo-sentiment (DPO towards the reward); indirect baseline = ${basename(models.indirect, '.gguf')}`);
+      out(`(DPO towards r_BL = ${models.indirectReward}, β_BL = ${models.betaIndirect}). Reward: demo-sentiment on /pooling of the reference server at ${server.url}.`);
+    } else {
+      out('Transfer Q* demo — the trained tiny models (models/tiny) are not here: running on RANDOM-WEIGHT TEST FIXTURES');
+      out(`(${models.dir}) through the local llama.cpp engine. Their text is noise; only the plumbing is shown.`);
+    }
     out();
-    const demo = loadRunConfig(demoRunConfig(server.url));
-    const r1 = await run(demo, { text: DEMO_PROMPT }, abort.signal);
-    out(`Prompt: "${DEMO_PROMPT}"   (topK ${demo.decoding.topK}, rollouts ${demo.decoding.rollouts}, horizon ${demo.decoding.horizon}, α ${demo.decoding.alpha})`);
-    out(table(r1.results, COLUMNS));
-    for (const n of footnotes(r1.results)) out(n);
-    if (abort.signal.aborted) return EXIT.cancelled;
-    out();
-    out(`Mean reward over ${DEMO_PROMPTS.length} prompts × ${DEMO_SEEDS.length} seeds (± standard error), same settings:`);
-    const means = await meanRewards(demo, abort.signal);
+    for (const transfer of ['direct', 'indirect'] as const) {
+      const cfg = loadRunConfig(engineDemoConfig(models, server.url, transfer));
+      const r = await run(cfg, { text: DEMO_PROMPT }, engines, abort.signal);
+      results.push(...r.results);
+      const d = cfg.decoding;
+      out(`${transfer === 'direct' ? `DIRECT transfer (baseline ${basename(models.direct, '.gguf')}, aligned to the target reward)` : `INDIRECT transfer (baseline ${basename(models.indirect, '.gguf')}, implicit-reward weights, β_BL ${d.betaBaseline})`}`);
+      out(`Prompt: "${DEMO_PROMPT}"   (topK ${d.topK}, rollouts ${d.rollouts}, horizon ${d.horizon}, α ${d.alpha}, max ${d.maxTokens} tokens)`);
+      out(table(r.results, COLUMNS));
+      for (const n of footnotes(r.results)) out(n);
+      if (abort.signal.aborted) return EXIT.cancelled;
+      out();
+    }
+    const direct = loadRunConfig(engineDemoConfig(models, server.url, 'direct'));
+    out(`Direct transfer, mean reward over ${MEAN_PROMPTS.length} prompts × ${DEMO_SEEDS.length} seeds (± standard error), same settings:`);
+    const means = await meanRewards(direct, engines, abort.signal);
     if (abort.signal.aborted) return EXIT.cancelled;
     out(means);
     out();
-    out('Tabular test models (vocabulary a–e + EOS; the baseline is the exact optimum ρ*_r) over the same HTTP server.');
+    out('Tabular test models (vocabulary a–e + EOS; the baseline is the exact optimum ρ*_r) over the reference server.');
     out('"exact obj." = E[r] − β·KL of the policy each strategy converges to with exact values (N → ∞),');
     out('computed by enumeration (src/models/exact.ts); Best-of-N exactly over its N draws; "—" for blockwise (not enumerated). Higher is better; ρ*_r is the maximum.');
     // Sampling mode: its exact objective is the meaningful one (a greedy policy pays a large KL by construction).
     const tabInput = tabularRunConfig(server.url);
     const tab = loadRunConfig({ ...tabInput, decoding: { ...tabInput.decoding, selection: 'sample' } });
     const suite = tabularSuite({ beta: tab.decoding.beta });
-    const r2 = await run(tab, { text: '' }, abort.signal);
+    const r2 = await run(tab, { text: '' }, engines, abort.signal);
+    results.push(...r2.results);
     const exactCol = { title: 'exact obj.', right: true, cell: (r: RunResult['results'][number]) => fmt(exactStrategyValue(suite, r.strategy, tab.decoding)?.objective ?? null) };
     out(table(r2.results, [...COLUMNS.slice(0, 3), exactCol, ...COLUMNS.slice(3)]));
     for (const n of footnotes(r2.results)) out(n);
     out(`optimum (ρ*_r): ${suite.exact.evaluate(suite.dists.rhoStarR).objective.toFixed(4)}; π_base alone: ${suite.exact.evaluate(suite.dists.base).objective.toFixed(4)}`);
-    return abort.signal.aborted ? EXIT.cancelled : [...r1.results, ...r2.results].some((r) => r.error) ? EXIT.runError : EXIT.ok;
+    out();
+    out(`demo: ${((performance.now() - started) / 1000).toFixed(1)} s in all`);
+    return abort.signal.aborted ? EXIT.cancelled : results.some((r) => r.error) ? EXIT.runError : EXIT.ok;
+  } catch (e) {
+    if (e instanceof TqError) {
+      process.stderr.write(`tqstar demo: ${e.kind} error: ${e.message}\n`);
+      return EXIT.backend;
+    }
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
+    await engines.dispose();
     await server.close();
   }
 }
 
 /** Mean reward per strategy over DEMO_PROMPTS × DEMO_SEEDS, best first, as a small table. */
-async function meanRewards(config: RunConfig, signal: AbortSignal): Promise<string> {
+async function meanRewards(config: RunConfig, engines: EnginePool, signal: AbortSignal): Promise<string> {
   const rewards = new Map<StrategyName, number[]>();
-  for (const text of DEMO_PROMPTS) {
+  for (const text of MEAN_PROMPTS) {
     for (const seed of DEMO_SEEDS) {
       if (signal.aborted) break;
-      const r = await run({ ...config, decoding: { ...config.decoding, seed } }, { text }, signal);
+      const r = await run({ ...config, decoding: { ...config.decoding, seed } }, { text }, engines, signal);
       for (const x of r.results) if (x.reward !== null) rewards.set(x.strategy, [...(rewards.get(x.strategy) ?? []), x.reward]);
     }
   }
@@ -83,8 +120,10 @@ function fmt(x: number | null): string {
   return x === null ? '—' : x.toFixed(4);
 }
 
-async function run(config: RunConfig, prompt: { text: string }, signal: AbortSignal): Promise<RunResult> {
-  const { env, warnings } = await buildEnv(config, { signal });
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+async function run(config: RunConfig, prompt: { text: string }, engines: EnginePool, signal: AbortSignal): Promise<RunResult> {
+  const { env, warnings } = await buildEnv(config, { signal, engines });
+  for (const w of warnings) if (!shown.has(w)) process.stderr.write(`warning: ${w}\n`), shown.add(w);
   return runStrategies(ALL, prompt, env, config.decoding, { signal });
 }
+
+const shown = new Set<string>();

@@ -4,6 +4,7 @@ export const HELP: Record<string, string> = {
 
 Usage:
   tqstar serve  [--port N] [--host H] [--dialect vllm|sglang|llamacpp|ollama|openai] [--latency SPEC] [--faults SPEC]
+  tqstar serve  --model NAME=PATH.gguf [--model …] [--port N] [--host H] [--sequences N] [--context N]
   tqstar probe  --config FILE
   tqstar decode --config FILE (--prompt TEXT | --prompt-file FILE) [--strategy NAME]... [--json] [--verbose]
   tqstar demo
@@ -11,7 +12,8 @@ Usage:
 
 Run "tqstar COMMAND --help" for details. Exit codes: 0 ok, 1 a strategy ended with an error or
 probe found problems, 2 usage/config error, 3 a server could not be used, 130 cancelled (Ctrl-C).`,
-  serve: `tqstar serve — start the local reference server (a demo/test backend, not a real LLM)
+  serve: `tqstar serve — start the local reference server (a demo/test backend, not a real LLM),
+or with --model a local llama.cpp engine serving GGUF model files
 
 Options:
   --port N         port to listen on (0 = any free port; default 8000)
@@ -19,6 +21,14 @@ Options:
   --dialect D      answer like vllm (default), sglang, llamacpp, ollama or openai
   --latency SPEC   simulated GPU latency, e.g. vllm-8b, 0, or request=5,prefill=0.027,step=19
   --faults SPEC    injected faults, e.g. 429:0.1,500:0.05,drop:0.05,malformed:0.05,delay=200:0.1,seed=1
+
+Local engine (llama.cpp through node-llama-cpp, on the CPU, in a child process):
+  --model NAME=PATH.gguf   serve this GGUF file as model NAME (repeatable; "~" and relative paths allowed)
+  --sequences N            parallel sequences per model (default 48 for models under 64 MB, else 4)
+  --context N              tokens per sequence (default: the model's training context, at most 1024)
+It answers in the vLLM dialect (completions with logprobs, token-id prompts, n, echo scoring,
+/tokenize, /detokenize), so a config points at it with "dialect": "vllm". A config can instead name
+the file directly ("gguf": "PATH") and tqstar starts the engine itself.
 
 Prints the URL it listens on; the OpenAI base URL is that URL + /v1. Ctrl-C stops it.`,
   probe: `tqstar probe — check every endpoint of a config file and print its capability report
@@ -41,10 +51,11 @@ Options:
 Ctrl-C cancels and prints the partial result (exit code 130).`,
   demo: `tqstar demo — the built-in demo, no GPU and no configuration needed
 
-Starts the local reference server in-process (a demo/test backend: a word-level n-gram model and a
-sentiment-aligned copy of it, not a real LLM), decodes a sample prompt over HTTP with TQ* and its
-peers, and prints a reward-ranked table; then does the same on the tabular test models, with each
-strategy's exact objective E[r] − β·KL computed by enumeration.`,
+Runs TQ* and its peers on tiny transformers trained by this project (models/tiny: sft, dpo-sentiment,
+dpo-politeness; demo models, not for real use) through the local llama.cpp engine (node-llama-cpp in
+a child process), direct and indirect transfer, with the demo-sentiment reward of the local reference
+server (a demo/test backend) over HTTP, and prints reward-ranked tables; then decodes on the tabular
+test models, with each strategy's exact objective E[r] − β·KL computed by enumeration.`,
   eval: `tqstar eval — TQ* and its peers on a prompt set: reward, KL, win/tie/loss, diversity, coherence, cost
 
 Without --config it starts the local reference server in-process (a DEMO backend, not a real LLM) and

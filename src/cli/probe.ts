@@ -1,4 +1,5 @@
 // `tqstar probe`: each endpoint's capability report.
+import { dirname, resolve } from 'node:path';
 import { formatCapabilityReport, probeAll } from '../backends/index';
 import { parseFlags } from './args';
 import { readConfigFile } from './configFile';
@@ -9,7 +10,7 @@ export async function probeCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, { values: ['config'], switches: ['verbose'] });
   const config = readConfigFile(f.values.config);
   const log = f.switches.has('verbose') ? (l: { role: string; method: string; url: string; status: number | string; ms: number }) => process.stderr.write(`${terminalLine(`${l.role} ${l.method} ${l.url} ${l.status} ${l.ms}ms`)}\n`) : undefined;
-  const reports = await probeAll(config, { log });
+  const reports = await probeAll(config, { log, baseDir: dirname(resolve(f.values.config!)) });
   // Model names and error texts in the report come from the servers.
   process.stdout.write(terminalText(formatCapabilityReport(reports)) + '\n');
   return reports.every((r) => r.ok) ? EXIT.ok : EXIT.runError;

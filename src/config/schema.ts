@@ -71,19 +71,40 @@ const Url = z.string().regex(/^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/i, 'must be a
 /** Node's timers overflow above 2³¹−1 ms (they then fire after 1 ms). */
 const TimeoutMs = z.number().int().min(1).max(2 ** 31 - 1);
 
-export const ModelEndpoint = z
-  .object({
-    baseUrl: z.union([Url, z.array(Url).min(1)]).describe('OpenAI base URL, e.g. http://localhost:8000/v1 (a list for replicas).'),
-    model: z.string().min(1).describe('Model name as the server knows it.'),
-    dialect: Dialect.default('auto'),
-    apiKeyEnv: z.string().optional().describe('Environment variable holding the API key (CLI). In VS Code use "Set API Key…".'),
-    promptTemplate: PromptTemplate.default('raw'),
-    timeoutMs: TimeoutMs.default(60_000),
-    maxConcurrency: z.number().int().positive().default(8).describe('Requests in flight per replica.'),
-    eosTokenId: z.number().int().min(0).optional().describe('End-of-sequence token id; when unset it is learned from the server (reported model info, EOS-ended samples, special-token text).'),
-  })
-  .strict();
+const endpointFields = {
+  baseUrl: z.union([Url, z.array(Url).min(1)]).describe('OpenAI base URL, e.g. http://localhost:8000/v1 (a list for replicas).'),
+  model: z.string().min(1).describe('Model name as the server knows it.'),
+  dialect: Dialect.default('auto'),
+  apiKeyEnv: z.string().optional().describe('Environment variable holding the API key (CLI). In VS Code use "Set API Key…".'),
+  promptTemplate: PromptTemplate.default('raw'),
+  timeoutMs: TimeoutMs.default(60_000),
+  maxConcurrency: z.number().int().positive().default(8).describe('Requests in flight per replica.'),
+  eosTokenId: z.number().int().min(0).optional().describe('End-of-sequence token id; when unset it is learned from the server (reported model info, EOS-ended samples, special-token text).'),
+};
+
+/** A model served over HTTP: what the backends talk to (a `gguf` setting becomes one once its local engine runs). */
+export const ModelEndpoint = z.object(endpointFields).strict();
 export type ModelEndpoint = z.infer<typeof ModelEndpoint>;
+
+/** A model setting: a server (baseUrl + model) or a local GGUF file that tqstar serves itself. */
+export const ModelSetting = z
+  .object({
+    ...endpointFields,
+    baseUrl: endpointFields.baseUrl.optional(),
+    model: endpointFields.model.optional(),
+    gguf: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A local GGUF model file instead of baseUrl ("~" is the home folder; a relative path is relative to the config file or the workspace): tqstar starts a local llama.cpp engine for it.'),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.gguf !== undefined && v.baseUrl !== undefined) ctx.addIssue({ code: 'custom', path: ['gguf'], message: 'set either gguf (a local model file) or baseUrl (a server), not both' });
+    if (v.gguf === undefined && v.baseUrl === undefined) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'is required (or set gguf to a local model file)' });
+    if (v.gguf === undefined && v.model === undefined) ctx.addIssue({ code: 'custom', path: ['model'], message: 'is required with baseUrl (the model name as the server knows it)' });
+  });
+export type ModelSetting = z.infer<typeof ModelSetting>;
 
 const RewardCommon = {
   weight: z.number().optional().describe('Weight inside a "sum" reward.'),
@@ -184,8 +205,8 @@ export const RewardConfig: z.ZodType<RewardConfig> = z.lazy(() =>
 
 export const RunConfig = z
   .object({
-    base: ModelEndpoint.describe('The base (reference/SFT) model π_base.'),
-    baseline: ModelEndpoint.describe('The baseline model ρ_BL, already aligned (e.g. DPO).'),
+    base: ModelSetting.describe('The base (reference/SFT) model π_base.'),
+    baseline: ModelSetting.describe('The baseline model ρ_BL, already aligned (e.g. DPO).'),
     reward: RewardConfig.describe('The target reward r.'),
     baselineReward: RewardConfig.optional().describe('The reward r_BL the baseline was aligned to (indirect transfer).'),
     decoding: DecodingParams.prefault({}),

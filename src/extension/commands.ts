@@ -1,9 +1,10 @@
 // The command table: each entry is a small factory (ctx) => handler, registered in one place by activate().
 import * as vscode from 'vscode';
 import { STRATEGY_NAMES, RunConfig, type StrategyName } from '../config/schema';
-import { probeAll, formatCapabilityReport } from '../backends';
+import { probeAll, formatCapabilityReport, EnginePool } from '../backends';
+import { findDemoModels } from '../engine/demoModels';
 import { startServer } from '../server';
-import { demoRunConfig } from '../server/demoConfig';
+import { demoRunConfig, engineDemoConfig } from '../server/demoConfig';
 import { STRATEGY_LABELS } from '../webview/labels';
 import { SETTINGS_QUERY, type Ctx, type DemoServer } from './ctx';
 import { modelErrorView } from './modelCheck';
@@ -66,8 +67,12 @@ const openPanel: Factory = (ctx) => () => ctx.panel.show(false);
 const testConnections: Factory = (ctx) => async () => {
   let config;
   try { config = ctx.config.runConfig(); } catch (e) { return showError(e, ctx.log); }
-  const reports = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*: testing connections…' }, () =>
-    probeAll(config, { apiKey: (role: Role) => ctx.keys.get(role), log: (l) => ctx.log.info(formatRequestLine(l)) }));
+  let reports;
+  try {
+    // gguf settings: the same engine the runs use (started here if needed), files relative to the workspace.
+    reports = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*: testing connections…' }, () =>
+      probeAll(config, { apiKey: (role: Role) => ctx.keys.get(role), log: (l) => ctx.log.info(formatRequestLine(l)), engines: ctx.engines, baseDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }));
+  } catch (e) { return showError(e, ctx.log); }
   ctx.log.info(`Test Connections:\n${formatCapabilityReport(reports)}`);
   const bad = reports.filter((r) => !r.ok);
   if (!bad.length) {
@@ -111,7 +116,18 @@ const tryDemo: Factory = (ctx) => async () => {
   const editor = vscode.window.activeTextEditor;
   const editorPrompt = promptFromEditor(editor);
   const fromEditor = !!editorPrompt && editorPrompt.length < 200;
-  await startRun(ctx, { prompt: fromEditor ? editorPrompt : DEMO_PROMPT, config: RunConfig.parse(demoRunConfig(server.url)), source: 'demo', ...(fromEditor ? { editor } : {}) });
+  const prompt = fromEditor ? editorPrompt : DEMO_PROMPT;
+  const where = fromEditor ? { editor } : {};
+  // The linux-x64 package carries the engine and the tiny trained transformers; the universal one only the n-gram demo pair.
+  const models = ctx.ext.extensionPath ? findDemoModels(ctx.ext.extensionPath, false) : findDemoModels();
+  if (models?.trained) {
+    ctx.demoEngines ??= new EnginePool([models.sft, models.direct, models.indirect]);
+    ctx.log.info(`demo: tiny transformers trained by the project (${models.dir}; demo models, not for real use) on the local llama.cpp engine; reward demo-sentiment from ${server.url}`);
+    await startRun(ctx, { prompt, config: RunConfig.parse(engineDemoConfig(models, server.url, 'direct')), source: 'demo', engines: ctx.demoEngines, ...where });
+    return;
+  }
+  ctx.log.info('demo: no tiny transformer models in this installation (the universal package): the word-level n-gram demo pair instead');
+  await startRun(ctx, { prompt, config: RunConfig.parse(demoRunConfig(server.url)), source: 'demo', ...where });
 };
 
 const clearHistory: Factory = (ctx) => () => ctx.historyView.clear();

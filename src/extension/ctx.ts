@@ -13,6 +13,7 @@ import { OriginTracker } from './promptOrigin';
 /** The Settings UI filter that shows this extension's settings, in their sections. */
 export const SETTINGS_QUERY = '@ext:tqstar-dev.tqstar';
 export const START_VIEW_ID = 'tqstar.start';
+import { EnginePool } from '../backends';
 
 export interface DemoServer {
   url: string;
@@ -35,6 +36,9 @@ export class Ctx implements vscode.Disposable {
   active: AbortController | undefined;
   /** The built-in reference server, started on the first "Try the Demo" and stopped on deactivate. */
   demo: Promise<DemoServer> | undefined;
+  /** Local llama.cpp engines (child processes): for gguf settings, and for the demo's tiny models. */
+  readonly engines = new EnginePool();
+  demoEngines: EnginePool | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly ext: vscode.ExtensionContext) {
@@ -91,6 +95,8 @@ export class Ctx implements vscode.Disposable {
   dispose(): void {
     this.active?.abort();
     void this.demo?.then((s) => s.close()).catch(() => undefined);
+    void this.engines.dispose();
+    void this.demoEngines?.dispose();
     for (const d of this.disposables.reverse()) d.dispose();
   }
 }

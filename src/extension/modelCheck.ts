@@ -41,6 +41,9 @@ export async function explainModelError(error: ErrorView, config: RunConfig, api
   const m = /^tqstar\.(base|baseline)\.baseUrl$/.exec(error.setting ?? '');
   if (!m || !(error.kind === 'http' && /\b404\b/.test(error.message))) return error;
   const role = m[1] as ModelRole;
-  const found = await missingModel(config[role], role, await apiKey(role), signal);
-  return found ? modelErrorView(role, config[role].model, found) : error;
+  const { baseUrl, model } = config[role];
+  // A gguf endpoint has no server of the user's to ask: its errors name the file already.
+  if (baseUrl === undefined || model === undefined) return error;
+  const found = await missingModel({ ...config[role], baseUrl, model }, role, await apiKey(role), signal);
+  return found ? modelErrorView(role, model, found) : error;
 }

@@ -11,7 +11,7 @@ import { explainModelError } from './modelCheck';
 import { preflight } from './preflight';
 import type { Capabilities } from '../backends/capabilities';
 
-export interface PipelineHooks extends Pick<BackendOptions, 'apiKey' | 'log' | 'rewardFactories'> {
+export interface PipelineHooks extends Pick<BackendOptions, 'apiKey' | 'log' | 'rewardFactories' | 'engines' | 'baseDir'> {
   /** After each decoder event, with the view it produced. */
   onEvent?: (event: DecodeEvent, view: RunView) => void;
   /** Backend warnings (capability notes, re-tokenisation). */
@@ -62,7 +62,7 @@ export function runStatus(aborted: boolean, result: RunResult | null): { status:
 export async function runPipeline(run: RunView, config: RunConfig, signal: AbortSignal, hooks: PipelineHooks = {}): Promise<PipelineOutcome> {
   let view = run;
   try {
-    const built = await buildEnv(config, { apiKey: hooks.apiKey, log: hooks.log, rewardFactories: hooks.rewardFactories, signal });
+    const built = await buildEnv(config, { apiKey: hooks.apiKey, log: hooks.log, rewardFactories: hooks.rewardFactories, engines: hooks.engines, baseDir: hooks.baseDir, signal });
     try {
       // Run-level notes go to the view once, before any strategy starts, not onto every card.
       for (const w of built.warnings) {
@@ -71,7 +71,7 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
         view = applyEvent(view, ev);
         hooks.onEvent?.(ev, view);
       }
-      const check = preflight(config, run.strategies, (built.env.base as { caps?: Capabilities }).caps, config.base.baseUrl.toString());
+      const check = preflight(config, run.strategies, (built.env.base as { caps?: Capabilities }).caps, (config.base.baseUrl ?? config.base.gguf ?? '').toString());
       if (check.fatal) return { view: finishRun(view, 'error', null, check.fatal), result: null, status: 'error', error: check.fatal };
       let decoding = config.decoding;
       if (check.risk && hooks.onRisk) {
@@ -93,7 +93,7 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
       const error = failed && (await explain(failed, config, hooks, signal));
       return { view: finishRun(view, status, result, error), result, status, ...(error ? { error } : {}) };
     } finally {
-      built.dispose();
+      await built.dispose();
     }
   } catch (e) {
     if (signal.aborted || isAbort(e)) return { view: finishRun(view, 'cancelled', null), result: null, status: 'cancelled' };

@@ -4,6 +4,7 @@ import type { RunConfig, StrategyName } from '../config/schema';
 import type { DecodeEvent } from '../core/events';
 import type { RunView } from '../webview/protocol';
 import { STRATEGY_LABELS } from '../webview/labels';
+import type { EnginePool } from '../backends';
 import type { Ctx } from './ctx';
 import { showError } from './errorsUi';
 import { vscodeLmReward } from './vscodeLm';
@@ -24,6 +25,8 @@ export interface RunRequest {
   editor?: vscode.TextEditor;
   /** A re-run acts where the run it repeats did. */
   origin?: Origin;
+  /** Local engines for gguf models; defaults to the one kept for the settings' files. */
+  engines?: EnginePool;
 }
 
 /** One run at a time (Cancel has one meaning): a second one asks before it replaces the first. */
@@ -80,6 +83,9 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
         apiKey: (role) => ctx.keys.get(role),
         log: (line) => ctx.log.info(formatRequestLine(line)),
         rewardFactories: { 'vscode-lm': vscodeLmReward },
+        // Kept between runs: the models stay loaded while the settings name the same files.
+        engines: req.engines ?? ctx.engines,
+        baseDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
         onEvent,
         onWarning: (w) => ctx.log.warn(w),
         // Asked before any strategy runs, instead of failing after the peers did.

@@ -15,3 +15,20 @@ export function demoSentiment(text: string): number {
   const polite = Math.min(4, POLITE.filter((re) => re.test(text)).length);
   return Math.tanh(afinn / 4) + 0.25 * polite;
 }
+
+// Courtesy markers of r_BL: a broader list than the sentiment bonus's, and no sentiment at all.
+const COURTESY = [
+  /\bplease\b/i, /\bthank(s| you)\b/i, /\bsorry\b/i, /\bapologi[sz]e/i, /\bappreciate/i, /\bkindly\b/i,
+  /\bgrateful\b/i, /\bwould you mind\b/i, /\bcould you\b/i, /\bhave a (nice|good|great|lovely) day\b/i,
+  /\byou('re| are) welcome\b/i, /\bmy pleasure\b/i, /\bexcuse me\b/i, /\bhappy to help\b/i,
+];
+
+/**
+ * r_BL(text) = 0.25 · (number of distinct courtesy markers, at most 4), in [0, 1]: politeness only.
+ * It is the tiny models' second reward (the dpo-politeness model is aligned to it, for indirect transfer):
+ * "Sorry, the refund is late, thank you for waiting." scores 0.5 here but is not positive, while
+ * "Great food!" scores 0 here and high under demoSentiment, so the two rewards rank texts differently.
+ */
+export function demoPoliteness(text: string): number {
+  return 0.25 * Math.min(4, COURTESY.filter((re) => re.test(text)).length);
+}

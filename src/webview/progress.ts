@@ -56,6 +56,10 @@ const host = (u: string | string[]) => {
   try { return new URL(first).host + (Array.isArray(u) && u.length > 1 ? ` +${u.length - 1}` : ''); } catch { return first; }
 };
 
+/** A model setting as "model @ host", or a local GGUF file by its name. */
+const where = (m: { model?: string; baseUrl?: string | string[]; gguf?: string }): string =>
+  m.gguf !== undefined ? `${m.gguf.split(/[\\/]/).pop()} (local GGUF)` : `${m.model ?? '?'} @ ${m.baseUrl !== undefined ? host(m.baseUrl) : '?'}`;
+
 /** The header's compact description of a run's settings: models, reward, α and the other main knobs, seed. */
 export function runSummary(run: RunView): Array<[string, string]> {
   const c = run.config;
@@ -64,14 +68,14 @@ export function runSummary(run: RunView): Array<[string, string]> {
   const reward = r.kind === 'builtin' ? `builtin ${r.name}` : r.kind === 'sum' ? `sum of ${r.terms.length}` : 'model' in r && r.model ? `${r.kind} ${r.model}` : r.kind;
   const d = c.decoding;
   return [
-    ['π_base', `${c.base.model} @ ${host(c.base.baseUrl)}`],
-    ['ρ_BL', `${c.baseline.model} @ ${host(c.baseline.baseUrl)}`],
+    ['π_base', where(c.base)],
+    ['ρ_BL', where(c.baseline)],
     ['reward', reward],
     ['α', String(d.alpha)],
     ['k · N · H', `${d.topK} · ${d.rollouts} · ${d.horizon}`],
     ['transfer', d.transfer],
     ['max tokens', String(d.maxTokens)],
     ['seed', String(d.seed)],
-    ['from', run.source === 'demo' ? 'the built-in demo (a test backend, not a real LLM)' : 'your settings'],
+    ['from', run.source === 'demo' ? 'the built-in demo (tiny demo models or a test backend, not a real LLM)' : 'your settings'],
   ];
 }

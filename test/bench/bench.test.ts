@@ -108,6 +108,10 @@ test('npm run bench --tiny runs and writes well-formed results', { timeout: 240_
     assert.ok(Number.isFinite(tab.exact.objective));
     assert.ok(Array.isArray(doc.targets) && doc.targets.length > 0);
     assert.match(r.stdout, /reward ± se/);
+    // The local-engine rows: real time of a TQ* step and of batched calls on the GGUF models.
+    assert.deepEqual(doc.engine.map((x: { id: string }) => x.id), ['engine/tqstar-step', 'engine/sample-40x20', 'engine/score-40']);
+    for (const row of doc.engine) assert.ok(row.msPerUnit > 0 && row.units > 0 && row.tokensPerSecond > 0, row.id);
+    assert.match(r.stdout, /Local engine \(real time on this machine\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

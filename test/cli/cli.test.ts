@@ -166,11 +166,12 @@ test('Ctrl-C cancels the run and prints the partial result (exit 130)', { timeou
   }
 });
 
-test('demo: built-in backend, labelled, two reward-ranked tables with the exact objective column', { timeout: 120_000 }, async () => {
+test('demo: tiny transformers on the local engine, labelled, direct and indirect reward-ranked tables, the exact objective column', { timeout: 120_000 }, async () => {
   const r = await run(['demo'], { timeoutMs: 110_000 });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /BUILT-IN DEMO BACKEND/);
-  assert.match(r.stdout, /not a real LLM/);
+  assert.match(r.stdout, /TINY DEMO MODELS TRAINED BY THIS PROJECT|RANDOM-WEIGHT TEST FIXTURES/);
+  assert.match(r.stdout, /local llama\.cpp engine/);
+  assert.match(r.stdout, /DIRECT transfer[\s\S]*INDIRECT transfer/);
   for (const s of ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'baseline', 'greedy', 'sample']) assert.ok((r.stdout.match(new RegExp(`\\b${s}\\b`, 'g')) ?? []).length >= 2, s);
   assert.match(r.stdout, /exact obj\./);
   assert.match(r.stdout, /optimum \(ρ\*_r\): -?\d/);

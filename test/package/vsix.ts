@@ -1,5 +1,5 @@
-// Owns building tqstar.vsix for tests: rebuilds only when a packaged input is newer, under a lock so
-// the package test and the e2e tests (run in parallel by scripts/test.mjs) never package at once.
+// Owns building tqstar.vsix and tqstar-linux-x64.vsix for tests: rebuilds only when a packaged input is newer,
+// under a lock so the package tests and the e2e tests (run in parallel by scripts/test.mjs) never package at once.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,8 +8,12 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const vsixPath = join(repoRoot, 'tqstar.vsix');
 export const buildLogPath = join(repoRoot, '.cache', 'vsix-build.log');
+/** The platform package: the universal one plus the local engine and the tiny models. */
+export const linuxVsixPath = join(repoRoot, 'tqstar-linux-x64.vsix');
+export const linuxBuildLogPath = join(repoRoot, '.cache', 'vsix-linux-x64-build.log');
 
 const inputs = ['src', 'media', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'scripts/build.mjs'];
+const linuxInputs = [...inputs.filter((i) => i !== '.vscodeignore'), 'models/tiny', 'scripts/package-linux-x64.mjs'];
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;
@@ -20,16 +24,29 @@ function newestMtime(p: string): number {
   return Math.max(0, ...readdirSync(p).map((f) => newestMtime(join(p, f))));
 }
 
+function isFresh(path: string, from: string[]): boolean {
+  if (!existsSync(path)) return false;
+  const built = statSync(path).mtimeMs;
+  return from.every((i) => newestMtime(join(repoRoot, i)) <= built);
+}
+
 export function vsixIsFresh(): boolean {
-  if (!existsSync(vsixPath)) return false;
-  const built = statSync(vsixPath).mtimeMs;
-  return inputs.every((i) => newestMtime(join(repoRoot, i)) <= built);
+  return isFresh(vsixPath, inputs);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `npm run package` unless tqstar.vsix is newer than every input; returns the vsix path. */
-export async function ensureVsix(): Promise<string> {
+export function ensureVsix(): Promise<string> {
+  return ensure(vsixPath, inputs, 'package', buildLogPath);
+}
+
+/** Runs `npm run package:linux-x64` unless tqstar-linux-x64.vsix is newer than every input. */
+export function ensureLinuxVsix(): Promise<string> {
+  return ensure(linuxVsixPath, linuxInputs, 'package:linux-x64', linuxBuildLogPath);
+}
+
+async function ensure(path: string, from: string[], script: string, log: string): Promise<string> {
   const lock = join(repoRoot, '.cache', 'vsix.lock');
   mkdirSync(join(repoRoot, '.cache'), { recursive: true });
   const deadline = Date.now() + 5 * 60_000;
@@ -42,13 +59,13 @@ export async function ensureVsix(): Promise<string> {
     }
   }
   try {
-    if (!vsixIsFresh()) {
-      const r = spawnSync('npm', ['run', 'package'], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
-      if (r.status !== 0) throw new Error(`npm run package failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+    if (!isFresh(path, from)) {
+      const r = spawnSync('npm', ['run', script], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
+      if (r.status !== 0) throw new Error(`npm run ${script} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
       // Kept so the package test can check the build that produced this .vsix printed no warning.
-      writeFileSync(buildLogPath, `${r.stdout}\n${r.stderr}`);
+      writeFileSync(log, `${r.stdout}\n${r.stderr}`);
     }
-    return vsixPath;
+    return path;
   } finally {
     rmdirSync(lock);
   }

@@ -1,5 +1,6 @@
 // Owns listing a zip archive's entries (a .vsix is a zip) from its central directory, without unzipping.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 
 export interface ZipEntry { name: string; size: number; compressedSize: number; method: number; offset: number }
@@ -36,4 +37,21 @@ export function readZipEntry(path: string, name: string): Buffer {
   if (entry.method === 0) return Buffer.from(data);
   if (entry.method === 8) return inflateRawSync(data);
   throw new Error(`${path}: ${name} uses compression method ${entry.method}`);
+}
+
+/** Writes every entry under `dest` (reading the archive once). */
+export function extractZip(path: string, dest: string): number {
+  const buf = readFileSync(path);
+  const entries = listZip(path);
+  for (const e of entries) {
+    if (e.name.endsWith('/')) continue;
+    const p = e.offset;
+    const start = p + 30 + buf.readUInt16LE(p + 26) + buf.readUInt16LE(p + 28);
+    const data = buf.subarray(start, start + e.compressedSize);
+    const file = join(dest, e.name);
+    if (!file.startsWith(dest)) throw new Error(`${path}: entry ${e.name} escapes the destination`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, e.method === 8 ? inflateRawSync(data) : data);
+  }
+  return entries.length;
 }

@@ -1,0 +1,176 @@
+// The local engine's HTTP face: the reference server's vLLM shapes (completions with logprobs, echo scoring, tokenize, models) over llama.cpp models.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseCompletion, resolveModel, type CompletionJob } from '../server/completionRequest';
+import { vllmCompletion, vllmError } from '../server/dialectVllm';
+import type { Generation } from '../server/generate';
+import { badRequest, HttpError } from '../server/httpError';
+import type { PromptResult } from '../server/runCompletion';
+import { mix32 } from '../server/sampling';
+import type { ServableModel } from '../server/servable';
+import type { LocalModel } from './localModel';
+
+/** Every /v1/models entry says what serves it. */
+export const ENGINE_OWNED_BY = 'tqstar local engine (llama.cpp through node-llama-cpp)';
+const MAX_BODY = 64 * 1024 * 1024;
+
+export interface EngineServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The reference server's request parser needs a ServableModel; the engine's distributions are async, so that part is never called. */
+function servable(m: LocalModel): ServableModel {
+  return {
+    name: m.info.name,
+    vocab: m.vocab,
+    eosId: m.info.eosId ?? -1,
+    ...(m.info.addBos ? { bosId: m.info.bosId! } : {}),
+    maxModelLen: m.info.contextSize,
+    encode: (t) => m.encode(t),
+    decode: (ids) => m.decode(ids),
+    tokenBytes: (id) => m.tokenBytes(id),
+    nextLogprobs: () => {
+      throw new Error('the local engine computes distributions asynchronously');
+    },
+  };
+}
+
+let nonce = 0;
+
+async function runJob(model: LocalModel, job: CompletionJob): Promise<PromptResult[]> {
+  const requestNonce = (Date.now() ^ (++nonce * 0x9e3779b1)) >>> 0;
+  const promptK = job.promptLogprobs ?? (job.echo && job.gen.logprobs !== null ? job.gen.logprobs : null);
+  // Every sample of every prompt at once: node-llama-cpp batches concurrent sequences of one context into one evaluation.
+  return Promise.all(
+    job.prompts.map(async (promptIds, promptIndex) => {
+      const samples = Promise.all(
+        Array.from({ length: job.n }, (_, sampleIndex): Promise<Generation> => {
+          if (job.gen.maxTokens === 0) return Promise.resolve({ ids: [], positions: [], text: '', finish: 'length', stopReason: null });
+          const seed = job.gen.seed !== undefined ? mix32(job.gen.seed, promptIndex, sampleIndex) : mix32(requestNonce, promptIndex, sampleIndex);
+          return model.generate(promptIds, job.gen, { seed });
+        }),
+      );
+      const positions = promptK !== null ? model.promptPositions(promptIds, promptK) : null;
+      return {
+        promptIds,
+        promptText: model.decode(promptIds),
+        samples: await samples,
+        ...(positions ? { promptPositions: await positions } : {}),
+      };
+    }),
+  );
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) reject(new HttpError(413, 'Request body too large.'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startEngineServer(list: LocalModel[], opts: { port?: number; host?: string } = {}): Promise<EngineServer> {
+  const local = new Map(list.map((m) => [m.info.name, m]));
+  const models = new Map(list.map((m) => [m.info.name, servable(m)]));
+  let counter = 0;
+  const created = () => Math.floor(Date.now() / 1000);
+
+  async function completions(body: Record<string, unknown>) {
+    if (body.ignore_eos === true) throw badRequest('ignore_eos is not supported by the local engine.', 'ignore_eos');
+    const job = parseCompletion(models, body);
+    const results = await runJob(local.get(job.model.name)!, job);
+    return vllmCompletion(job, results, `cmpl-${(++counter).toString(16).padStart(8, '0')}`, created());
+  }
+
+  function tokenize(body: Record<string, unknown>) {
+    const m = local.get(resolveModel(models, body.model).name)!;
+    if (typeof body.prompt !== 'string') throw badRequest('prompt must be a string.', 'prompt');
+    const ids = m.encode(body.prompt, body.add_special_tokens !== false);
+    return { count: ids.length, max_model_len: m.info.contextSize, tokens: ids, token_strs: body.return_token_strs === true ? ids.map((id) => m.vocab[id]!) : null };
+  }
+
+  function detokenize(body: Record<string, unknown>) {
+    const m = local.get(resolveModel(models, body.model).name)!;
+    const ids = body.tokens;
+    if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && t < m.vocab.length))
+      throw badRequest(`tokens must be an array of token ids in [0, ${m.vocab.length}).`, 'tokens');
+    return { prompt: m.decode(ids as number[]) };
+  }
+
+  async function route(method: string, path: string, body: Record<string, unknown>): Promise<unknown> {
+    const post = (f: () => unknown) => {
+      if (method !== 'POST') throw new HttpError(405, 'Method Not Allowed');
+      return f();
+    };
+    switch (path) {
+      case '/v1/models':
+        return {
+          object: 'list',
+          data: list.map((m) => ({ id: m.info.name, object: 'model', created: created(), owned_by: ENGINE_OWNED_BY, root: m.info.file, parent: null, max_model_len: m.info.contextSize })),
+        };
+      case '/health':
+        return {};
+      case '/v1/completions':
+        return post(() => completions(body));
+      case '/tokenize':
+        return post(() => tokenize(body));
+      case '/detokenize':
+        return post(() => detokenize(body));
+      // Which files are loaded, their vocabularies and EOS: what the parent checks before a run.
+      case '/engine/info':
+        return { models: list.map((m) => m.info) };
+    }
+    throw new HttpError(404, `Not Found: ${method} ${path}`, 'NotFoundError');
+  }
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+    res.end(text);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+    try {
+      const text = await readBody(req);
+      let body: Record<string, unknown> = {};
+      if (method === 'POST') {
+        try {
+          body = text ? JSON.parse(text) : {};
+        } catch {
+          throw badRequest('The request body is not valid JSON.');
+        }
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
+      }
+      send(res, 200, await route(method, path, body));
+    } catch (e) {
+      const err = e instanceof HttpError ? e : new HttpError(500, e instanceof Error ? e.message : String(e));
+      if (!res.headersSent) send(res, err.status, vllmError(err));
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

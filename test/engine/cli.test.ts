@@ -1,0 +1,81 @@
+// `tqstar serve --model NAME=PATH.gguf` and `tqstar decode` with gguf settings, as subprocesses of the built CLI (node dist/cli.js).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(root, 'dist', 'cli.js');
+const A = join(root, 'test/fixtures/gguf/random-a.gguf');
+const B = join(root, 'test/fixtures/gguf/random-b.gguf');
+
+before(() => {
+  const b = spawnSync(process.execPath, ['scripts/build.mjs', '--only', 'cli'], { cwd: root, encoding: 'utf8' });
+  assert.equal(b.status, 0, b.stderr);
+});
+
+test('serve --model serves GGUF files over the vLLM API, labelled as the local llama.cpp engine; SIGINT stops it and its child', { timeout: 60_000 }, async () => {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--model', `a=${A}`, '--model', `b=${B}`, '--sequences', '8'], { cwd: root });
+  let stdout = '';
+  const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (m && /\n {2}b: /.test(stdout)) resolve(m[1]!);
+    });
+    child.once('close', (code) => reject(new Error(`serve exited (${code}): ${stdout}`)));
+  });
+  assert.match(stdout, /local engine \(llama\.cpp through node-llama-cpp/);
+  assert.match(stdout, /a: .*random-a\.gguf \(llama, vocabulary 512, EOS 2, context 128 × 8 sequences\)/);
+  const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string; owned_by: string }> };
+  assert.deepEqual(models.data.map((m) => m.id), ['a', 'b']);
+  assert.ok(models.data.every((m) => /local engine/.test(m.owned_by)));
+  const body = { model: 'b', prompt: [1, 268, 362], max_tokens: 4, n: 3, logprobs: 2, seed: 5, return_tokens_as_token_ids: true };
+  const r = (await (await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as {
+    choices: Array<{ index: number; logprobs: { tokens: string[]; token_logprobs: number[] } }>;
+  };
+  assert.deepEqual(r.choices.map((c) => c.index), [0, 1, 2]);
+  for (const c of r.choices) assert.ok(c.logprobs.tokens.every((t) => /^token_id:\d+$/.test(t)));
+  const info = (await (await fetch(`${url}/engine/info`)).json()) as { models: Array<{ name: string }> };
+  assert.equal(info.models.length, 2);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('close', resolve);
+    child.kill('SIGINT');
+  });
+  clearTimeout(timer);
+  assert.equal(code, 0);
+  // The engine child went with it: its port no longer answers.
+  await assert.rejects(fetch(`${url}/v1/models`));
+});
+
+test('serve --model: a bad spec or file is a usage error naming it', { timeout: 30_000 }, () => {
+  const bad = spawnSync(process.execPath, [cli, 'serve', '--model', 'nofile'], { cwd: root, encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--model: expected NAME=PATH\.gguf, got "nofile"/);
+  const missing = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--model', 'x=/nonexistent/x.gguf'], { cwd: root, encoding: 'utf8' });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /missing-file: \/nonexistent\/x\.gguf: no such file/);
+});
+
+test('decode with gguf settings: paths relative to the config file, the engine started and stopped by the CLI, a ranked table', { timeout: 90_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tqstar-engine-cli-'));
+  const cfg = join(dir, 'run.json');
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      base: { gguf: relative(dir, A) },
+      baseline: { gguf: relative(dir, B) },
+      reward: { kind: 'builtin', name: 'length', target: 12 },
+      decoding: { topK: 3, rollouts: 2, horizon: 4, maxTokens: 6, seed: 1 },
+    }),
+  );
+  const r = spawnSync(process.execPath, [cli, 'decode', '--config', cfg, '--prompt', 'The food', '--strategy', 'tqstar', '--strategy', 'greedy', '--json'], { cwd: tmpdir(), encoding: 'utf8', timeout: 80_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { results: Array<{ strategy: string; tokens: unknown[]; finish: string }> };
+  assert.deepEqual(out.results.map((x) => x.strategy).sort(), ['greedy', 'tqstar']);
+  for (const x of out.results) assert.ok(['eos', 'maxTokens'].includes(x.finish), x.finish);
+});
