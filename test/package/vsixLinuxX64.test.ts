@@ -29,6 +29,8 @@ const ALLOWED: RegExp[] = [
   /^extension\/media\/icon\.png$/,
   /^extension\/media\/[\w-]+\.svg$/,
   /^extension\/media\/dist\/[\w-]+\.(js|css)$/,
+  // The Get Started walkthrough's step pages (contributes.walkthroughs), as in the universal package.
+  /^extension\/media\/walkthrough\/[\w-]+\.md$/,
   /^extension\/models\/tiny\/([\w-]+\.gguf|manifest\.json)$/,
   /^extension\/node_modules\//,
 ];
