@@ -9,6 +9,7 @@ import { Endpoint, type RequestLog } from './endpoint';
 import { HttpLanguageModel } from './httpModel';
 import { capabilitiesFor, capabilityProblems, describeCapabilities, detectCapabilities, listModels } from './probe';
 import { makeReward, type RewardFactory } from './rewards/index';
+import { describeRoutes, isVllmReward, probeVllmRoutes } from './rewards/routes';
 import { serveLocalModels, type EndpointConfig } from './localModels';
 
 export { loadRunConfig } from './loadConfig';
@@ -180,6 +181,12 @@ async function probeEndpoints(config: EndpointConfig, opts: BackendOptions): Pro
         report.notes.push(`${source.label}: scored a test pair → ${s!.toFixed(4)}`);
       } catch (e) {
         report.problems.push(e instanceof Error ? e.message : String(e));
+      }
+      if (isVllmReward(cfg)) {
+        const routes = await probeVllmRoutes(cfg, (c) => buildReward(role, c, opts), PROBE_PAIR[0]!, opts.signal);
+        report.notes.push(describeRoutes(routes));
+        const answering = routes.filter((r) => r.error === undefined && r.kind !== cfg.kind).map((r) => `"${r.kind}"`);
+        if (report.problems.length && answering.length) report.problems.push(`this server answers as ${answering.join(' or ')}: set tqstar.${role}.kind to that`);
       }
       report.ok = report.problems.length === 0;
       return report;
