@@ -261,6 +261,8 @@ test('the probe reports which vLLM reward route answers, and names the kind to s
     assert.match(line, /\/pooling \(vllm-pooling\) → -?\d/);
     assert.match(line, /\/classify \(vllm-classify\) → -?\d/);
     assert.match(line, /\/score \(vllm-score\) → -?\d/);
+    const byPath = server.stats().byPath;
+    assert.deepEqual([byPath['/score'], byPath['/pooling'], byPath['/classify']], [1, 1, 1], 'each route asked once: the configured answer is reused');
     // A cross-encoder served only on /score: under /ceonly the stub answers /score and 404s on /pooling and /classify.
     const bad = (await probeAll(config({ kind: 'vllm-pooling', baseUrl: `${stub.url}/ceonly`, model: 'ce' }))).find((r) => r.role === 'reward')!;
     assert.equal(bad.ok, false);

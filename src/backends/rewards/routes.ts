@@ -16,21 +16,30 @@ export interface RouteResult {
 
 export const isVllmReward = (cfg: RewardConfig): cfg is Extract<RewardConfig, { kind: VllmKind }> => (VLLM_REWARD_KINDS as readonly string[]).includes(cfg.kind);
 
+const short = (msg: string) => (msg.length > 160 ? `${msg.slice(0, 157)}…` : msg);
+
 /**
- * Scores the probe pair on every vLLM reward route with the same server, model and template. A model served for
- * one task refuses the others (a cross-encoder has /score, a sequence classifier /pooling and /classify), so a
- * failing configured kind can name the one that answers.
+ * Scores the probe pair on the other vLLM reward routes with the same server, model and template (`configured` is
+ * what the configured kind already answered). A model served for one task refuses the others (a cross-encoder has
+ * /score, a sequence classifier /pooling and /classify), so a failing configured kind can name the one that answers.
  */
-export async function probeVllmRoutes(cfg: Extract<RewardConfig, { kind: VllmKind }>, build: (c: RewardConfig) => Promise<RewardSource>, pair: RewardPair, signal?: AbortSignal): Promise<RouteResult[]> {
+export async function probeVllmRoutes(
+  cfg: Extract<RewardConfig, { kind: VllmKind }>,
+  configured: { score?: number; error?: string },
+  build: (c: RewardConfig) => Promise<RewardSource>,
+  pair: RewardPair,
+  signal?: AbortSignal,
+): Promise<RouteResult[]> {
   return Promise.all(
     VLLM_REWARD_KINDS.map(async (kind): Promise<RouteResult> => {
+      const route = ROUTE[kind];
+      if (kind === cfg.kind) return configured.error === undefined ? { kind, route, score: configured.score! } : { kind, route, error: short(configured.error) };
       try {
         const [score] = await (await build({ ...cfg, kind })).score([pair], { signal });
-        return { kind, route: ROUTE[kind], score };
+        return { kind, route, score: score! };
       } catch (e) {
         if (e instanceof TqError && e.kind === 'aborted') throw e;
-        const msg = e instanceof Error ? e.message : String(e);
-        return { kind, route: ROUTE[kind], error: msg.length > 160 ? `${msg.slice(0, 157)}…` : msg };
+        return { kind, route, error: short(e instanceof Error ? e.message : String(e)) };
       }
     }),
   );
