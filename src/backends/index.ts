@@ -9,6 +9,7 @@ import { Endpoint, type RequestLog } from './endpoint';
 import { HttpLanguageModel } from './httpModel';
 import { capabilitiesFor, capabilityProblems, describeCapabilities, detectCapabilities, listModels } from './probe';
 import { makeReward, type RewardFactory } from './rewards/index';
+import { describeRoutes, isVllmReward, probeVllmRoutes } from './rewards/routes';
 import { serveLocalModels, type EndpointConfig } from './localModels';
 
 export { loadRunConfig } from './loadConfig';
@@ -174,12 +175,21 @@ async function probeEndpoints(config: EndpointConfig, opts: BackendOptions): Pro
       const cfg = config[role]!;
       const url = 'baseUrl' in cfg ? cfg.baseUrl : cfg.kind === 'sum' ? 'sum' : '(in process)';
       const report: CapabilityReport = { role, url, model: 'model' in cfg && cfg.model ? cfg.model : cfg.kind, configured: 'auto', models: [], ok: true, problems: [], notes: [] };
+      let answer: { score?: number; error?: string };
       try {
         const source = await buildReward(role, cfg, opts);
         const [s] = await source.score(PROBE_PAIR, { signal: opts.signal });
         report.notes.push(`${source.label}: scored a test pair → ${s!.toFixed(4)}`);
+        answer = { score: s! };
       } catch (e) {
-        report.problems.push(e instanceof Error ? e.message : String(e));
+        answer = { error: e instanceof Error ? e.message : String(e) };
+        report.problems.push(answer.error!);
+      }
+      if (isVllmReward(cfg)) {
+        const routes = await probeVllmRoutes(cfg, answer, (c) => buildReward(role, c, opts), PROBE_PAIR[0]!, opts.signal);
+        report.notes.push(describeRoutes(routes));
+        const answering = routes.filter((r) => r.error === undefined && r.kind !== cfg.kind).map((r) => `"${r.kind}"`);
+        if (report.problems.length && answering.length) report.problems.push(`this server answers as ${answering.join(' or ')}: set tqstar.${role}.kind to that`);
       }
       report.ok = report.problems.length === 0;
       return report;

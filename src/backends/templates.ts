@@ -36,3 +36,17 @@ export function applyRewardTemplate(template: string | undefined, prompt: string
   // One pass, so that a prompt containing "{response}" is not substituted twice.
   return withResponse.replace(/\{prompt\}|\{response\}/g, (m) => (m === '{prompt}' ? prompt : response));
 }
+
+/**
+ * The (query, document) pair a cross-encoder scores for (prompt, response): the reward template cut at {response},
+ * so that query + document is exactly applyRewardTemplate's text (the query side carries the prompt's wrapping,
+ * the document side the response and whatever the template writes after it).
+ */
+export function splitRewardTemplate(template: string | undefined, prompt: string, response: string): { query: string; document: string } {
+  const t = REWARD_PRESETS[template ?? 'raw'] ?? template!;
+  const cut = t.indexOf('{response}');
+  const [head, tail] = cut < 0 ? [t, '{response}'] : [t.slice(0, cut), t.slice(cut)];
+  // One pass per side, as in applyRewardTemplate: a prompt containing "{response}" stays as it is.
+  const fill = (s: string) => s.replace(/\{prompt\}|\{response\}/g, (m) => (m === '{prompt}' ? prompt : response));
+  return { query: fill(head), document: fill(tail) };
+}

@@ -119,6 +119,7 @@ const HttpReward = <K extends string>(kind: K) =>
 export type RewardConfig =
   | z.infer<ReturnType<typeof HttpReward<'vllm-pooling'>>>
   | z.infer<ReturnType<typeof HttpReward<'vllm-classify'>>>
+  | z.infer<ReturnType<typeof HttpReward<'vllm-score'>>>
   | z.infer<ReturnType<typeof HttpReward<'tei'>>>
   | z.infer<ReturnType<typeof HttpReward<'openrlhf'>>>
   | z.infer<typeof HttpJsonReward>
@@ -193,6 +194,7 @@ export const RewardConfig: z.ZodType<RewardConfig> = z.lazy(() =>
   z.discriminatedUnion('kind', [
     HttpReward('vllm-pooling'),
     HttpReward('vllm-classify'),
+    HttpReward('vllm-score'),
     HttpReward('tei'),
     HttpReward('openrlhf'),
     HttpJsonReward,

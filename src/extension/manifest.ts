@@ -16,7 +16,7 @@ const SETTING_DOCS: Record<SettingKey, { order: number; markdownDescription: str
   reward: {
     order: 3, restricted: true,
     markdownDescription:
-      'The **target reward** r(x, y) the output is aligned to. `kind` picks the source: `vllm-pooling` / `vllm-classify` (a vLLM reward model), `tei`, `openrlhf`, `http-json` (any JSON endpoint), `judge` (an LLM judge over HTTP), `vscode-lm` (a VS Code chat model such as Copilot as the judge — asks for your consent once), `builtin` (no server: `sentiment`, `keyword`, `regex`, `length`), or `sum` of several.\n\nExample: `{ "kind": "vllm-pooling", "baseUrl": "http://localhost:8002", "model": "my-reward-model" }`.',
+      'The **target reward** r(x, y) the output is aligned to. `kind` picks the source: `vllm-pooling` / `vllm-classify` / `vllm-score` (a vLLM reward model; `vllm-score` for a cross-encoder), `tei`, `openrlhf`, `http-json` (any JSON endpoint), `judge` (an LLM judge over HTTP), `vscode-lm` (a VS Code chat model such as Copilot as the judge — asks for your consent once), `builtin` (no server: `sentiment`, `keyword`, `regex`, `length`), or `sum` of several.\n\nExample: `{ "kind": "vllm-pooling", "baseUrl": "http://localhost:8002", "model": "my-reward-model" }`.',
   },
   baselineReward: {
     order: 4, restricted: true,

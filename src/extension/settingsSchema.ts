@@ -40,6 +40,7 @@ export const ENUM_DOCS: Record<string, Record<string, string>> = {
     '': 'Not set here (use the JSON form of the setting, or pick a kind).',
     'vllm-pooling': 'A vLLM reward model, /pooling.',
     'vllm-classify': 'A vLLM sequence classifier, /classify.',
+    'vllm-score': 'A vLLM cross-encoder reward model, /score (prompt and response as a text pair).',
     tei: 'Hugging Face Text Embeddings Inference, /rerank or /predict.',
     openrlhf: 'An OpenRLHF reward server, /get_reward.',
     'http-json': 'Any JSON endpoint (request template and response path).',

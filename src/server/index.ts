@@ -275,6 +275,47 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     };
   }
 
+  /**
+   * vLLM's /score for a cross-encoder (entrypoints/pooling/score/protocol.py ScoreTextRequest, utils.py
+   * validate_score_input, vLLM @1fff4ef): text_1 and text_2 each a string or a list, paired 1:1, 1:N or N:N.
+   * Demo/test behaviour: the served reward has no second segment, so a pair scores as the reward of text_1 + text_2
+   * (what /pooling gives the joined text); the 1-label activation (sigmoid) applies unless use_activation is false.
+   */
+  async function crossScore(body: Record<string, unknown>) {
+    const startMs = performance.now();
+    const name = body.model ?? rewards.keys().next().value;
+    const reward = typeof name === 'string' ? rewards.get(name) : undefined;
+    if (!reward) throw new HttpError(404, `The model \`${String(name)}\` does not exist.`, 'NotFoundError', 'model');
+    const list = (v: unknown, param: string) => {
+      const l = typeof v === 'string' ? [v] : v;
+      if (!Array.isArray(l) || !l.every((s) => typeof s === 'string'))
+        throw badRequest(`${param} must be a string or an array of strings (this reference server does not take multimodal content).`, param);
+      return l as string[];
+    };
+    const [a, b] = [list(body.text_1, 'text_1'), list(body.text_2, 'text_2')];
+    // The checks and messages of vLLM's _validate_score_input_lens.
+    if (a.length > 1 && a.length !== b.length) throw badRequest('Input lengths must be either 1:1, 1:N or N:N');
+    if (a.length === 0) throw badRequest('At least one text element must be given');
+    if (b.length === 0) throw badRequest('At least one text_pair element must be given');
+    const joined = b.map((d, i) => (a.length === 1 ? a[0]! : a[i]!) + d);
+    const readyAt = startMs + latency.request;
+    const counts = joined.map((t) => reward.countTokens(t));
+    const scores = joined.map((t) => reward.score(t));
+    const costs = await engine(reward.name).submit(counts.map((c) => ({ prompt: null, promptTokens: Math.max(1, c), genTokens: 0 })), readyAt);
+    await overheadUntil(readyAt);
+    record('/score', reward.name, startMs, costs);
+    const activation = body.use_activation ?? body.activation ?? body.softmax;
+    const promptTokens = counts.reduce((x, y) => x + y, 0);
+    return {
+      id: `score-${(++counter).toString(16).padStart(8, '0')}`,
+      object: 'list',
+      created: created(),
+      model: reward.name,
+      data: scores.map((s, index) => ({ index, object: 'score', score: activation === false ? s : 1 / (1 + Math.exp(-s)) })),
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0 },
+    };
+  }
+
   function tokenize(body: Record<string, unknown>) {
     const model = resolveModel(models, body.model);
     if (dialect === 'llamacpp') {
@@ -339,6 +380,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       case '/pooling':
       case '/classify':
         return post(() => pool(body, path));
+      // vLLM serves /v1/score too, as a deprecated alias of /score (pooling/score/api_router.py).
+      case '/score':
+      case '/v1/score':
+        return post(() => crossScore(body));
       case '/tokenize':
       case '/detokenize':
         if (dialect === 'vllm' || dialect === 'llamacpp') return post(() => (path === '/tokenize' ? tokenize(body) : detokenize(body)));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { makeReward } from '../../src/backends/index';
-import type { RewardConfig } from '../../src/config/schema';
+import { RunConfig, type RewardConfig } from '../../src/config/schema';
 import { TqError } from '../../src/core/errors';
 import { startServer } from '../../src/server/index';
 import { stubServer, type Stub } from './stubServer';
@@ -30,6 +30,19 @@ before(async () => {
             data: (b.input as string[]).map((t, index) => ({ index, label: 'LABEL_1', probs: b.use_activation === false ? [0.25, 0.25 + lengthScore(t) / 10] : [1 - lengthScore(t) / 10, lengthScore(t) / 10], num_classes: 2 })),
           },
         };
+      case '/score':
+      case '/ceonly/score': {
+        // vLLM ScoreTextRequest: text_1 a string (1:N) or a list (N:N); answered {data: [{index, score}]}, here in
+        // reverse order, and the sigmoid unless use_activation is false (its default applies the activation).
+        const t2 = b.text_2 as string[];
+        const q = (i: number) => (typeof b.text_1 === 'string' ? b.text_1 : (b.text_1 as string[])[i]!);
+        const raw = (i: number) => lengthScore(q(i) + t2[i]!);
+        return { body: { object: 'list', data: t2.map((_d, index) => ({ index, object: 'score', score: b.use_activation === false ? raw(index) : 1 / (1 + Math.exp(-raw(index))) })).reverse() } };
+      }
+      case '/twice/score': // index 0 answered twice, index 1 never
+        return { body: { data: (b.text_2 as string[]).map((_d, i) => ({ index: i === 1 ? 0 : i, score: 1 })) } };
+      case '/vector/score': // a score that is a list, not a number
+        return { body: { data: (b.text_2 as string[]).map((_d, index) => ({ index, score: [1, 2] })) } };
       case '/predict': // TEI: one list of {score, label} per input
         return { body: (b.inputs as string[][]).map(([t]) => [{ score: lengthScore(t!), label: 'LABEL_0' }]) };
       case '/get_reward': // OpenRLHF
@@ -82,6 +95,34 @@ test('vLLM /classify (binary: raw log-odds of class 1, use_activation false), TE
   const tei = stub.requests.at(-1)!;
   assert.deepEqual(tei.body, { inputs: PAIRS.map((p) => [p.prompt + p.response]), raw_scores: true, truncate: true });
   assert.deepEqual(await reward({ kind: 'openrlhf', baseUrl: stub.url }).score(PAIRS), expected);
+});
+
+test('vLLM /score: one request, text_1 the query (a string when shared, a list otherwise), text_2 the responses, placed by index', async () => {
+  const before = stub.requests.length;
+  const shared = PAIRS.map((p) => ({ prompt: 'Q ', response: p.response }));
+  const s1 = await reward({ kind: 'vllm-score', baseUrl: `${stub.url}/v1`, model: 'ce' }).score(shared);
+  assert.deepEqual(s1, shared.map((p) => lengthScore(p.prompt + p.response)));
+  const s2 = await reward({ kind: 'vllm-score', baseUrl: stub.url, model: 'ce' }).score(PAIRS);
+  assert.deepEqual(s2, expected);
+  const sent = stub.requests.slice(before);
+  assert.equal(sent.length, 2, 'one HTTP request per batch');
+  assert.equal(sent[0]!.path, '/score', 'root-level, even when the /v1 base was pasted');
+  assert.deepEqual(sent[0]!.body, { model: 'ce', text_1: 'Q ', text_2: shared.map((p) => p.response), use_activation: false });
+  assert.deepEqual(sent[1]!.body, { model: 'ce', text_1: PAIRS.map((p) => p.prompt), text_2: PAIRS.map((p) => p.response), use_activation: false });
+});
+
+test('vLLM /score with a template: the query side carries the wrapping, query + document is the reward text', async () => {
+  await reward({ kind: 'vllm-score', baseUrl: stub.url, model: 'ce', template: 'chatml' }).score(PAIRS.slice(0, 1));
+  const body = stub.requests.at(-1)!.body as { text_1: string; text_2: string[] };
+  assert.equal(body.text_1, '<|im_start|>user\nQ1 <|im_end|>\n<|im_start|>assistant\n');
+  assert.deepEqual(body.text_2, ['great answer<|im_end|>\n']);
+  await reward({ kind: 'vllm-score', baseUrl: stub.url, template: 'Question: {prompt}\nAnswer:' }).score(PAIRS.slice(0, 1));
+  assert.deepEqual(stub.requests.at(-1)!.body, { text_1: 'Question: Q1 \nAnswer:', text_2: ['great answer'], use_activation: false }, 'a template without {response}: the response is the whole document');
+});
+
+test('vLLM /score: an index answered twice, or a score that is not one number, is a reward error naming the source', async () => {
+  await assert.rejects(reward({ kind: 'vllm-score', baseUrl: `${stub.url}/twice`, model: 'ce' }).score(PAIRS), (e: unknown) => isRewardError('vllm-score')(e) && /index 0 answered twice/.test((e as Error).message));
+  await assert.rejects(reward({ kind: 'vllm-score', baseUrl: `${stub.url}/vector`, model: 'ce' }).score(PAIRS), (e: unknown) => isRewardError('vllm-score')(e) && /not a finite number/.test((e as Error).message));
 });
 
 test('reward templates shape the text the reward model sees', async () => {
@@ -185,6 +226,48 @@ test('realistic vLLM reference /pooling: rows per token without a task, one scor
     assert.equal(s, rows.at(-1)![0], 'task classify gives the sequence score (the last token pooled), raw');
     const [c] = await reward({ kind: 'vllm-classify', baseUrl: server.url, model: 'demo-sentiment' }).score([{ prompt: 'The service was', response: ' wonderful, thank you.' }]);
     assert.equal(c, s, '/classify with use_activation false is on the same raw scale as /pooling');
+  } finally {
+    await server.close();
+  }
+});
+
+test('reference server /score (demo, vLLM-shaped): the raw reward of text_1 + text_2, the same as /pooling of the joined text', { timeout: 20_000 }, async () => {
+  const server = await startServer({ port: 0, quiet: true });
+  try {
+    const pairs = [
+      { prompt: 'The service was', response: ' wonderful, thank you.' },
+      { prompt: 'The service was', response: ' terrible and rude.' },
+      { prompt: 'The food was', response: ' lovely.' },
+    ];
+    const s = await reward({ kind: 'vllm-score', baseUrl: server.url, model: 'demo-sentiment' }).score(pairs);
+    const p = await reward({ kind: 'vllm-pooling', baseUrl: server.url, model: 'demo-sentiment' }).score(pairs);
+    assert.deepEqual(s, p);
+    assert.ok(s[0]! > s[1]!, `${s}`);
+    assert.equal(server.stats().byPath['/score'], 1, 'the three pairs (two queries: N:N) in one request');
+  } finally {
+    await server.close();
+  }
+});
+
+test('the probe reports which vLLM reward route answers, and names the kind to set when the configured one fails', { timeout: 30_000 }, async () => {
+  const { probeAll } = await import('../../src/backends/index');
+  const { demoRunConfig } = await import('../../src/server/demoConfig');
+  const server = await startServer({ port: 0, quiet: true });
+  try {
+    const config = (reward: RewardConfig) => RunConfig.parse({ ...demoRunConfig(server.url), reward });
+    const ok = (await probeAll(config({ kind: 'vllm-score', baseUrl: server.url, model: 'demo-sentiment' }))).find((r) => r.role === 'reward')!;
+    assert.ok(ok.ok, ok.problems.join('; '));
+    const line = ok.notes.find((n) => n.startsWith('vLLM reward routes:'))!;
+    assert.match(line, /\/pooling \(vllm-pooling\) → -?\d/);
+    assert.match(line, /\/classify \(vllm-classify\) → -?\d/);
+    assert.match(line, /\/score \(vllm-score\) → -?\d/);
+    const byPath = server.stats().byPath;
+    assert.deepEqual([byPath['/score'], byPath['/pooling'], byPath['/classify']], [1, 1, 1], 'each route asked once: the configured answer is reused');
+    // A cross-encoder served only on /score: under /ceonly the stub answers /score and 404s on /pooling and /classify.
+    const bad = (await probeAll(config({ kind: 'vllm-pooling', baseUrl: `${stub.url}/ceonly`, model: 'ce' }))).find((r) => r.role === 'reward')!;
+    assert.equal(bad.ok, false);
+    assert.match(bad.notes.find((n) => n.startsWith('vLLM reward routes:'))!, /\/score \(vllm-score\) → /);
+    assert.ok(bad.problems.some((p) => p.includes('"vllm-score"') && p.includes('tqstar.reward.kind')), bad.problems.join('; '));
   } finally {
     await server.close();
   }

@@ -1,7 +1,7 @@
 // Prompt templates per model role and the reward model's (prompt, response) template.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyPromptTemplate, applyRewardTemplate, templateHasBos } from '../../src/backends/templates';
+import { applyPromptTemplate, applyRewardTemplate, splitRewardTemplate, templateHasBos } from '../../src/backends/templates';
 
 test('presets wrap the prompt in the chat format of each model family', () => {
   assert.equal(applyPromptTemplate('raw', 'Hi'), 'Hi');
@@ -26,4 +26,15 @@ test('reward template: raw concatenates; a prompt containing "{response}" is not
   assert.equal(applyRewardTemplate('chatml', 'P', 'R'), '<|im_start|>user\nP<|im_end|>\n<|im_start|>assistant\nR<|im_end|>\n');
   assert.equal(applyRewardTemplate('[{prompt}] => [{response}]', 'say {response}', 'ok'), '[say {response}] => [ok]');
   assert.equal(applyRewardTemplate('Q: {prompt} A: ', 'P', 'R'), 'Q: P A: R');
+});
+
+test('cross-encoder split: the template cut at {response}; query + document is the reward text, for every preset', () => {
+  assert.deepEqual(splitRewardTemplate(undefined, 'P', ' R'), { query: 'P', document: ' R' });
+  assert.deepEqual(splitRewardTemplate('zephyr', 'P', 'R'), { query: '<|user|>\nP</s>\n<|assistant|>\n', document: 'R</s>\n' });
+  assert.deepEqual(splitRewardTemplate('Q: {prompt} A: ', 'P', 'R'), { query: 'Q: P A: ', document: 'R' });
+  assert.deepEqual(splitRewardTemplate('[{prompt}] => [{response}]', 'say {response}', '$& ok'), { query: '[say {response}] => [', document: '$& ok]' });
+  for (const t of ['raw', 'chatml', 'llama3', 'mistral', 'zephyr', '<{prompt}|{response}|{prompt}>'] as const) {
+    const { query, document } = splitRewardTemplate(t, 'the prompt', 'the response');
+    assert.equal(query + document, applyRewardTemplate(t, 'the prompt', 'the response'), t);
+  }
 });

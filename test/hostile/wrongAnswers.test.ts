@@ -74,7 +74,7 @@ test('defect 1: a sampled token\'s own positive log-probability is refused; tiny
   }
 });
 
-const rewardOn = async (kind: 'vllm-pooling' | 'vllm-classify', answer: (r: HostileRequest) => unknown) => {
+const rewardOn = async (kind: 'vllm-pooling' | 'vllm-classify' | 'vllm-score', answer: (r: HostileRequest) => unknown) => {
   const server = await hostileServer((r) => ({ json: answer(r) }));
   return { server, reward: makeReward({ kind, baseUrl: server.url } as RewardConfig, { role: 'reward' }) };
 };
@@ -104,8 +104,8 @@ test('defect 2: the generic JSON reward reads a plain decimal string strictly, n
   }
 });
 
-for (const kind of ['vllm-pooling', 'vllm-classify'] as const) {
-  const entry = (index: number) => (kind === 'vllm-pooling' ? { index, data: [index + 1] } : { index, probs: [0.5, 0.5] });
+for (const kind of ['vllm-pooling', 'vllm-classify', 'vllm-score'] as const) {
+  const entry = (index: number) => (kind === 'vllm-pooling' ? { index, data: [index + 1] } : kind === 'vllm-score' ? { index, score: index + 1 } : { index, probs: [0.5, 0.5] });
   test(`defect 3: ${kind} with more, fewer, repeated or out-of-range indices than inputs is an error`, { timeout: 10_000 }, async () => {
     let data: unknown[] = [];
     const { server, reward } = await rewardOn(kind, () => ({ data }));

@@ -221,6 +221,26 @@ describe('tokenize, detokenize, pooling, classify', () => {
     assert.equal((await post(server, '/pooling', { model: 'demo-sentiment', input: [] })).status, 400);
   });
 
+  test('/score (vLLM ScoreTextRequest, demo reward of text_1 + text_2): 1:1, 1:N, N:N; the sigmoid unless use_activation is false; other length pairings refused', async () => {
+    const sig = (x: number) => 1 / (1 + Math.exp(-x));
+    const docs = [' wonderful, thank you.', ' awful and rude.'];
+    const oneToN = await post(server, '/score', { model: 'demo-sentiment', text_1: 'The staff were', text_2: docs, use_activation: false });
+    assert.equal(oneToN.status, 200);
+    assert.equal(oneToN.body.object, 'list');
+    assert.deepEqual(oneToN.body.data.map((d: any) => [d.index, d.object]), [[0, 'score'], [1, 'score']]);
+    assert.deepEqual(oneToN.body.data.map((d: any) => d.score), docs.map((d) => demoSentiment('The staff were' + d)));
+    const nToN = await post(server, '/score', { model: 'demo-sentiment', text_1: ['The staff were', 'The food was'], text_2: docs });
+    assert.deepEqual(nToN.body.data.map((d: any) => d.score), [sig(demoSentiment('The staff were' + docs[0])), sig(demoSentiment('The food was' + docs[1]))]);
+    const oneToOne = await post(server, '/v1/score', { model: 'demo-sentiment', text_1: 'The staff were', text_2: docs[0], use_activation: false });
+    assert.deepEqual(oneToOne.body.data.map((d: any) => d.score), [demoSentiment('The staff were' + docs[0])], '/v1/score: the deprecated alias');
+    const mismatch = await post(server, '/score', { model: 'demo-sentiment', text_1: ['a', 'b'], text_2: ['c', 'd', 'e'] });
+    assert.equal(mismatch.status, 400);
+    assert.match(JSON.stringify(mismatch.body), /1:1, 1:N or N:N/);
+    assert.equal((await post(server, '/score', { model: 'demo-sentiment', text_1: 'a', text_2: [] })).status, 400);
+    assert.equal((await post(server, '/score', { model: 'demo-sentiment', text_1: 'a', text_2: [1] })).status, 400);
+    assert.equal((await post(server, '/score', { model: 'nope', text_1: 'a', text_2: 'b' })).status, 404);
+  });
+
   test('stats() counts requests by path', async () => {
     const before = server.stats();
     await get(server, '/v1/models');

@@ -27,6 +27,7 @@ export function makeReward(cfg: RewardConfig, ctx: RewardContext, settingPrefix 
   switch (cfg.kind) {
     case 'vllm-pooling':
     case 'vllm-classify':
+    case 'vllm-score':
     case 'tei':
     case 'openrlhf':
       return new ServerReward(endpoint(cfg.baseUrl), cfg);

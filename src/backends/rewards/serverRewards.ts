@@ -1,16 +1,16 @@
-// Reward servers with a documented list API: vLLM /pooling and /classify, TEI /predict, OpenRLHF /get_reward.
+// Reward servers with a documented list API: vLLM /pooling, /classify and /score, TEI /predict, OpenRLHF /get_reward.
 import type { RewardConfig } from '../../config/schema';
 import { TqError } from '../../core/errors';
 import type { CallOptions, RewardPair, RewardSource } from '../../core/model';
 import type { Endpoint } from '../endpoint';
-import { applyRewardTemplate } from '../templates';
+import { applyRewardTemplate, splitRewardTemplate } from '../templates';
 import { finiteScores, scalar } from './checks';
 import { oneScorePerInput } from '../validate';
 
-type ServerKind = 'vllm-pooling' | 'vllm-classify' | 'tei' | 'openrlhf';
+type ServerKind = 'vllm-pooling' | 'vllm-classify' | 'vllm-score' | 'tei' | 'openrlhf';
 type Cfg = Extract<RewardConfig, { kind: ServerKind }>;
 
-const PATHS: Record<ServerKind, string> = { 'vllm-pooling': '/pooling', 'vllm-classify': '/classify', tei: '/predict', openrlhf: '/get_reward' };
+const PATHS: Record<ServerKind, string> = { 'vllm-pooling': '/pooling', 'vllm-classify': '/classify', 'vllm-score': '/score', tei: '/predict', openrlhf: '/get_reward' };
 
 export class ServerReward implements RewardSource {
   readonly label: string;
@@ -44,6 +44,17 @@ export class ServerReward implements RewardSource {
         // same raw scale as vllm-pooling.
         const body = await this.ep.request<{ data?: Array<{ index?: number; probs?: unknown }> }>(route, { ...model, input: texts, use_activation: false }, opts);
         return finiteScores(this.byIndex(body?.data, texts.length).map((d) => this.classProb(d?.probs)), texts.length, this.label, this.url);
+      }
+      case 'vllm-score': {
+        // vLLM @1fff4ef, entrypoints/pooling/score/protocol.py ScoreTextRequest {model, text_1, text_2}: each a string
+        // or a list; utils.py _validate_score_input_lens takes 1:1, 1:N or N:N. ScoreResponse {data: [{index, score}]}.
+        // One request for the batch: one shared query as a string (1:N), else the queries as a list (N:N).
+        // use_activation false: the raw head output; the default (ClassifyRequestMixin, True) is its sigmoid.
+        const sides = pairs.map((p) => splitRewardTemplate(this.cfg.template, p.prompt, p.response));
+        const queries = sides.map((x) => x.query);
+        const text_1 = queries.every((q) => q === queries[0]) ? queries[0] : queries;
+        const body = await this.ep.request<{ data?: Array<{ index?: number; score?: unknown }> }>(route, { ...model, text_1, text_2: sides.map((x) => x.document), use_activation: false }, opts);
+        return finiteScores(this.byIndex(body?.data, texts.length).map((d) => d?.score), texts.length, this.label, this.url);
       }
       case 'tei': {
         // TEI reads ["a", "b"] as ONE pair; a batch of single texts is [["a"], ["b"]].
