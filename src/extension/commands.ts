@@ -109,25 +109,29 @@ const clearApiKey: Factory = (ctx) => async () => {
 
 const DEMO_PROMPT = 'The movie was';
 
-const tryDemo: Factory = (ctx) => async () => {
+/** The demo's server (started once), and the demo's run config: the tiny transformers on the engine where the package carries them. */
+async function demoSetup(ctx: Ctx): Promise<{ config: RunConfig; engines?: EnginePool } | undefined> {
   ctx.demo ??= startServer({ port: 0, quiet: true }).then((s): DemoServer => { ctx.log.info(`demo: built-in reference server (a demo and test backend, not a real LLM) at ${s.url}`); return s; });
   let server: DemoServer;
-  try { server = await ctx.demo; } catch (e) { ctx.demo = undefined; return showError(e, ctx.log); }
-  const editor = vscode.window.activeTextEditor;
-  const editorPrompt = promptFromEditor(editor);
-  const fromEditor = !!editorPrompt && editorPrompt.length < 200;
-  const prompt = fromEditor ? editorPrompt : DEMO_PROMPT;
-  const where = fromEditor ? { editor } : {};
+  try { server = await ctx.demo; } catch (e) { ctx.demo = undefined; showError(e, ctx.log); return undefined; }
   // The linux-x64 package carries the engine and the tiny trained transformers; the universal one only the n-gram demo pair.
   const models = ctx.ext.extensionPath ? findDemoModels(ctx.ext.extensionPath, false) : findDemoModels();
   if (models?.trained) {
     ctx.demoEngines ??= new EnginePool([models.sft, models.direct, models.indirect]);
     ctx.log.info(`demo: tiny transformers trained by the project (${models.dir}; demo models, not for real use) on the local llama.cpp engine; reward demo-sentiment from ${server.url}`);
-    await startRun(ctx, { prompt, config: RunConfig.parse(engineDemoConfig(models, server.url, 'direct')), source: 'demo', engines: ctx.demoEngines, ...where });
-    return;
+    return { config: RunConfig.parse(engineDemoConfig(models, server.url, 'direct')), engines: ctx.demoEngines };
   }
   ctx.log.info('demo: no tiny transformer models in this installation (the universal package): the word-level n-gram demo pair instead');
-  await startRun(ctx, { prompt, config: RunConfig.parse(demoRunConfig(server.url)), source: 'demo', ...where });
+  return { config: RunConfig.parse(demoRunConfig(server.url)) };
+}
+
+const tryDemo: Factory = (ctx) => async () => {
+  const demo = await demoSetup(ctx);
+  if (!demo) return;
+  const editor = vscode.window.activeTextEditor;
+  const editorPrompt = promptFromEditor(editor);
+  const fromEditor = !!editorPrompt && editorPrompt.length < 200;
+  await startRun(ctx, { prompt: fromEditor ? editorPrompt : DEMO_PROMPT, ...demo, source: 'demo', ...(fromEditor ? { editor } : {}) });
 };
 
 const clearHistory: Factory = (ctx) => () => ctx.historyView.clear();
@@ -138,13 +142,11 @@ const rerun: Factory = (ctx) => async () => {
   if (!shown) { void vscode.window.showInformationMessage('Transfer Q*: no run to re-run yet.'); return; }
   const origin = ctx.origins.get(shown.id);
   if (shown.source === 'demo') {
-    ctx.demo ??= startServer({ port: 0, quiet: true });
-    let server: DemoServer;
-    try { server = await ctx.demo; } catch (e) { ctx.demo = undefined; return showError(e, ctx.log); }
-    const demo = RunConfig.parse(demoRunConfig(server.url));
+    const demo = await demoSetup(ctx);
+    if (!demo) return;
     // The demo's models with the decoding the run had (a restored run's seed and knobs).
-    const config = shown.config ? { ...demo, decoding: shown.config.decoding } : demo;
-    return void (await startRun(ctx, { prompt: shown.prompt, strategies: shown.strategies, config, source: 'demo', ...(origin ? { origin } : {}) }));
+    const config = shown.config ? { ...demo.config, decoding: shown.config.decoding } : demo.config;
+    return void (await startRun(ctx, { prompt: shown.prompt, strategies: shown.strategies, config, ...(demo.engines ? { engines: demo.engines } : {}), source: 'demo', ...(origin ? { origin } : {}) }));
   }
   await startRun(ctx, { prompt: shown.prompt, strategies: shown.strategies, ...(origin ? { origin } : {}) });
 };

@@ -57,7 +57,8 @@ async function poll<T>(page: Page, read: () => Promise<T>, ok: (v: T) => boolean
 /** The CLI in a child process (asynchronous: this process's reference server must keep answering). */
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot });
+    // TQSTAR_CLI_MAIN: main.ts runs as the program only when it is the bundle's entry or told so (src/cli/sigint.ts).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, TQSTAR_CLI_MAIN: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));
@@ -167,8 +168,9 @@ describe('e2e ux: first install, typed settings, the panel as people use it', { 
     scenario(page, 'ux-3-compare-asks', async () => {
       await page().locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.txt' }).first().click();
       await page().locator('.tab.active', { hasText: 'notes.txt' }).waitFor();
-      // A click puts the cursor on line 1 ("# Notes") without selecting.
-      await page().locator('.editor-instance .monaco-editor .view-line').first().click();
+      // A click puts the cursor on line 1 ("# Notes") without selecting — in notes.txt's own editor: another group
+      // (prompt.txt beside the results panel) may be visible too.
+      await page().locator('.editor-group-container.active .monaco-editor .view-line', { hasText: '# Notes' }).first().click();
       await runCommand(page(), 'Transfer Q*: Compare Strategies');
       try {
         const input = page().locator('.quick-input-widget .quick-input-box input');
