@@ -1,10 +1,10 @@
 // The local engine's HTTP face: the reference server's vLLM shapes (completions with logprobs, echo scoring, tokenize, models) over llama.cpp models.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseCompletion, resolveModel, type CompletionJob } from '../server/completionRequest';
 import { vllmCompletion, vllmError } from '../server/dialectVllm';
 import type { Generation } from '../server/generate';
 import { badRequest, HttpError } from '../server/httpError';
+import { jsonObjectBody, listen, readBody } from '../server/jsonHttp';
 import type { PromptResult } from '../server/runCompletion';
 import { mix32 } from '../server/sampling';
 import type { ServableModel } from '../server/servable';
@@ -62,19 +62,6 @@ async function runJob(model: LocalModel, job: CompletionJob): Promise<PromptResu
   );
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new HttpError(413, 'Request body too large.'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 export async function startEngineServer(list: LocalModel[], opts: { port?: number; host?: string } = {}): Promise<EngineServer> {
   const local = new Map(list.map((m) => [m.info.name, m]));
@@ -140,37 +127,13 @@ export async function startEngineServer(list: LocalModel[], opts: { port?: numbe
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
     try {
-      const text = await readBody(req);
-      let body: Record<string, unknown> = {};
-      if (method === 'POST') {
-        try {
-          body = text ? JSON.parse(text) : {};
-        } catch {
-          throw badRequest('The request body is not valid JSON.');
-        }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
-      }
-      send(res, 200, await route(method, path, body));
+      const text = await readBody(req, MAX_BODY);
+      send(res, 200, await route(method, path, jsonObjectBody(method, text)));
     } catch (e) {
       const err = e instanceof HttpError ? e : new HttpError(500, e instanceof Error ? e.message : String(e));
       if (!res.headersSent) send(res, err.status, vllmError(err));
     }
   }
 
-  const server = createServer((req, res) => void handle(req, res));
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return {
-    url: `http://${host}:${addr.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listen(createServer((req, res) => void handle(req, res)), opts.port, opts.host);
 }

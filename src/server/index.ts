@@ -1,6 +1,5 @@
 // The local reference server: a vLLM-shaped (or SGLang/llama.cpp/Ollama/hosted-OpenAI-shaped) HTTP server over in-process models, for demos and tests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseCompletion, resolveModel } from './completionRequest.js';
 import { llamacppCheck, llamacppCompletion, llamacppError, llamacppMergedCompletion } from './dialectLlamacpp.js';
 import { ollamaCheck, ollamaCompletion, ollamaError, ollamaGenerateAnswer, ollamaGenerateAsCompletion, ollamaPrecheck, ollamaTemplate } from './dialectOllama.js';
@@ -11,6 +10,7 @@ import { demoEmbeddings } from './embeddings.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
 import { badRequest, HttpError } from './httpError.js';
+import { jsonObjectBody, listen, readBody } from './jsonHttp.js';
 import { isOff, parseLatency, type LatencyOptions, type SequenceCost } from './latency.js';
 import { defaultServed } from './registry.js';
 import { llamacppEchoRefusal, llamacppProps, LLAMACPP_SLOTS, llamacppTextCheck, perTokenRows, samplerDefaults, vllmGreedyCheck } from './realism.js';
@@ -97,19 +97,6 @@ class Json {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new HttpError(413, 'Request body too large.'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Drops the BOS that encode() adds when the caller asked for no special tokens. */
 function special(model: ServableModel, ids: number[], add: boolean): number[] {
@@ -408,7 +395,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     stats.requests++;
     stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
     try {
-      const text = await readBody(req);
+      const text = await readBody(req, MAX_BODY);
       if (method === 'POST' && faults.active) {
         const f = faults.next();
         if (f.delayMs > 0) {
@@ -425,39 +412,18 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           return send(res, 429, renderError(new HttpError(429, 'Too many requests (injected fault).', 'RateLimitError')), { 'retry-after': String(faults.o.retryAfter ?? 1) });
         if (f.kind === '500') return send(res, 500, renderError(new HttpError(500, 'Internal server error (injected fault).')));
       }
-      let body: Record<string, unknown> = {};
-      if (method === 'POST') {
-        try {
-          body = text ? JSON.parse(text) : {};
-        } catch {
-          throw badRequest('The request body is not valid JSON.');
-        }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
-      }
-      send(res, 200, await route(method, path, body));
+      send(res, 200, await route(method, path, jsonObjectBody(method, text)));
     } catch (e) {
       const err = e instanceof HttpError ? e : new HttpError(500, e instanceof Error ? e.message : String(e));
       if (!res.headersSent) send(res, err.status, renderError(err));
     }
   }
 
-  const server = createServer((req, res) => void handle(req, res));
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr.port}`;
+  const { url, close } = await listen(createServer((req, res) => void handle(req, res)), opts.port, opts.host);
   if (!opts.quiet) console.log(`tqstar reference server (demo/test backend, ${dialect} dialect) listening on ${url} — OpenAI base URL ${url}/v1`);
   return {
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
     stats: () => ({
       requests: stats.requests,
       byPath: { ...stats.byPath },

@@ -2,17 +2,17 @@
 // against the reference server over real HTTP, configured with the typed flat settings only. Screenshots go to test-output/ux-*.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { startServer } from '../../src/server/index';
 import { demoRunConfig } from '../../src/server/demoConfig';
-import { ensureVsix, repoRoot } from '../package/vsix';
+import { ensureVsix } from '../package/vsix';
 import { startCodeServer, type CodeServer } from './harness/codeServer';
 import { e2eSkip, missingPrereqs } from './harness/prereqs';
 import { editorText, openWorkbench, resultsPanel, runCommand, screenshot, type Workbench } from './harness/workbench';
 import { errorTexts, readCards, settledStatus } from './panel';
+import { sourceCli } from '../cli/sourceCli';
 
 type RefServer = Awaited<ReturnType<typeof startServer>>;
 
@@ -54,19 +54,7 @@ async function poll<T>(page: Page, read: () => Promise<T>, ok: (v: T) => boolean
   return v;
 }
 
-/** The CLI in a child process (asynchronous: this process's reference server must keep answering). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // TQSTAR_CLI_MAIN: main.ts runs as the program only when it is the bundle's entry or told so (src/cli/sigint.ts).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, TQSTAR_CLI_MAIN: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-  });
-}
+const cli = sourceCli;
 
 async function summaryOf(panel: FrameLocator): Promise<Record<string, string>> {
   const dts = await panel.locator('[data-testid="run-summary"] dt').allInnerTexts();

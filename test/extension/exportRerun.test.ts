@@ -1,32 +1,18 @@
 // Export JSON reproduces the run: the exported file, given to `tqstar decode --config`, re-runs the same prompt, strategies and seed, over real HTTP to the reference server, to the same outputs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer } from '../../src/server';
 import { demoRunConfig } from '../../src/server/demoConfig';
 import { RunConfig } from '../../src/config/schema';
 import { newRun, runPipeline } from '../../src/extension/runPipeline';
 import { exportDocument } from '../../src/webview/runState';
+import { sourceCli } from '../cli/sourceCli';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The CLI in a child process; asynchronous, so this process's reference server keeps answering it. */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // TQSTAR_CLI_MAIN: main.ts runs as the program only when it is the bundle's entry or told so (src/cli/sigint.ts).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env: { ...process.env, TQSTAR_CLI_MAIN: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-  });
-}
+const cli = sourceCli;
 let server: Awaited<ReturnType<typeof startServer>>;
 before(async () => { server = await startServer({ port: 0, quiet: true }); });
 after(() => server?.close());
