@@ -168,14 +168,31 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
   return result;
 }
 
-/** Runs each strategy in turn (they share the servers), then ranks by reward, best first. */
+/**
+ * Runs the strategies side by side, at most `opts.concurrency` at a time (default: all), then
+ * ranks by reward, best first. They are independent: each decode has its own meter, reward cache
+ * and per-strategy seeds, so running them together computes what running them in turn did; the
+ * endpoints' own per-replica concurrency bounds what reaches the servers. Events carry their
+ * strategy, so interleaved streams stay attributable. After a cancel no further strategy starts
+ * (unless none has, so that the result still says "aborted").
+ */
 export async function runStrategies(strategies: StrategyName[], prompt: Prompt, env: DecodeEnv, params: DecodingParams, opts: RunOptions = {}): Promise<RunResult> {
   const t0 = now();
-  const results: DecodeResult[] = [];
-  for (const s of strategies) {
-    if (opts.signal?.aborted && results.length) break;
-    results.push(await decode(s, prompt, env, params, opts));
-  }
+  const slots: (DecodeResult | undefined)[] = new Array(strategies.length);
+  const limit = Math.max(1, Math.min(strategies.length, Math.floor(opts.concurrency ?? strategies.length)));
+  let next = 0;
+  let started = 0;
+  const worker = async () => {
+    while (next < strategies.length) {
+      if (opts.signal?.aborted && started) return;
+      const i = next++;
+      started++;
+      slots[i] = await decode(strategies[i], prompt, env, params, opts);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  // Input order first, so that the stable sort breaks ties by the order asked for.
+  const results = slots.filter((r): r is DecodeResult => r !== undefined);
   const rank = (r: DecodeResult) => r.reward ?? -Infinity;
   results.sort((a, b) => rank(b) - rank(a));
   return {
