@@ -56,7 +56,11 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
     ...(env.baselineReward ? { baselineReward: meteredReward(env.baselineReward, meter) } : {}),
     ...(env.valueOracle ? { valueOracle: env.valueOracle } : {}),
   };
-  const rewardCache = new Map<string, number>();
+  // Rewards of texts y<t ⊕ suffix, keyed by the suffix after the current state's text: a step that
+  // appends A keeps the entries whose suffix starts with A, re-keyed past it (O(entries · |A|),
+  // not a scan of whole texts, whose length grows with the answer).
+  let rewardCache = new Map<string, number>();
+  const state: DecodeState = { ids: [], tokens: [], text: '', step: 0 };
   const ctx: RunContext = {
     strategy,
     env: metered,
@@ -66,22 +70,21 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
     signal,
     rngFor: (step, purpose) => new Rng(deriveSeed(params.seed, strategy, step, purpose)),
     seedFor: (step, purpose) => deriveSeed(params.seed, strategy, step, purpose),
-    cachedReward: (response) => rewardCache.get(response),
-    async rewards(responses) {
-      return (await ctx.rewardsMixed(responses, [])).cached;
+    async rewards(suffixes) {
+      return (await ctx.rewardsMixed(suffixes, [])).cached;
     },
     async rewardsMixed(cached, fresh) {
       const missing = [...new Set(cached.filter((r) => !rewardCache.has(r)))];
       const all = [...missing, ...fresh];
       let scores: number[] = [];
-      if (all.length) scores = await metered.reward.score(all.map((response) => ({ prompt: prompt.text, response })), { signal });
+      const at = state.text;
+      if (all.length) scores = await metered.reward.score(all.map((suffix) => ({ prompt: prompt.text, response: at + suffix })), { signal });
       missing.forEach((r, i) => rewardCache.set(r, scores[i]));
       return { cached: cached.map((r) => rewardCache.get(r)!), fresh: scores.slice(missing.length) };
     },
     warn,
   };
 
-  const state: DecodeState = { ids: [], tokens: [], text: '', step: 0 };
   const steps: StepDiagnostics[] = [];
   let finish: FinishReason = 'maxTokens';
   let error: ErrorInfo | undefined;
@@ -118,10 +121,16 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
       };
       steps.push(step);
       state.step++;
-      // Only rewards of texts that extend the new state can be asked for again (reused rollouts).
-      for (const key of rewardCache.keys()) if (!key.startsWith(state.text)) rewardCache.delete(key);
+      // Only rewards of texts that extend the new state can be asked for again.
+      const added = state.text.slice(prevLen);
+      const survivors = new Map<string, number>();
+      for (const [suffix, v] of rewardCache) if (suffix.startsWith(added)) survivors.set(suffix.slice(added.length), v);
+      rewardCache = survivors;
       const stopAt = params.stop.length ? findStop(state.text, params.stop, prevLen) : -1;
-      if (stopAt >= 0) state.text = state.text.slice(0, stopAt);
+      if (stopAt >= 0) {
+        state.text = state.text.slice(0, stopAt);
+        rewardCache.clear(); // keyed by the text before the cut
+      }
       onEvent?.({ type: 'step', strategy, step, text: state.text });
       if (stopAt >= 0) {
         finish = 'stop';
@@ -140,7 +149,7 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
 
   // The reward of the (possibly partial) answer: after a budget error or a cancel this is one
   // request past the limit, bounded in time, because a scored partial answer is worth it.
-  let reward: number | null = rewardCache.get(state.text) ?? null;
+  let reward: number | null = rewardCache.get('') ?? null;
   if (reward === null && error?.kind !== 'reward') {
     meter.enforce = false;
     try {

@@ -70,9 +70,15 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   const wantBase = proposer !== 'baseline';
   let baselineTop = !rolloutIsBase ? carry?.rolloutTop : undefined;
   let baseTop = carry?.baseTop ?? (rolloutIsBase ? carry?.rolloutTop : undefined);
+  const needNextBaseTop = wantBase && !rolloutIsBase && reuse;
+  // log π_base of candidates the base's own top-k at s_t covers comes from that top-k (one prompt,
+  // O(k) bytes back) instead of echoing the whole prefix once per candidate (O(k·L)); only the
+  // rest is scored. At the first step it travels beside the proposer's top-k request.
+  const lookupBaseTop = !baseTop && !needNextBaseTop && p.speed.baseTopLookup;
+  const state0 = !baselineTop && wantBaseline;
   const [fetchedBl, fetchedBase] = await Promise.all([
     wantBaseline && !baselineTop ? env.baseline.nextTokens([state.ids], k, opts) : undefined,
-    wantBase && !baseTop ? env.base.nextTokens([state.ids], k, opts) : undefined,
+    (wantBase || (lookupBaseTop && state0)) && !baseTop ? env.base.nextTokens([state.ids], k, opts) : undefined,
   ]);
   baselineTop ??= fetchedBl?.[0];
   baseTop ??= fetchedBase?.[0];
@@ -93,13 +99,20 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   }));
   if (!cands.length) throw new TqError('protocol', `${proposer === 'base' ? env.base.label : env.baseline.label} returned no candidate tokens with a finite log-probability.`);
 
-  // ── 2. log π_base(z | s_t) exactly, for every candidate (one scoring call; also the base's next top-k when proposing from it).
-  const needNextBaseTop = wantBase && !rolloutIsBase && reuse;
+  // ── 2. log π_base(z | s_t) exactly, for every candidate: from the base's top-k at s_t where it
+  // covers z, else one scoring call (which also asks the base's next top-k when proposing from it).
   // EOS needs no next top-k: leave it out when its log-probability is already known.
-  const toScore = cands.filter((c) => c.logprobBase === null || (needNextBaseTop && c.id !== eosId));
-  const scoring = toScore.length
-    ? env.base.score({ items: toScore.map((c) => ({ prompt: state.ids, continuation: [c.id] })), ...(needNextBaseTop ? { nextTopK: k } : {}) }, opts)
-    : Promise.resolve([]);
+  let toScore: Candidate[] = [];
+  const scoring = (async () => {
+    if (!baseTop && cands.some((c) => c.logprobBase === null) && lookupBaseTop) {
+      const [top] = await env.base.nextTokens([state.ids], k, opts);
+      for (const t of top ?? []) if (Number.isFinite(t.logprob)) known.set(t.id, t.logprob);
+      for (const c of cands) c.logprobBase ??= known.get(c.id) ?? null;
+    }
+    toScore = cands.filter((c) => c.logprobBase === null || (needNextBaseTop && c.id !== eosId));
+    if (!toScore.length) return [];
+    return env.base.score({ items: toScore.map((c) => ({ prompt: state.ids, continuation: [c.id] })), sharedPrefix: state.ids.length, ...(needNextBaseTop ? { nextTopK: k } : {}) }, opts);
+  })();
   const applyScores = (res: Awaited<typeof scoring>) => {
     toScore.forEach((c, i) => {
       const lp = res[i]?.logprobs[0];
@@ -150,13 +163,20 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     c.rollouts = reused;
     return N - reused.length;
   });
+  // [s_t, z] once per candidate: the rollouts of z and their scoring (indirect) share the array.
+  const prompts = new Map<Candidate, TokenId[]>();
+  const promptOf = (c: Candidate) => {
+    let a = prompts.get(c);
+    if (!a) prompts.set(c, (a = [...state.ids, c.id]));
+    return a;
+  };
   const wantTops = reuse && (rolloutIsBase ? wantBase : wantBaseline);
   const sampling = (async () => {
     const uniform = fresh.every((f) => f === N);
     const prompts: TokenId[][] = [];
     const owner: Candidate[] = [];
     rollable.forEach((c, i) => {
-      const prompt = [...state.ids, c.id]; // one array per candidate, shared by its repeats
+      const prompt = promptOf(c); // one array per candidate, shared by its repeats
       for (let j = 0; j < (uniform ? 1 : fresh[i]); j++) {
         prompts.push(prompt);
         owner.push(c);
@@ -170,6 +190,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
         temperature: p.rolloutTemperature,
         maxTokens: horizon,
         stop: p.stop,
+        sharedPrefix: state.ids.length,
         seed: ctx.seedFor(state.step, 'rollouts'),
         ...(wantTops ? { topLogprobs: k, topLogprobsPositions: TOP_POSITIONS(p.speed.blockAccept) } : {}),
       },
@@ -182,12 +203,13 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   // ── 4. Rewards r_i = r(x, [y<t, z, τ_i]) for all rollouts, and r(x, [y<t, z]) for terminal candidates: one call.
   // It starts as soon as the rollouts are in (the candidates' scoring (a) may still be in flight);
   // indirect transfer's weight ingredients are fetched in parallel with it.
-  const responseOf = (c: Candidate, r?: Rollout) => (c.id === eosId ? state.text : state.text + c.text + (r?.text ?? ''));
+  // Reward inputs as suffixes after y<t (the decode loop prepends it once per text it sends).
+  const suffixOf = (c: Candidate, r?: Rollout) => (c.id === eosId ? '' : c.text + (r?.text ?? ''));
   const valued = skipTo || oracle ? [] : cands;
   const valuing = sampling.then(async () => {
-    const terminalTexts = valued.filter((c) => c.terminal).map((c) => responseOf(c));
+    const terminalTexts = valued.filter((c) => c.terminal).map((c) => suffixOf(c));
     const unscored = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.filter((r) => r.reward === undefined).map((r) => ({ c, r }))));
-    const rewarding = ctx.rewardsMixed(terminalTexts, unscored.map(({ c, r }) => responseOf(c, r))).then((res) => {
+    const rewarding = ctx.rewardsMixed(terminalTexts, unscored.map(({ c, r }) => suffixOf(c, r))).then((res) => {
       unscored.forEach(({ r }, i) => (r.reward = res.fresh[i]));
       return res.cached;
     });
@@ -197,7 +219,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
       if (!env.baselineReward) {
         throw new TqError('config', 'Indirect transfer with indirectWeights "baseline-reward" needs a baseline reward source (baselineReward).', { setting: 'tqstar.baselineReward' });
       }
-      const rolloutTexts = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.map((r) => responseOf(c, r))));
+      const rolloutTexts = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.map((r) => state.text + suffixOf(c, r))));
       blRewards = rolloutTexts.length ? env.baselineReward.score(rolloutTexts.map((response) => ({ prompt: ctx.prompt.text, response })), opts) : Promise.resolve([]);
     } else if (indirect) {
       // log π_base(τ_i | [s_t, z]) for the implicit reward; reused rollouts already carry theirs.
@@ -206,8 +228,9 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
         baseScoring = env.base
           .score(
             {
+              sharedPrefix: state.ids.length + 1,
               items: need.map(({ c, r }) => ({
-                prompt: [...state.ids, c.id],
+                prompt: promptOf(c),
                 continuation: [...r.tokens.map((t) => t.id), ...(r.finish === 'eos' && eosId !== null ? [eosId] : [])],
               })),
             },
