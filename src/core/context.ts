@@ -78,5 +78,7 @@ export interface StepOutcome {
 /** One decoding strategy; it may keep state between steps of one run (e.g. reusable rollouts). */
 export interface Strategy {
   step(state: DecodeState): Promise<StepOutcome>;
+  /** The run is over: cancel anything still in flight (e.g. speculative requests). */
+  dispose?(): void;
 }
 export type StrategyFactory = (ctx: RunContext) => Strategy;

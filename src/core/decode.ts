@@ -88,12 +88,13 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
   const steps: StepDiagnostics[] = [];
   let finish: FinishReason = 'maxTokens';
   let error: ErrorInfo | undefined;
+  let strat: ReturnType<(typeof STRATEGIES)[StrategyName]> | undefined;
   try {
     if (signal?.aborted) throw new TqError('aborted', 'Cancelled.');
     ctx.prompt.ids = prompt.ids ?? (await metered.base.encode(prompt.text, { signal }));
     state.ids = [...ctx.prompt.ids];
     onEvent?.({ type: 'start', strategy, promptTokens: state.ids.length });
-    const strat = STRATEGIES[strategy](ctx);
+    strat = STRATEGIES[strategy](ctx);
     while (state.tokens.length < params.maxTokens) {
       if (signal?.aborted) throw new TqError('aborted', 'Cancelled.');
       const ts = now();
@@ -145,6 +146,8 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
   } catch (e) {
     finish = isAbort(e) || signal?.aborted ? 'aborted' : 'error';
     error = finish === 'aborted' ? { kind: 'aborted', message: 'Cancelled.' } : errorInfo(e);
+  } finally {
+    strat?.dispose?.();
   }
 
   // The reward of the (possibly partial) answer: after a budget error or a cancel this is one

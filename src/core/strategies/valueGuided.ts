@@ -11,6 +11,7 @@ import { logSumExp } from '../logspace';
 import type { LanguageModel, Token, TokenId, TokenLogprob } from '../model';
 import { select } from '../selection';
 import { carryFrom, fromCompletion, type Carry, type Rollout } from './rollouts';
+import { speculate, type Speculation } from './speculation';
 
 type Kind = 'tqstar' | 'cd';
 
@@ -41,17 +42,36 @@ function proposerSet(proposer: 'baseline' | 'base' | 'union', k: number, baselin
 export function valueGuided(kind: Kind): StrategyFactory {
   return (ctx) => {
     let carry: Carry | undefined;
+    // Speculations in flight; a step ends by cancelling the ones it did not take.
+    const live = new Set<Speculation>();
     return {
       async step(state) {
-        const out = await tqStep(ctx, state, kind, carry);
+        const out = await tqStep(ctx, state, kind, carry, live);
         carry = out.carry;
         return out.outcome;
+      },
+      dispose() {
+        for (const s of live) s.abort();
+        live.clear();
       },
     };
   };
 }
 
-async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined): Promise<{ outcome: StepOutcome; carry?: Carry }> {
+async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined, live: Set<Speculation>): Promise<{ outcome: StepOutcome; carry?: Carry }> {
+  // What the last step speculated is either used now (a hit) or was cancelled then; either way it is done with after this step.
+  const previous = [...live];
+  try {
+    return await tqStepInner(ctx, state, kind, carry, live);
+  } finally {
+    for (const s of previous) {
+      s.abort();
+      live.delete(s);
+    }
+  }
+}
+
+async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined, live: Set<Speculation>): Promise<{ outcome: StepOutcome; carry?: Carry }> {
   const { env, params: p, signal } = ctx;
   const k = p.topK;
   const N = p.rollouts;
@@ -71,6 +91,9 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   let baselineTop = !rolloutIsBase ? carry?.rolloutTop : undefined;
   let baseTop = carry?.baseTop ?? (rolloutIsBase ? carry?.rolloutTop : undefined);
   const needNextBaseTop = wantBase && !rolloutIsBase && reuse;
+  // The previous step speculated on this state: its rollouts (and π_base's top-k here) are drawn or on their way.
+  const hit = carry?.speculated;
+  if (hit) notes.push('rollouts drawn ahead by speculation (speed.speculate)');
   // log π_base of candidates the base's own top-k at s_t covers comes from that top-k (one prompt,
   // O(k) bytes back) instead of echoing the whole prefix once per candidate (O(k·L)); only the
   // rest is scored. At the first step it travels beside the proposer's top-k request.
@@ -105,7 +128,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   let toScore: Candidate[] = [];
   const scoring = (async () => {
     if (!baseTop && cands.some((c) => c.logprobBase === null) && lookupBaseTop) {
-      const [top] = await env.base.nextTokens([state.ids], k, opts);
+      const top = (await hit?.baseTop) ?? (await env.base.nextTokens([state.ids], k, opts))[0];
       for (const t of top ?? []) if (Number.isFinite(t.logprob)) known.set(t.id, t.logprob);
       for (const c of cands) c.logprobBase ??= known.get(c.id) ?? null;
     }
@@ -159,7 +182,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   // ── 3. Rollouts τ_i ~ ρ_BL(·|[s_t, z]) (π_base for CD), N per candidate, all in one request.
   const rollable = skipTo || oracle ? [] : cands.filter((c) => !c.terminal);
   const fresh: number[] = rollable.map((c) => {
-    const reused = reuse ? (carry?.reusable.get(c.id) ?? []).slice(0, N) : [];
+    const reused = reuse && !hit ? (carry?.reusable.get(c.id) ?? []).slice(0, N) : [];
     c.rollouts = reused;
     return N - reused.length;
   });
@@ -172,6 +195,14 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   };
   const wantTops = reuse && (rolloutIsBase ? wantBase : wantBaseline);
   const sampling = (async () => {
+    if (hit) {
+      // Speculated rollouts first; any candidate they lack (another top-k, a shrunk k) is topped up below.
+      const got = await hit.rollouts;
+      rollable.forEach((c, i) => {
+        c.rollouts = (got.get(c.id) ?? []).slice(0, N);
+        fresh[i] = N - c.rollouts.length;
+      });
+    }
     const uniform = fresh.every((f) => f === N);
     const prompts: TokenId[][] = [];
     const owner: Candidate[] = [];
@@ -200,6 +231,36 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
       for (const c of perPrompt) owner[i].rollouts.push(fromCompletion(c));
     });
   })();
+  // ── 3b. Speculation (speed.speculate): as soon as log π_base is known, the next step's rollouts for
+  // the likeliest next states start, beside this step's rollouts and rewards (see speculation.ts).
+  const scoringApplied = scored ? Promise.resolve(scored) : scoring.then(applyScores);
+  const horizonNext = Math.min(p.horizon, remaining - 1);
+  let spec: Speculation | undefined;
+  const speculating =
+    p.speed.speculate > 0 && reuse && proposer !== 'union' && !oracle && !skipTo && horizonNext > 0
+      ? scoringApplied.then(() => {
+          const ranked = cands
+            .filter((c) => c.id !== eosId && c.logprobBase !== null)
+            .map((c) => ({ c, s: c.logprobBase! + p.alpha * partialQ(c) }))
+            .sort((a, b) => b.s - a.s)
+            .slice(0, p.speed.speculate);
+          if (!ranked.length) return;
+          const proposerModel = proposer === 'base' ? env.base : env.baseline;
+          spec = speculate(ctx, {
+            stateIds: state.ids,
+            nextStep: state.step + 1,
+            states: ranked.map((x) => x.c.id),
+            proposerModel,
+            rolloutModel,
+            wantBaseTop: p.speed.baseTopLookup && proposerModel !== env.base && !needNextBaseTop,
+            horizon: horizonNext,
+            eosId,
+            ...(wantTops ? { topLogprobsPositions: TOP_POSITIONS(p.speed.blockAccept) } : {}),
+          });
+          live.add(spec);
+        })
+      : undefined;
+
   // ── 4. Rewards r_i = r(x, [y<t, z, τ_i]) for all rollouts, and r(x, [y<t, z]) for terminal candidates: one call.
   // It starts as soon as the rollouts are in (the candidates' scoring (a) may still be in flight);
   // indirect transfer's weight ingredients are fetched in parallel with it.
@@ -242,7 +303,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     const [rewards, rBL] = await Promise.all([rewarding, blRewards, baseScoring]);
     return { rewards, rBL };
   });
-  const [scoreRes, { rewards, rBL }] = await Promise.all([scored ? Promise.resolve(scored) : scoring.then(applyScores), valuing]);
+  const [scoreRes, { rewards, rBL }] = await Promise.all([scoringApplied, valuing, speculating]);
   let at = 0;
   for (const c of valued) c.rewards = c.terminal ? [rewards[at++]] : c.rollouts.map((r) => r.reward!);
 
@@ -318,10 +379,16 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     ...(notes.length ? { note: notes.join('; ') } : {}),
     ...(chosen.id === eosId ? { end: 'eos' as const, eosChosen: true } : {}),
   };
+  const taken = spec && !accepted.length && chosen.id !== eosId ? spec.take(chosen.id) : undefined;
+  if (spec && !taken) {
+    spec.abort();
+    live.delete(spec);
+  }
   if (!reuse || chosen.id === eosId) return { outcome };
 
   // What this step leaves for s_{t+1}: the rollout model's top-k there, π_base's, and reusable rollouts.
   const next = carryFrom(chosen.rollouts, accepted.map((t) => t.id), rolloutIsBase);
+  if (taken) next.speculated = taken;
   if (needNextBaseTop && !accepted.length) {
     const i = toScore.indexOf(chosen);
     if (i >= 0 && scoreRes[i]?.next) next.baseTop = scoreRes[i].next;
@@ -334,6 +401,14 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
  * block); reused rollouts are read deeper, which a backend serves on demand when it can.
  */
 const TOP_POSITIONS = (blockAccept: number) => 1 + blockAccept;
+
+/** Q̂ so far from the rollouts whose rewards are already known (reused ones), else 0: a ranking for speculation only. */
+function partialQ(c: Candidate): number {
+  let s = 0;
+  let n = 0;
+  for (const r of c.rollouts) if (r.reward !== undefined) (s += r.reward), n++;
+  return n ? s / n : 0;
+}
 
 /** log π_base(τ | [s_t, z]); the EOS term only when the baseline's is known too, so that both sides cover the same tokens. */
 function baseLogprob(r: Rollout, eosId: TokenId | null): number {
