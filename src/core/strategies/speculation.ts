@@ -16,6 +16,8 @@ import { fromCompletion, type Rollout } from './rollouts';
  * does not mix in the chosen candidate's reused rollouts.
  */
 export interface SpeculatedState {
+  /** The proposer's top-k at s_{t+1} (the next candidates). */
+  top: Promise<TokenLogprob[] | undefined>;
   rollouts: Promise<Map<TokenId, Rollout[]>>;
   baseTop: Promise<TokenLogprob[] | undefined>;
 }
@@ -103,8 +105,9 @@ export function speculate(ctx: RunContext, plan: SpeculationPlan): Speculation {
     take(z) {
       const i = plan.states.indexOf(z);
       if (i < 0) return undefined;
-      const share = { rollouts: rollouts.then((m) => m[i]), baseTop: baseTops.then((b) => b?.[i]) };
+      const share = { top: tops.then((t) => t[i]), rollouts: rollouts.then((m) => m[i]), baseTop: baseTops.then((b) => b?.[i]) };
       // Handled here; awaiting them still sees a failure.
+      share.top.catch(() => undefined);
       share.rollouts.catch(() => undefined);
       share.baseTop.catch(() => undefined);
       return share;

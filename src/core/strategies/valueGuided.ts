@@ -93,7 +93,13 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   const needNextBaseTop = wantBase && !rolloutIsBase && reuse;
   // The previous step speculated on this state: its rollouts (and π_base's top-k here) are drawn or on their way.
   const hit = carry?.speculated;
-  if (hit) notes.push('rollouts drawn ahead by speculation (speed.speculate)');
+  if (hit) {
+    notes.push('rollouts drawn ahead by speculation (speed.speculate)');
+    // Speculating rollouts carry no top-k lists (see wantTops): the speculation fetched the proposer's top-k here.
+    const top = await hit.top;
+    if (proposer === 'base') baseTop ??= top;
+    else baselineTop ??= top;
+  }
   // log π_base of candidates the base's own top-k at s_t covers comes from that top-k (one prompt,
   // O(k) bytes back) instead of echoing the whole prefix once per candidate (O(k·L)); only the
   // rest is scored. At the first step it travels beside the proposer's top-k request.
@@ -126,11 +132,16 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   // covers z, else one scoring call (which also asks the base's next top-k when proposing from it).
   // EOS needs no next top-k: leave it out when its log-probability is already known.
   let toScore: Candidate[] = [];
+  // Speculation ranks as soon as the base's top-k is in: a candidate outside it has log π_base below
+  // the top-k's last entry, which bounds it from above until the scoring call says exactly.
+  let lookedUp: ((bound: number) => void) | undefined;
+  const lookup = new Promise<number>((resolve) => (lookedUp = resolve));
   const scoring = (async () => {
     if (!baseTop && cands.some((c) => c.logprobBase === null) && lookupBaseTop) {
       const top = (await hit?.baseTop) ?? (await env.base.nextTokens([state.ids], k, opts))[0];
       for (const t of top ?? []) if (Number.isFinite(t.logprob)) known.set(t.id, t.logprob);
       for (const c of cands) c.logprobBase ??= known.get(c.id) ?? null;
+      lookedUp!(top?.length ? Math.min(...top.map((t) => t.logprob)) : -Infinity);
     }
     toScore = cands.filter((c) => c.logprobBase === null || (needNextBaseTop && c.id !== eosId));
     if (!toScore.length) return [];
@@ -193,7 +204,10 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
     if (!a) prompts.set(c, (a = [...state.ids, c.id]));
     return a;
   };
-  const wantTops = reuse && (rolloutIsBase ? wantBase : wantBaseline);
+  // With speculation the next candidates come from its own top-k request (one prompt per speculated
+  // state), so rollouts skip top-k lists: vLLM sends them at every position, ≈ 5× the bytes of a
+  // rollout. A miss then asks the proposer's top-k at the next step's start (one short request).
+  const wantTops = reuse && (rolloutIsBase ? wantBase : wantBaseline) && p.speed.speculate === 0;
   const sampling = (async () => {
     if (hit) {
       // Speculated rollouts first; any candidate they lack (another top-k, a shrunk k) is topped up below.
@@ -238,10 +252,10 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   let spec: Speculation | undefined;
   const speculating =
     p.speed.speculate > 0 && reuse && proposer !== 'union' && !oracle && !skipTo && horizonNext > 0
-      ? scoringApplied.then(() => {
+      ? Promise.race([lookup, scoringApplied.then(() => -Infinity)]).then((bound) => {
           const ranked = cands
-            .filter((c) => c.id !== eosId && c.logprobBase !== null)
-            .map((c) => ({ c, s: c.logprobBase! + p.alpha * partialQ(c) }))
+            .filter((c) => c.id !== eosId && (c.logprobBase !== null || bound > -Infinity))
+            .map((c) => ({ c, s: (c.logprobBase ?? bound) + p.alpha * partialQ(c) }))
             .sort((a, b) => b.s - a.s)
             .slice(0, p.speed.speculate);
           if (!ranked.length) return;
