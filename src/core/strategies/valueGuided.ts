@@ -11,6 +11,7 @@ import { logSumExp } from '../logspace';
 import type { LanguageModel, Token, TokenId, TokenLogprob } from '../model';
 import { select } from '../selection';
 import { carryFrom, fromCompletion, type Carry, type Rollout } from './rollouts';
+import { extendReused } from './extension';
 import { speculate, type Speculation } from './speculation';
 
 type Kind = 'tqstar' | 'cd';
@@ -217,6 +218,8 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
         fresh[i] = N - c.rollouts.length;
       });
     }
+    // Reused rollouts one token short (cut at the horizon) get their missing tokens beside the fresh ones.
+    const extending = p.speed.extendReused && reuse && !hit ? extendReused(ctx, rolloutModel, rollable, promptOf, horizon, state.step, opts) : Promise.resolve(0);
     const uniform = fresh.every((f) => f === N);
     const prompts: TokenId[][] = [];
     const owner: Candidate[] = [];
@@ -227,8 +230,11 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
         owner.push(c);
       }
     });
-    if (!prompts.length) return;
-    const res = await rolloutModel.sample(
+    if (!prompts.length) {
+      if ((await extending) > 0) notes.push('reused rollouts extended to the full horizon (speed.extendReused)');
+      return;
+    }
+    const resP = rolloutModel.sample(
       {
         prompts,
         n: uniform ? N : 1,
@@ -241,6 +247,8 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
       },
       opts,
     );
+    const [res, nExtended] = await Promise.all([resP, extending]);
+    if (nExtended > 0) notes.push('reused rollouts extended to the full horizon (speed.extendReused)');
     res.forEach((perPrompt, i) => {
       for (const c of perPrompt) owner[i].rollouts.push(fromCompletion(c));
     });
