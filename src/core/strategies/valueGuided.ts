@@ -11,7 +11,7 @@ import { logSumExp } from '../logspace';
 import type { LanguageModel, Token, TokenId, TokenLogprob } from '../model';
 import { select } from '../selection';
 import { carryFrom, fromCompletion, type Carry, type Rollout } from './rollouts';
-import { extendReused } from './extension';
+import { extendReused } from './extendReused';
 import { speculate, type Speculation } from './speculation';
 
 type Kind = 'tqstar' | 'cd';
