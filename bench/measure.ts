@@ -170,7 +170,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
           shrunk: r.steps.filter((s) => s.note?.includes('coverMass')).length,
           blockSteps: r.steps.filter((s) => s.accepted.length > 0).length,
           blockTokens: r.steps.reduce((n, s) => n + s.accepted.length, 0),
-          speculated: r.steps.filter((s) => s.note?.includes('speed.speculate')).length,
+          speculated: r.steps.filter((s) => s.note?.includes('drawn ahead by speculation')).length,
         },
         logRatio: logRatio(r),
         qErrors: row.world === 'tabular' && (row.strategy ?? 'tqstar') === 'tqstar' && p.transfer === 'direct' && !row.baseline ? qErrors(prompt, r) : [],

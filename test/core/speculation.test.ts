@@ -10,7 +10,7 @@ import { directEnv, indirectEnv, params } from './tabularEnv';
 
 const suite = tabularSuite(); // maxLength 5: H = 8 sees every rollout to its end, so Q̂ estimates Q*_r itself
 const eos = suite.world.eosId;
-const isHit = (note?: string) => !!note?.includes('speed.speculate');
+const isHit = (note?: string) => !!note?.includes('drawn ahead by speculation');
 
 /** Q̂ − Q*_r of every rollout-valued candidate, split by whether its step was served by speculation. */
 function errors(r: DecodeResult) {
@@ -131,4 +131,32 @@ test('over HTTP (reference server): speculation hits, and the run leaves no requ
   const served = server.stats().requests;
   await new Promise((res) => setTimeout(res, 100));
   assert.equal(server.stats().requests, served, 'nothing still arriving after the run ended');
+});
+
+test('a failed speculative request costs only the head start: the step draws its own rollouts and the run ends well', async () => {
+  let samples = 0;
+  const m = suite.rhoStarR;
+  // The second sample call of the run is step 0's speculation for step 1.
+  const flaky: LanguageModel = { label: 'flaky ρ*', eosId: m.eosId, nextTokens: (p, k, o) => m.nextTokens(p, k, o), score: (q, o) => m.score(q, o), encode: (t) => m.encode(t),
+    sample: async (req, o) => {
+      if (++samples === 2) throw new Error('connection reset (test)');
+      return m.sample(req, o);
+    } };
+  const r = await decode('tqstar', { text: '' }, { ...directEnv(suite), baseline: flaky }, params({ topK: 4, rollouts: 4, horizon: 8, seed: 4, speed: { speculate: 4 } }));
+  assert.ok(!r.error, r.error?.message);
+  assert.ok(r.steps.length > 2);
+  assert.match(r.steps[1].note ?? '', /speculation failed/);
+  for (const c of r.steps[1].candidates) if (c.id !== eos && c.q !== null) assert.equal(c.rollouts.length, 4);
+  assert.ok(r.steps.slice(2).some((s) => isHit(s.note)), 'later speculations still hit');
+  assert.equal(r.reward, suite.rewardFn(r.tokens.map((t) => t.id)));
+});
+
+test('a cancel while speculative requests are in flight ends the run as aborted, with nothing left unhandled', async () => {
+  const ctl = new AbortController();
+  const r = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 4, rollouts: 4, horizon: 8, maxTokens: 8, seed: 5, speed: { speculate: 2 } }), {
+    signal: ctl.signal,
+    onEvent: (e) => e.type === 'step' && e.step.index === 1 && ctl.abort(),
+  });
+  assert.equal(r.finish, 'aborted');
+  assert.equal(r.tokens.length, 2);
 });

@@ -95,9 +95,9 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   // The previous step speculated on this state: its rollouts (and π_base's top-k here) are drawn or on their way.
   const hit = carry?.speculated;
   if (hit) {
-    notes.push('rollouts drawn ahead by speculation (speed.speculate)');
     // Speculating rollouts carry no top-k lists (see wantTops): the speculation fetched the proposer's top-k here.
-    const top = await hit.top;
+    // A speculation that failed is only a lost head start: this step asks for what it needs itself.
+    const top = await hit.top.catch(() => undefined);
     if (proposer === 'base') baseTop ??= top;
     else baselineTop ??= top;
   }
@@ -139,7 +139,7 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   const lookup = new Promise<number>((resolve) => (lookedUp = resolve));
   const scoring = (async () => {
     if (!baseTop && cands.some((c) => c.logprobBase === null) && lookupBaseTop) {
-      const top = (await hit?.baseTop) ?? (await env.base.nextTokens([state.ids], k, opts))[0];
+      const top = (await hit?.baseTop.catch(() => undefined)) ?? (await env.base.nextTokens([state.ids], k, opts))[0];
       for (const t of top ?? []) if (Number.isFinite(t.logprob)) known.set(t.id, t.logprob);
       for (const c of cands) c.logprobBase ??= known.get(c.id) ?? null;
       lookedUp!(top?.length ? Math.min(...top.map((t) => t.logprob)) : -Infinity);
@@ -212,9 +212,11 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   const sampling = (async () => {
     if (hit) {
       // Speculated rollouts first; any candidate they lack (another top-k, a shrunk k) is topped up below.
-      const got = await hit.rollouts;
+      const got = await hit.rollouts.catch(() => undefined);
+      if (got) notes.push('rollouts drawn ahead by speculation (speed.speculate)');
+      else notes.push('speculation failed: rollouts drawn now (speed.speculate)');
       rollable.forEach((c, i) => {
-        c.rollouts = (got.get(c.id) ?? []).slice(0, N);
+        c.rollouts = (got?.get(c.id) ?? []).slice(0, N);
         fresh[i] = N - c.rollouts.length;
       });
     }
