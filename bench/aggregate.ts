@@ -45,6 +45,8 @@ export interface RowResult {
     maxTokensCap: number | null;
     wallMsPerOutputToken: number;
     criticalPathMsPerOutputToken: number;
+    /** The same schedule costed as if the reward server cached the inputs' shared prefix (an estimate, not a measured wall). */
+    criticalPathWithRewardCacheMsPerOutputToken: number;
     wallOverCriticalPath: number;
   };
 }
@@ -72,7 +74,8 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
     const tOut = sum(timed.map((r) => r.outputTokens));
     const wall = sum(timed.map((r) => r.wallMs));
     const cp = sum(timed.map((r) => criticalPathMs(latency, r.recording.calls)));
-    timing = { runs: timed.length, outputTokens: tOut, maxTokensCap: timedCap, wallMsPerOutputToken: wall / tOut, criticalPathMsPerOutputToken: cp / tOut, wallOverCriticalPath: wall / cp };
+    const cpCached = sum(timed.map((r) => criticalPathMs(latency, r.recording.calls, { rewardPrefixCache: true })));
+    timing = { runs: timed.length, outputTokens: tOut, maxTokensCap: timedCap, wallMsPerOutputToken: wall / tOut, criticalPathMsPerOutputToken: cp / tOut, criticalPathWithRewardCacheMsPerOutputToken: cpCached / tOut, wallOverCriticalPath: wall / cp };
   }
   return {
     id: row.id,

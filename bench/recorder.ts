@@ -20,6 +20,8 @@ export interface CallRecord {
   seqs: SeqCost[];
   /** Positions the model generated (sampled tokens incl. EOS, next-token positions). */
   generated: number;
+  /** Reward calls: tokens of the input every pair shares (the prompt and the common start of the responses, i.e. y<t). */
+  sharedPromptTokens?: number;
 }
 
 export interface Recording {
@@ -107,9 +109,26 @@ export function recordReward(inner: RewardSource, role: string, engine: string, 
       const fill = slot(rec, `${role}.score`);
       const r = await inner.score(pairs, opts);
       const seqs = pairs.map((p) => ({ prompt: null, promptTokens: Math.max(1, tokens(p)), genTokens: 0 }));
-      rec.calls.push({ engine, what: `${role}.score`, start, end: now(), seqs, generated: 0 });
+      const shared = pairs.length > 1 && pairs.every((p) => p.prompt === pairs[0]!.prompt) ? tokens({ prompt: pairs[0]!.prompt, response: commonPrefix(pairs.map((p) => p.response)) }) : 0;
+      rec.calls.push({ engine, what: `${role}.score`, start, end: now(), seqs, generated: 0, sharedPromptTokens: shared });
       fill(r);
       return r;
     },
   };
+}
+
+function commonPrefix(xs: readonly string[]): string {
+  let n = xs[0]!.length;
+  for (const x of xs) {
+    n = Math.min(n, x.length);
+    for (let i = 0; i < n; i++)
+      if (x.charCodeAt(i) !== xs[0]!.charCodeAt(i)) {
+        n = i;
+        break;
+      }
+  }
+  // Back to a word boundary: a token cut in half is not shared.
+  const cut = xs[0]!.slice(0, n);
+  const sp = cut.lastIndexOf(' ');
+  return n === xs[0]!.length ? cut : cut.slice(0, Math.max(0, sp));
 }

@@ -145,3 +145,9 @@ test('bench wire: the EOS-off front makes rollouts run their full length, and by
     await server.close();
   }
 });
+
+test('critical path, "what if" a reward prefix cache: each input pays only what follows the shared part', () => {
+  const reward: CallRecord = { engine: 'r', what: 'reward.score', start: 0, end: 5, seqs: [300, 310, 320].map((n) => ({ prompt: null, promptTokens: n, genTokens: 0 })), generated: 0, sharedPromptTokens: 290 };
+  assert.equal(criticalPathMs(o, [reward]), isolatedRequestMs(o, [300, 310, 320].map((n) => ({ newPromptTokens: n, genTokens: 0 }))));
+  assert.equal(criticalPathMs(o, [reward], { rewardPrefixCache: true }), isolatedRequestMs(o, [10, 20, 30].map((n) => ({ newPromptTokens: n, genTokens: 0 }))));
+});
