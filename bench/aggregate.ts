@@ -29,8 +29,11 @@ export interface RowResult {
   /** All HTTP requests of a run, per output token. */
   httpRequestsPerOutputToken: number;
   generatedTokensPerOutputToken: number;
+  /** HTTP bytes received from the servers per output token (quality pass; headers included). */
+  bytesReceivedPerOutputToken: number;
+  bytesSentPerOutputToken: number;
   coreModelTokensPerOutputToken: number;
-  speedNotes: { skippedSteps: number; shrunkSteps: number; blockSteps: number; blockTokens: number; steps: number };
+  speedNotes: { skippedSteps: number; shrunkSteps: number; blockSteps: number; blockTokens: number; speculatedSteps: number; steps: number };
   decoderCpuMsPerStep: number | null;
   clientCpuMsPerStep: number;
   /** The reference server's CPU per step (its stand-in models, JSON), null with --in-process-server. */
@@ -42,6 +45,8 @@ export interface RowResult {
     maxTokensCap: number | null;
     wallMsPerOutputToken: number;
     criticalPathMsPerOutputToken: number;
+    /** The same schedule costed as if the reward server cached the inputs' shared prefix (an estimate, not a measured wall). */
+    criticalPathWithRewardCacheMsPerOutputToken: number;
     wallOverCriticalPath: number;
   };
 }
@@ -69,7 +74,8 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
     const tOut = sum(timed.map((r) => r.outputTokens));
     const wall = sum(timed.map((r) => r.wallMs));
     const cp = sum(timed.map((r) => criticalPathMs(latency, r.recording.calls)));
-    timing = { runs: timed.length, outputTokens: tOut, maxTokensCap: timedCap, wallMsPerOutputToken: wall / tOut, criticalPathMsPerOutputToken: cp / tOut, wallOverCriticalPath: wall / cp };
+    const cpCached = sum(timed.map((r) => criticalPathMs(latency, r.recording.calls, { rewardPrefixCache: true })));
+    timing = { runs: timed.length, outputTokens: tOut, maxTokensCap: timedCap, wallMsPerOutputToken: wall / tOut, criticalPathMsPerOutputToken: cp / tOut, criticalPathWithRewardCacheMsPerOutputToken: cpCached / tOut, wallOverCriticalPath: wall / cp };
   }
   return {
     id: row.id,
@@ -88,12 +94,15 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
     modelRequestsPerStep: sum(quality.map((r) => r.stepModelRequests)) / steps,
     httpRequestsPerOutputToken: sum(quality.map((r) => r.httpRequests)) / outTok,
     generatedTokensPerOutputToken: sum(quality.map((r) => r.generatedTokens)) / outTok,
+    bytesReceivedPerOutputToken: sum(quality.map((r) => r.bytesReceived)) / outTok,
+    bytesSentPerOutputToken: sum(quality.map((r) => r.bytesSent)) / outTok,
     coreModelTokensPerOutputToken: sum(quality.map((r) => r.coreModelTokens)) / outTok,
     speedNotes: {
       skippedSteps: sum(quality.map((r) => r.notes.skipped)),
       shrunkSteps: sum(quality.map((r) => r.notes.shrunk)),
       blockSteps: sum(quality.map((r) => r.notes.blockSteps)),
       blockTokens: sum(quality.map((r) => r.notes.blockTokens)),
+      speculatedSteps: sum(quality.map((r) => r.notes.speculated)),
       steps,
     },
     decoderCpuMsPerStep: replayed.length ? sum(replayed.map((r) => r.coreCpuMs!)) / sum(replayed.map((r) => r.steps)) : null,

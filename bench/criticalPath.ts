@@ -11,7 +11,7 @@ import type { CallRecord } from './recorder';
  * the prefix cache as it stood, then one decode step per further token of its longest sequence).
  * Prefix caches are kept per served model, as the reference server's engines do.
  */
-export function criticalPathMs(o: LatencyOptions, calls: readonly CallRecord[]): number {
+export function criticalPathMs(o: LatencyOptions, calls: readonly CallRecord[], what: { rewardPrefixCache?: boolean } = {}): number {
   type Ev = { t: number; end: boolean; i: number };
   const evs: Ev[] = [];
   calls.forEach((c, i) => {
@@ -37,7 +37,10 @@ export function criticalPathMs(o: LatencyOptions, calls: readonly CallRecord[]):
       continue;
     }
     const cache = cacheOf(call.engine);
+    // "What if": a reward server with a prefix cache (the latency model's has none) would prefill only what follows y<t.
+    const sharedReward = what.rewardPrefixCache ? (call.sharedPromptTokens ?? 0) : 0;
     const seqs = call.seqs.map((s) => {
+      if (!s.prompt && sharedReward) return { newPromptTokens: Math.max(1, s.promptTokens - sharedReward), genTokens: s.genTokens };
       // As in the engine: vLLM recomputes at least the last prompt token.
       const cached = s.prompt ? Math.min(cache.lookup(s.prompt), Math.max(0, s.promptTokens - 1)) : 0;
       if (s.prompt) cache.insert(s.prompt);

@@ -2,11 +2,12 @@
 import { buildEnv, loadRunConfig, type RequestLogLine } from '../src/backends/index';
 import { applyRewardTemplate } from '../src/backends/templates';
 import type { RunConfigInput } from '../src/config/schema';
-import { decode, type DecodeResult, type DecodingParams } from '../src/core/index';
+import { decode, runStrategies, type DecodeResult, type DecodingParams } from '../src/core/index';
 import type { DecodeEnv } from '../src/core/context';
 import { defaultServed } from '../src/server/registry';
 import { demoRunConfig, tabularRunConfig } from '../src/server/demoConfig';
 import { naiveModel, naiveReward, Serial } from './naive';
+import { noEos } from './noEos';
 import { newRecording, recordModel, recordReward, type Recording } from './recorder';
 import { qErrors } from './exactTabular';
 import { replayCpuMs } from './replay';
@@ -32,6 +33,9 @@ export interface RunMeasure {
   stepModelRequests: number;
   /** Positions the models generated (rollout tokens incl. EOS, next-token positions). */
   generatedTokens: number;
+  /** HTTP bytes the client received from / sent to the servers during the run (headers included), counted at the server. */
+  bytesReceived: number;
+  bytesSent: number;
   /** The core's own count: generated plus scored tokens (RunStats.modelTokens). */
   coreModelTokens: number;
   wallMs: number;
@@ -42,7 +46,7 @@ export interface RunMeasure {
   /** The decoder alone, replayed without servers (null when not replayed). */
   coreCpuMs: number | null;
   peakRssMb: number;
-  notes: { skipped: number; shrunk: number; blockSteps: number; blockTokens: number };
+  notes: { skipped: number; shrunk: number; blockSteps: number; blockTokens: number; speculated: number };
   /** Sum over steps of log selectProb − log π_base of the chosen token (null when not defined, e.g. block-accepted tokens). */
   logRatio: number | null;
   /** Tabular direct rows: Q̂ − Q*_r of every rollout-valued candidate. */
@@ -50,7 +54,8 @@ export interface RunMeasure {
   recording: Recording;
 }
 
-export function runConfigFor(row: Row, url: string, params: DecodingParams): RunConfigInput {
+export function runConfigFor(row: Row, server: BenchServer, params: DecodingParams): RunConfigInput {
+  const url = row.eosOff ? server.eosOffUrl : server.url;
   const cfg = row.world === 'demo' ? demoRunConfig(url) : tabularRunConfig(url);
   if (row.baseline) (cfg.baseline as { model: string }).model = row.baseline;
   return { ...cfg, decoding: params };
@@ -76,7 +81,7 @@ export interface MeasureOptions {
 
 export async function measureRow(row: Row, server: BenchServer, params: DecodingParams, o: MeasureOptions): Promise<RunMeasure[]> {
   const p = o.maxTokens ? { ...params, maxTokens: Math.min(params.maxTokens, o.maxTokens) } : params;
-  const config = loadRunConfig(runConfigFor(row, server.url, p));
+  const config = loadRunConfig(runConfigFor(row, server, p));
   let sink: ((l: RequestLogLine) => void) | undefined;
   const built = await buildEnv(config, { log: (l) => sink?.(l) });
   const names = {
@@ -96,7 +101,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
       const wire = newRecording();
       // The naive row's decoder sees batched answers (replayed for CPU), the server sees single requests.
       const decoderRec = row.naive ? newRecording() : wire;
-      const e = built.env;
+      const e = row.eosOff ? { ...built.env, base: noEos(built.env.base), baseline: noEos(built.env.baseline) } : built.env;
       let env: DecodeEnv = {
         base: recordModel(e.base, 'base', names.base, wire),
         baseline: recordModel(e.baseline, 'baseline', names.baseline, wire),
@@ -119,7 +124,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
       let stepsTo = -Infinity;
       let firstStepAt = Infinity;
       const runParams = { ...p, seed };
-      const s0 = await server.cpuMs();
+      const s0 = await server.usage();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       const r: DecodeResult = await decode(row.strategy ?? 'tqstar', { text: prompt }, env, runParams, {
@@ -133,7 +138,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
       });
       const wallMs = performance.now() - t0;
       const cpu = process.cpuUsage(c0);
-      const s1 = await server.cpuMs();
+      const s1 = await server.usage();
       sink = undefined;
       // Requests the model wrappers cannot see (token-text look-ups) join the schedule with their overhead only.
       for (const l of lines) if (!/\/(completions|pooling|classify|tokenize)$/.test(l.url)) wire.calls.push({ engine: 'aux', what: l.url, start: l.t - l.ms, end: l.t, seqs: [], generated: 0 });
@@ -156,13 +161,16 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
         wallMs,
         clientCpuMs: (cpu.user + cpu.system) / 1000,
         coreCpuMs,
-        serverCpuMs: s0 === null || s1 === null ? null : s1 - s0,
+        serverCpuMs: s0.cpuMs === null || s1.cpuMs === null ? null : s1.cpuMs - s0.cpuMs,
+        bytesReceived: s1.bytesOut - s0.bytesOut,
+        bytesSent: s1.bytesIn - s0.bytesIn,
         peakRssMb: peak / 2 ** 20,
         notes: {
           skipped: r.steps.filter((s) => s.note?.includes('skipMass')).length,
           shrunk: r.steps.filter((s) => s.note?.includes('coverMass')).length,
           blockSteps: r.steps.filter((s) => s.accepted.length > 0).length,
           blockTokens: r.steps.reduce((n, s) => n + s.accepted.length, 0),
+          speculated: r.steps.filter((s) => s.note?.includes('drawn ahead by speculation')).length,
         },
         logRatio: logRatio(r),
         qErrors: row.world === 'tabular' && (row.strategy ?? 'tqstar') === 'tqstar' && p.transfer === 'direct' && !row.baseline ? qErrors(prompt, r) : [],
@@ -184,4 +192,47 @@ function logRatio(r: DecodeResult): number | null {
     s += Math.log(c.selectProb) - c.logprobBase;
   }
   return s;
+}
+
+export interface CompareMeasure {
+  prompt: string;
+  strategies: string[];
+  /** Each strategy decoded alone, one after another: its wall ms. */
+  aloneMs: Record<string, number>;
+  /** All of them through runStrategies (side by side): wall ms. */
+  compareMs: number;
+  /** The same with `concurrency: 1` (one after another, as before). */
+  inTurnMs: number;
+  slowest: string;
+  /** compareMs / the slowest strategy's alone ms (target ≤ 1.3). */
+  ratio: number;
+  errors: string[];
+}
+
+/** A Compare of every strategy against the same server: alone, in turn, and side by side. */
+export async function measureCompare(row: Row, server: BenchServer, params: DecodingParams, prompt: string): Promise<CompareMeasure> {
+  const config = loadRunConfig(runConfigFor(row, server, params));
+  const built = await buildEnv(config);
+  const strategies = row.strategies!;
+  const errors: string[] = [];
+  try {
+    const aloneMs: Record<string, number> = {};
+    for (const s of strategies) {
+      const t0 = performance.now();
+      const r = await decode(s, { text: prompt }, built.env, params);
+      aloneMs[s] = performance.now() - t0;
+      if (r.error) errors.push(`${s}: ${r.error.message}`);
+    }
+    const t1 = performance.now();
+    const inTurn = await runStrategies(strategies, { text: prompt }, built.env, params, { concurrency: 1 });
+    const inTurnMs = performance.now() - t1;
+    const t2 = performance.now();
+    const together = await runStrategies(strategies, { text: prompt }, built.env, params);
+    const compareMs = performance.now() - t2;
+    for (const r of [...inTurn.results, ...together.results]) if (r.error) errors.push(`${r.strategy}: ${r.error.message}`);
+    const slowest = strategies.reduce((a, b) => (aloneMs[b]! > aloneMs[a]! ? b : a));
+    return { prompt, strategies, aloneMs, compareMs, inTurnMs, slowest, ratio: compareMs / aloneMs[slowest]!, errors };
+  } finally {
+    built.dispose();
+  }
 }

@@ -20,6 +20,8 @@ export interface CallRecord {
   seqs: SeqCost[];
   /** Positions the model generated (sampled tokens incl. EOS, next-token positions). */
   generated: number;
+  /** Reward calls: tokens of the input every pair shares (the prompt and the common start of the responses, i.e. y<t). */
+  sharedPromptTokens?: number;
 }
 
 export interface Recording {
@@ -32,10 +34,12 @@ export const newRecording = (): Recording => ({ calls: [], results: new Map() })
 
 const now = () => performance.now();
 
-function keep(rec: Recording, key: string, value: unknown) {
+/** A result slot in call order (not completion order: calls in flight together may finish either way, and the replay asks in call order). */
+function slot(rec: Recording, key: string): (value: unknown) => void {
   let list = rec.results.get(key);
   if (!list) rec.results.set(key, (list = []));
-  list.push(value);
+  const i = list.push(undefined) - 1;
+  return (value) => (list[i] = value);
 }
 
 export function recordModel(inner: LanguageModel, role: string, engine: string, rec: Recording): LanguageModel {
@@ -48,13 +52,15 @@ export function recordModel(inner: LanguageModel, role: string, engine: string, 
     warnings: inner.warnings,
     async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
       const start = now();
+      const fill = slot(rec, `${role}.nextTokens`);
       const r = await inner.nextTokens(prompts, k, opts);
       rec.calls.push({ engine, what: `${role}.nextTokens`, start, end: now(), seqs: prompts.map((p) => ({ prompt: p, promptTokens: p.length, genTokens: 1 })), generated: prompts.length });
-      keep(rec, `${role}.nextTokens`, r);
+      fill(r);
       return r;
     },
     async sample(req: SampleRequest, opts?: CallOptions): Promise<Completion[][]> {
       const start = now();
+      const fill = slot(rec, `${role}.sample`);
       const r = await inner.sample(req, opts);
       const seqs: SeqCost[] = [];
       r.forEach((perPrompt, i) => {
@@ -67,11 +73,12 @@ export function recordModel(inner: LanguageModel, role: string, engine: string, 
         }
       });
       rec.calls.push({ engine, what: `${role}.sample`, start, end: now(), seqs, generated: seqs.reduce((s, q) => s + q.genTokens, 0) });
-      keep(rec, `${role}.sample`, r);
+      fill(r);
       return r;
     },
     async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
       const start = now();
+      const fill = slot(rec, `${role}.score`);
       const r = await inner.score(req, opts);
       const gen = req.nextTopK ? 1 : 0;
       const seqs = req.items.map((it) => {
@@ -79,14 +86,15 @@ export function recordModel(inner: LanguageModel, role: string, engine: string, 
         return { prompt: full, promptTokens: full.length, genTokens: Math.max(1, gen) };
       });
       rec.calls.push({ engine, what: `${role}.score`, start, end: now(), seqs, generated: gen * req.items.length });
-      keep(rec, `${role}.score`, r);
+      fill(r);
       return r;
     },
     async encode(text: string, opts?: CallOptions): Promise<TokenId[]> {
       const start = now();
+      const fill = slot(rec, `${role}.encode`);
       const r = await inner.encode(text, opts);
       rec.calls.push({ engine, what: `${role}.encode`, start, end: now(), seqs: [], generated: 0 });
-      keep(rec, `${role}.encode`, r);
+      fill(r);
       return r;
     },
   };
@@ -98,11 +106,29 @@ export function recordReward(inner: RewardSource, role: string, engine: string, 
     label: inner.label,
     async score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]> {
       const start = now();
+      const fill = slot(rec, `${role}.score`);
       const r = await inner.score(pairs, opts);
       const seqs = pairs.map((p) => ({ prompt: null, promptTokens: Math.max(1, tokens(p)), genTokens: 0 }));
-      rec.calls.push({ engine, what: `${role}.score`, start, end: now(), seqs, generated: 0 });
-      keep(rec, `${role}.score`, r);
+      const shared = pairs.length > 1 && pairs.every((p) => p.prompt === pairs[0]!.prompt) ? tokens({ prompt: pairs[0]!.prompt, response: commonPrefix(pairs.map((p) => p.response)) }) : 0;
+      rec.calls.push({ engine, what: `${role}.score`, start, end: now(), seqs, generated: 0, sharedPromptTokens: shared });
+      fill(r);
       return r;
     },
   };
+}
+
+function commonPrefix(xs: readonly string[]): string {
+  let n = xs[0]!.length;
+  for (const x of xs) {
+    n = Math.min(n, x.length);
+    for (let i = 0; i < n; i++)
+      if (x.charCodeAt(i) !== xs[0]!.charCodeAt(i)) {
+        n = i;
+        break;
+      }
+  }
+  // Back to a word boundary: a token cut in half is not shared.
+  const cut = xs[0]!.slice(0, n);
+  const sp = cut.lastIndexOf(' ');
+  return n === xs[0]!.length ? cut : cut.slice(0, Math.max(0, sp));
 }

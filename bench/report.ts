@@ -1,10 +1,11 @@
 // The bench's printed table and its verdict against README's Performance targets.
 import type { RowResult } from './aggregate';
+import type { CompareMeasure } from './measure';
 
 const f = (x: number | null | undefined, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 
 export function table(rows: RowResult[]): string {
-  const head = ['row', 'reward ± se', 'exact obj (est)', 'req/step (w/o detok)', 'req/tok', 'gen tok/tok', 'wall ms/tok', 'CP ms/tok', 'wall/CP', 'cpu ms/step', 'client ms/step', 'server ms/step', 'RSS MB'];
+  const head = ['row', 'reward ± se', 'exact obj (est)', 'req/step (w/o detok)', 'req/tok', 'gen tok/tok', 'KiB recv/tok', 'wall ms/tok', 'CP ms/tok', 'wall/CP', 'cpu ms/step', 'client ms/step', 'server ms/step', 'RSS MB'];
   const body = rows.map((r) => [
     r.id,
     `${f(r.reward.mean, 3)} ± ${f(r.reward.se, 3)} (n=${r.reward.n})`,
@@ -12,6 +13,7 @@ export function table(rows: RowResult[]): string {
     `${f(r.httpRequestsPerStep)} (${f(r.modelRequestsPerStep)})`,
     f(r.httpRequestsPerOutputToken),
     f(r.generatedTokensPerOutputToken, 1),
+    f(r.bytesReceivedPerOutputToken / 1024, 1),
     f(r.timing?.wallMsPerOutputToken, 0),
     f(r.timing?.criticalPathMsPerOutputToken, 0),
     f(r.timing?.wallOverCriticalPath),
@@ -36,8 +38,44 @@ export interface TargetCheck {
 }
 
 /** README, Performance: the issue's targets, each with the rows it is measured on. */
-export function checkTargets(rows: RowResult[]): TargetCheck[] {
+export function compareTable(cs: Array<{ id: string } & CompareMeasure>): string {
+  return [
+    'Compare rows (timed pass): wall of each strategy alone, of all in turn, and of all side by side',
+    ...cs.map(
+      (c) =>
+        `  ${c.id}: side by side ${f(c.compareMs / 1000, 1)} s, in turn ${f(c.inTurnMs / 1000, 1)} s, slowest alone ${c.slowest} ${f(c.aloneMs[c.slowest]! / 1000, 1)} s → ${f(c.ratio)}× (alone: ${c.strategies.map((s) => `${s} ${f(c.aloneMs[s]! / 1000, 1)}`).join(', ')})${c.errors.length ? ` — errors: ${c.errors[0]}` : ''}`,
+    ),
+  ].join('\n');
+}
+
+/** Issue 14's targets on the long-answer rows (256 tokens, k = 10, N = 4, H = 20, EOS off). */
+function lengthTargets(rows: RowResult[], compares: CompareMeasure[]): TargetCheck[] {
   const out: TargetCheck[] = [];
+  const row = (id: string) => rows.find((r) => r.id === id);
+  const l16 = row('len16/tqstar');
+  const l256 = row('len256/tqstar');
+  const secs = (r: RowResult) => (r.timing ? (r.timing.wallMsPerOutputToken * r.outputTokensPerRun) / 1000 : NaN);
+  if (l256?.timing) out.push({ target: '256-token answer ≤ 60 s, defaults', row: l256.id, measured: `${f(secs(l256), 1)} s (critical path ${f((l256.timing.criticalPathMsPerOutputToken * l256.outputTokensPerRun) / 1000, 1)} s)`, pass: secs(l256) <= 60 });
+  for (const r of rows.filter((x) => x.id.startsWith('len256/') && x.timing))
+    out.push({ target: 'estimate: critical path with a prefix-caching reward server', row: r.id, measured: `${f((r.timing!.criticalPathWithRewardCacheMsPerOutputToken * r.outputTokensPerRun) / 1000, 1)} s for 256 tokens (${f(r.timing!.criticalPathWithRewardCacheMsPerOutputToken, 0)} ms/tok; the latency model's ${f(r.timing!.criticalPathMsPerOutputToken, 0)})`, pass: null });
+  for (const id of ['len256/speculate', 'len256/fast']) {
+    const r = row(id);
+    if (!r?.timing || !l256) continue;
+    const loss = (l256.reward.mean - r.reward.mean) / Math.abs(l256.reward.mean);
+    out.push({ target: '256-token answer ≤ 30 s with speed flags', row: id, measured: `${f(secs(r), 1)} s; ${r.speedNotes.speculatedSteps} of ${r.speedNotes.steps} steps served by speculation`, pass: secs(r) <= 30 });
+    out.push({ target: '≤ 2% loss of mean reward against the default (256 tokens)', row: id, measured: `${f(100 * loss, 1)}% (${f(r.reward.mean, 3)} ± ${f(r.reward.se, 3)} vs ${f(l256.reward.mean, 3)} ± ${f(l256.reward.se, 3)}, n=${r.reward.n})`, pass: r.reward.n >= 8 ? loss <= 0.02 : null });
+  }
+  if (l16 && l256) {
+    const ratio = l256.bytesReceivedPerOutputToken / l16.bytesReceivedPerOutputToken;
+    out.push({ target: 'bytes received per token at 256 ≤ 1.5× those at 16', row: l256.id, measured: `${f(ratio)}× (${f(l256.bytesReceivedPerOutputToken / 1024, 1)} vs ${f(l16.bytesReceivedPerOutputToken / 1024, 1)} KiB)`, pass: ratio <= 1.5 });
+  }
+  if (l256) out.push({ target: 'client CPU < 5 ms per step at 256 tokens (end to end)', row: l256.id, measured: `${f(l256.clientCpuMsPerStep, 1)} ms (decoder alone ${f(l256.decoderCpuMsPerStep, 2)} ms)`, pass: l256.clientCpuMsPerStep < 5 });
+  for (const c of compares) out.push({ target: 'a Compare of all strategies ≤ 1.3× its slowest strategy', row: c.strategies.join(','), measured: `${f(c.ratio)}× (${f(c.compareMs / 1000, 1)} s vs ${c.slowest} ${f(c.aloneMs[c.slowest]! / 1000, 1)} s; in turn ${f(c.inTurnMs / 1000, 1)} s)`, pass: c.ratio <= 1.3 });
+  return out;
+}
+
+export function checkTargets(rows: RowResult[], compares: CompareMeasure[] = []): TargetCheck[] {
+  const out: TargetCheck[] = lengthTargets(rows, compares);
   for (const r of rows.filter((x) => !x.reference && x.strategy === 'tqstar')) {
     const limit = r.setting.transfer === 'indirect' ? 4 : 3;
     out.push({

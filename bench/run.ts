@@ -5,8 +5,8 @@ import { parseDecodingParams } from '../src/core/index';
 import { parseLatency } from '../src/server/index';
 import { aggregate, type RowResult } from './aggregate';
 import { benchEngine, engineTable, type EngineRow } from './engine';
-import { measureRow, type RunMeasure } from './measure';
-import { checkTargets, table, targetsText } from './report';
+import { measureCompare, measureRow, type CompareMeasure, type RunMeasure } from './measure';
+import { checkTargets, compareTable, table, targetsText } from './report';
 import { startBenchServer } from './server';
 import { DEMO_PROMPTS, rows as allRows, TABULAR_PROMPTS } from './settings';
 
@@ -82,10 +82,20 @@ async function main() {
   const fastServer = await startBenchServer('0', args.inProcess);
   const timedServer = args.timing ? await startBenchServer(args.latency, args.inProcess) : null;
   const results: RowResult[] = [];
+  const compares: Array<{ id: string; label: string } & CompareMeasure> = [];
   try {
     for (const row of selected) {
       const p = parseDecodingParams({ ...row.decoding, ...mode.override });
-      const set = mode[row.world];
+      if (row.strategies) {
+        if (!timedServer) continue;
+        const rt = performance.now();
+        compares.push({ id: row.id, label: row.label, ...(await measureCompare(row, timedServer, p, DEMO_PROMPTS[0]!)) });
+        console.error(`bench: ${row.id} done in ${((performance.now() - rt) / 1000).toFixed(1)} s`);
+        continue;
+      }
+      const full = mode[row.world];
+      // Long rows run fewer prompts and seeds (but never more than the mode's).
+      const set = row.limit ? { prompts: full.prompts.slice(0, row.limit.prompts), seeds: full.seeds.slice(0, row.limit.seeds) } : full;
       // Each row starts from a collected heap, so that its peak RSS is not the previous row's garbage (needs --expose-gc).
       (globalThis as { gc?: () => void }).gc?.();
       const rt = performance.now();
@@ -93,8 +103,8 @@ async function main() {
       let timed: RunMeasure[] | null = null;
       const cap = row.naive ? mode.timed.refCap : null;
       if (timedServer) {
-        const n = row.naive ? (row.world === 'demo' ? mode.timed.refDemo : mode.timed.refTabular) : mode.timed[row.world];
-        timed = await measureRow(row, timedServer, p, { prompts: set.prompts.slice(0, n), seeds: [0], cpuReplays: 0, keepSchedule: true, ...(cap ? { maxTokens: cap } : {}) });
+        const n = row.limit ? Math.min(row.limit.timed, mode.timed[row.world]) : row.naive ? (row.world === 'demo' ? mode.timed.refDemo : mode.timed.refTabular) : mode.timed[row.world];
+        if (n > 0) timed = await measureRow(row, timedServer, p, { prompts: set.prompts.slice(0, n), seeds: [0], cpuReplays: 0, keepSchedule: true, ...(cap ? { maxTokens: cap } : {}) });
       }
       const res = aggregate(row, p, quality, timed, latency, cap);
       results.push(res);
@@ -109,8 +119,9 @@ async function main() {
     engine = await benchEngine(mode.engine);
     console.error(`bench: engine rows done in ${((performance.now() - et) / 1000).toFixed(1)} s`);
   }
-  const targets = checkTargets(results);
+  const targets = checkTargets(results, compares);
   console.log(table(results));
+  if (compares.length) console.log('\n' + compareTable(compares));
   console.log('');
   console.log(targetsText(targets));
   if (engine) console.log(`\nLocal engine (real time on this machine):\n${engineTable(engine)}`);
@@ -122,6 +133,7 @@ async function main() {
     machine: { node: process.version, platform: process.platform, arch: process.arch },
     totalSeconds: (performance.now() - t0) / 1000,
     rows: results,
+    compares,
     targets,
     engine,
   };

@@ -13,6 +13,12 @@ export interface Row {
   decoding: DecodingParamsInput;
   /** Tabular indirect rows decode against ρ*_{r_BL} instead of ρ*_r. */
   baseline?: string;
+  /** A Compare row: these strategies through runStrategies (timed pass only; see measureCompare). */
+  strategies?: StrategyName[];
+  /** Long-answer rows: EOS is never a candidate and rollouts ignore it (bench/noEos.ts, bench/wire.ts). */
+  eosOff?: boolean;
+  /** Fewer prompts/seeds than the mode's (long rows): quality pass prompts × seeds, timed pass prompts. */
+  limit?: { prompts: number; seeds: number; timed: number };
   label: string;
 }
 
@@ -28,6 +34,9 @@ const TAB = { topK: 6, rollouts: 8, horizon: 8, alpha: 1, maxTokens: 8, selectio
 
 /** Adaptive work and block acceptance together (the issue's "adaptive and block flags on"). */
 export const FAST = { reuseRollouts: true, skipMass: 0.9, coverMass: 0.9, blockAccept: 4, blockMargin: 1 } as const;
+
+/** Long rows: one prompt, one seed (a 256-token answer takes 10–30 s even with the clock off on 2 cores). */
+const LONG = { prompts: 1, seeds: 1, timed: 1 } as const;
 
 export function rows(): Row[] {
   return [
@@ -53,5 +62,11 @@ export function rows(): Row[] {
       decoding: { ...TAB, transfer: 'indirect', indirectWeights: 'baseline-reward' },
       label: 'TQ* indirect (baseline-reward weights, ρ*_{r_BL}), tabular',
     },
+    // Speed II (issue 14): cost against the answer's length, EOS off, on one prompt (each 256-token timed run takes minutes).
+    ...[16, 64, 256].map((n): Row => ({ id: `len${n}/tqstar`, world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: n }, label: `TQ* default, ${n} tokens, EOS off, k=10 N=4 H=20` })),
+    ...[16, 256].map((n): Row => ({ id: `len${n}/before`, world: 'demo', naive: false, eosOff: true, limit: { ...LONG, timed: 0 }, decoding: { ...DEMO, maxTokens: n, speed: { baseTopLookup: false } }, label: `TQ* as before issue 14 (every candidate scored with the echoed prefix), ${n} tokens, EOS off; not timed` })),
+    { id: 'len256/speculate', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: 256, speed: { speculate: 2 } }, label: 'TQ* + speculation on the top-2 next states, 256 tokens, EOS off' },
+    { id: 'len256/fast', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: 256, speed: { ...FAST, speculate: 2 } }, label: 'TQ* + speculation + adaptive + block, 256 tokens, EOS off' },
+    { id: 'compare/demo', world: 'demo', naive: false, strategies: ['tqstar', 'cd', 'args', 'bon', 'blockwise', 'greedy', 'sample', 'baseline'], decoding: { ...DEMO }, label: 'Compare: all 8 strategies, k=10 N=4 H=20, 24 tokens' },
   ];
 }

@@ -46,6 +46,21 @@ export const DecodingParams = z
     speed: z
       .object({
         reuseRollouts: z.boolean().default(true).describe("Take the next step's candidates from the rollout request (same estimator, fewer requests)."),
+        baseTopLookup: z
+          .boolean()
+          .default(true)
+          .describe("Read log π_base of the candidates from the base model's own top-k at s_t and score only the others (same values, bytes independent of the answer's length)."),
+        speculate: z
+          .number()
+          .int()
+          .min(0)
+          .max(8)
+          .default(0)
+          .describe("Speculation: while a step's rollouts and rewards run, draw the next step's rollouts for this many likeliest next states (0 = off; same estimator, fewer sequential phases, more model work)."),
+        extendReused: z
+          .boolean()
+          .default(false)
+          .describe('Extend reused rollouts that were cut at the horizon by sampling their missing tokens (same horizon as fresh rollouts; one request more per step).'),
         skipMass: z.number().min(0).max(1).default(1).describe('Skip rollouts when one candidate holds at least this much of π_base mass (1 = never).'),
         coverMass: z.number().min(0).max(1).default(1).describe('Shrink k to the candidates covering this π_base mass (1 = keep all k).'),
         blockAccept: z.number().int().min(0).default(0).describe('Block acceptance: commit up to this many tokens of the best rollout when the choice leads by blockMargin (0 = off).'),

@@ -47,15 +47,16 @@ export interface RunContext {
   /** Per-step randomness (selection); requests get seeds from seedFor. */
   rngFor(step: number, purpose: string): Rng;
   seedFor(step: number, purpose: string): number;
-  /** r(x, response) for many responses in one reward call, cached by response text. */
-  rewards(responses: string[]): Promise<number[]>;
   /**
-   * One reward call for `cached` (looked up and kept by text, for the few short-lived texts such
-   * as r(x, y<t)) and `fresh` (always scored, never kept: rollouts keep their own reward).
+   * r(x, [y<t ⊕ suffix]) for many suffixes of the current state's text in one reward call, cached
+   * by suffix while later states extend it (e.g. r(x, y<t) asked again one step later as EOS's value).
+   */
+  rewards(suffixes: string[]): Promise<number[]>;
+  /**
+   * One reward call for `cached` suffixes (looked up and kept, for the few short-lived texts such
+   * as r(x, y<t)) and `fresh` ones (always scored, never kept: rollouts keep their own reward).
    */
   rewardsMixed(cached: string[], fresh: string[]): Promise<{ cached: number[]; fresh: number[] }>;
-  /** Cached reward of a response, if known. */
-  cachedReward(response: string): number | undefined;
   warn(message: string): void;
 }
 
@@ -77,5 +78,7 @@ export interface StepOutcome {
 /** One decoding strategy; it may keep state between steps of one run (e.g. reusable rollouts). */
 export interface Strategy {
   step(state: DecodeState): Promise<StepOutcome>;
+  /** The run is over: cancel anything still in flight (e.g. speculative requests). */
+  dispose?(): void;
 }
 export type StrategyFactory = (ctx: RunContext) => Strategy;

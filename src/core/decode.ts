@@ -56,7 +56,11 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
     ...(env.baselineReward ? { baselineReward: meteredReward(env.baselineReward, meter) } : {}),
     ...(env.valueOracle ? { valueOracle: env.valueOracle } : {}),
   };
-  const rewardCache = new Map<string, number>();
+  // Rewards of texts y<t ⊕ suffix, keyed by the suffix after the current state's text: a step that
+  // appends A keeps the entries whose suffix starts with A, re-keyed past it (O(entries · |A|),
+  // not a scan of whole texts, whose length grows with the answer).
+  let rewardCache = new Map<string, number>();
+  const state: DecodeState = { ids: [], tokens: [], text: '', step: 0 };
   const ctx: RunContext = {
     strategy,
     env: metered,
@@ -66,31 +70,31 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
     signal,
     rngFor: (step, purpose) => new Rng(deriveSeed(params.seed, strategy, step, purpose)),
     seedFor: (step, purpose) => deriveSeed(params.seed, strategy, step, purpose),
-    cachedReward: (response) => rewardCache.get(response),
-    async rewards(responses) {
-      return (await ctx.rewardsMixed(responses, [])).cached;
+    async rewards(suffixes) {
+      return (await ctx.rewardsMixed(suffixes, [])).cached;
     },
     async rewardsMixed(cached, fresh) {
       const missing = [...new Set(cached.filter((r) => !rewardCache.has(r)))];
       const all = [...missing, ...fresh];
       let scores: number[] = [];
-      if (all.length) scores = await metered.reward.score(all.map((response) => ({ prompt: prompt.text, response })), { signal });
+      const at = state.text;
+      if (all.length) scores = await metered.reward.score(all.map((suffix) => ({ prompt: prompt.text, response: at + suffix })), { signal });
       missing.forEach((r, i) => rewardCache.set(r, scores[i]));
       return { cached: cached.map((r) => rewardCache.get(r)!), fresh: scores.slice(missing.length) };
     },
     warn,
   };
 
-  const state: DecodeState = { ids: [], tokens: [], text: '', step: 0 };
   const steps: StepDiagnostics[] = [];
   let finish: FinishReason = 'maxTokens';
   let error: ErrorInfo | undefined;
+  let strat: ReturnType<(typeof STRATEGIES)[StrategyName]> | undefined;
   try {
     if (signal?.aborted) throw new TqError('aborted', 'Cancelled.');
     ctx.prompt.ids = prompt.ids ?? (await metered.base.encode(prompt.text, { signal }));
     state.ids = [...ctx.prompt.ids];
     onEvent?.({ type: 'start', strategy, promptTokens: state.ids.length });
-    const strat = STRATEGIES[strategy](ctx);
+    strat = STRATEGIES[strategy](ctx);
     while (state.tokens.length < params.maxTokens) {
       if (signal?.aborted) throw new TqError('aborted', 'Cancelled.');
       const ts = now();
@@ -118,10 +122,16 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
       };
       steps.push(step);
       state.step++;
-      // Only rewards of texts that extend the new state can be asked for again (reused rollouts).
-      for (const key of rewardCache.keys()) if (!key.startsWith(state.text)) rewardCache.delete(key);
+      // Only rewards of texts that extend the new state can be asked for again.
+      const added = state.text.slice(prevLen);
+      const survivors = new Map<string, number>();
+      for (const [suffix, v] of rewardCache) if (suffix.startsWith(added)) survivors.set(suffix.slice(added.length), v);
+      rewardCache = survivors;
       const stopAt = params.stop.length ? findStop(state.text, params.stop, prevLen) : -1;
-      if (stopAt >= 0) state.text = state.text.slice(0, stopAt);
+      if (stopAt >= 0) {
+        state.text = state.text.slice(0, stopAt);
+        rewardCache.clear(); // keyed by the text before the cut
+      }
       onEvent?.({ type: 'step', strategy, step, text: state.text });
       if (stopAt >= 0) {
         finish = 'stop';
@@ -136,11 +146,13 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
   } catch (e) {
     finish = isAbort(e) || signal?.aborted ? 'aborted' : 'error';
     error = finish === 'aborted' ? { kind: 'aborted', message: 'Cancelled.' } : errorInfo(e);
+  } finally {
+    strat?.dispose?.();
   }
 
   // The reward of the (possibly partial) answer: after a budget error or a cancel this is one
   // request past the limit, bounded in time, because a scored partial answer is worth it.
-  let reward: number | null = rewardCache.get(state.text) ?? null;
+  let reward: number | null = rewardCache.get('') ?? null;
   if (reward === null && error?.kind !== 'reward') {
     meter.enforce = false;
     try {
@@ -170,14 +182,31 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
   return result;
 }
 
-/** Runs each strategy in turn (they share the servers), then ranks by reward, best first. */
+/**
+ * Runs the strategies side by side, at most `opts.concurrency` at a time (default: all), then
+ * ranks by reward, best first. They are independent: each decode has its own meter, reward cache
+ * and per-strategy seeds, so running them together computes what running them in turn did; the
+ * endpoints' own per-replica concurrency bounds what reaches the servers. Events carry their
+ * strategy, so interleaved streams stay attributable. After a cancel no further strategy starts
+ * (unless none has, so that the result still says "aborted").
+ */
 export async function runStrategies(strategies: StrategyName[], prompt: Prompt, env: DecodeEnv, params: DecodingParams, opts: RunOptions = {}): Promise<RunResult> {
   const t0 = now();
-  const results: DecodeResult[] = [];
-  for (const s of strategies) {
-    if (opts.signal?.aborted && results.length) break;
-    results.push(await decode(s, prompt, env, params, opts));
-  }
+  const slots: (DecodeResult | undefined)[] = new Array(strategies.length);
+  const limit = Math.max(1, Math.min(strategies.length, Math.floor(opts.concurrency ?? strategies.length)));
+  let next = 0;
+  let started = 0;
+  const worker = async () => {
+    while (next < strategies.length) {
+      if (opts.signal?.aborted && started) return;
+      const i = next++;
+      started++;
+      slots[i] = await decode(strategies[i], prompt, env, params, opts);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  // Input order first, so that the stable sort breaks ties by the order asked for.
+  const results = slots.filter((r): r is DecodeResult => r !== undefined);
   const rank = (r: DecodeResult) => r.reward ?? -Infinity;
   results.sort((a, b) => rank(b) - rank(a));
   return {

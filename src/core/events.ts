@@ -94,4 +94,6 @@ export type DecodeEvent =
 export interface RunOptions {
   signal?: AbortSignal;
   onEvent?: (event: DecodeEvent) => void;
+  /** runStrategies: strategies decoding at the same time (default: all of them; 1 runs them in turn). */
+  concurrency?: number;
 }

@@ -66,6 +66,12 @@ export interface SampleRequest {
    * not known by then — never guessed. A caller must treat a missing list as "not reported".
    */
   topLogprobsPositions?: number;
+  /**
+   * Every prompt begins with the same first `sharedPrefix` ids (the decoder's state s_t): a backend
+   * may serialise them once, and a server with a prefix cache computes them once. A hint only:
+   * the prompts are complete either way.
+   */
+  sharedPrefix?: number;
 }
 
 export interface ScoreItem {
@@ -78,6 +84,8 @@ export interface ScoreRequest {
   items: ScoreItem[];
   /** Also return the model's top-k next tokens after prompt+continuation (0 or absent: none). */
   nextTopK?: number;
+  /** Every item's prompt begins with the same first `sharedPrefix` ids (a hint, as in SampleRequest). */
+  sharedPrefix?: number;
 }
 
 export interface ScoreResult {

@@ -87,13 +87,18 @@ test('npm run bench --tiny runs and writes well-formed results', { timeout: 240_
   const dir = mkdtempSync(join(tmpdir(), 'tqstar-bench-'));
   try {
     const out = join(dir, 'results.json');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--only', 'demo/reference,demo/tqstar,tabular/tqstar', '--cpu-replays', '1', '--out', out], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--only', 'demo/reference,demo/tqstar,tabular/tqstar,len16/tqstar,compare/demo', '--cpu-replays', '1', '--out', out], {
       encoding: 'utf8',
       timeout: 220_000,
     });
     assert.equal(r.status, 0, r.stderr);
     const doc = JSON.parse(readFileSync(out, 'utf8'));
-    assert.deepEqual(doc.rows.map((x: { id: string }) => x.id), ['demo/reference', 'demo/tqstar', 'tabular/tqstar']);
+    assert.deepEqual(doc.rows.map((x: { id: string }) => x.id), ['demo/reference', 'demo/tqstar', 'tabular/tqstar', 'len16/tqstar']);
+    for (const row of doc.rows) assert.ok(row.bytesReceivedPerOutputToken > 0 && row.bytesSentPerOutputToken > 0, `${row.id}: bytes counted`);
+    const [cmp] = doc.compares;
+    assert.equal(doc.compares.length, 1);
+    assert.deepEqual(cmp.errors, []);
+    assert.ok(cmp.compareMs > 0 && cmp.inTurnMs > 0 && Number.isFinite(cmp.ratio) && Object.keys(cmp.aloneMs).length === 8);
     for (const row of doc.rows) {
       assert.deepEqual(row.errors, [], row.id);
       assert.ok(Number.isFinite(row.reward.mean), row.id);
@@ -101,7 +106,8 @@ test('npm run bench --tiny runs and writes well-formed results', { timeout: 240_
       assert.ok(row.timing.criticalPathMsPerOutputToken > 0 && row.timing.wallMsPerOutputToken > 0, row.id);
       assert.ok(row.decoderCpuMsPerStep > 0 && row.peakRssMb > 0, row.id);
     }
-    const [ref, tq, tab] = doc.rows;
+    const [ref, tq, tab, long] = doc.rows;
+    assert.equal(long.outputTokensPerRun, 3, 'EOS off: the answer runs to maxTokens');
     // The naive schedule sends at least one request per rollout: k·N = 3·2 per step.
     assert.ok(ref.httpRequestsPerStep >= 6, `reference ${ref.httpRequestsPerStep} requests per step`);
     assert.ok(tq.httpRequestsPerStep < ref.httpRequestsPerStep);
@@ -115,4 +121,37 @@ test('npm run bench --tiny runs and writes well-formed results', { timeout: 240_
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('bench wire: the EOS-off front makes rollouts run their full length, and bytes are counted per exchange at the server', { timeout: 60_000 }, async () => {
+  const { WireBytes, eosOffFront } = await import('../../bench/wire');
+  const { startServer } = await import('../../src/server/index');
+  const bytes = new WireBytes();
+  const server = await startServer({ port: 0, quiet: true });
+  bytes.port = Number(new URL(server.url).port);
+  const front = await eosOffFront(server.url);
+  try {
+    const body = { model: 'demo-base', prompt: 'The food was', max_tokens: 40, n: 4, temperature: 1, seed: 1 };
+    const post = async (root: string) => {
+      const res = await fetch(`${root}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { text: await res.text() };
+    };
+    const plain = JSON.parse((await post(server.url)).text) as { choices: Array<{ finish_reason: string }> };
+    const before = bytes.out;
+    const off = await post(`${front.url}/noeos`);
+    const parsed = JSON.parse(off.text) as { choices: Array<{ finish_reason: string }> };
+    assert.ok(plain.choices.some((c) => c.finish_reason === 'stop'), 'the demo model ends sentences by EOS on its own');
+    assert.ok(parsed.choices.every((c) => c.finish_reason === 'length'), 'through the front it never stops before max_tokens');
+    assert.ok(bytes.out - before >= Buffer.byteLength(off.text), `bytes counted once, headers included: ${bytes.out - before} ≥ ${Buffer.byteLength(off.text)}`);
+    assert.ok(bytes.out - before < 2 * Buffer.byteLength(off.text) + 2048, 'the front\'s own exchange is not counted again');
+  } finally {
+    await front.close();
+    await server.close();
+  }
+});
+
+test('critical path, "what if" a reward prefix cache: each input pays only what follows the shared part', () => {
+  const reward: CallRecord = { engine: 'r', what: 'reward.score', start: 0, end: 5, seqs: [300, 310, 320].map((n) => ({ prompt: null, promptTokens: n, genTokens: 0 })), generated: 0, sharedPromptTokens: 290 };
+  assert.equal(criticalPathMs(o, [reward]), isolatedRequestMs(o, [300, 310, 320].map((n) => ({ newPromptTokens: n, genTokens: 0 }))));
+  assert.equal(criticalPathMs(o, [reward], { rewardPrefixCache: true }), isolatedRequestMs(o, [10, 20, 30].map((n) => ({ newPromptTokens: n, genTokens: 0 }))));
 });

@@ -89,7 +89,8 @@ test('budget: maxRequests and maxModelTokens end the run with error kind "budget
   assert.equal(r.error?.setting, 'tqstar.decoding.budget.maxRequests');
   assert.ok(r.tokens.length >= 1, 'steps before the limit are kept');
   assert.equal(r.reward, suite.rewardFn(r.tokens.map((t) => t.id)));
-  const t = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 4, rollouts: 4, budget: { maxModelTokens: 150 } }));
+  const whole = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 4, rollouts: 4 }));
+  const t = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 4, rollouts: 4, budget: { maxModelTokens: Math.floor(whole.stats.modelTokens / 2) } }));
   assert.equal(t.error?.kind, 'budget');
   assert.equal(t.error?.setting, 'tqstar.decoding.budget.maxModelTokens');
 });
@@ -124,7 +125,8 @@ for (const [name, env, extra, max] of [
       const { env: counted, count } = counting(env);
       const perStep: number[] = [];
       let last = 0;
-      const r = await decode('tqstar', { text: '' }, counted, params({ topK: 5, rollouts: 4, horizon: 20, seed, ...extra }), {
+      // The schedule before speed.baseTopLookup (on by default, one request more when the base's top-k misses a candidate: see stepEconomy.test.ts).
+      const r = await decode('tqstar', { text: '' }, counted, params({ topK: 5, rollouts: 4, horizon: 20, seed, ...extra, speed: { baseTopLookup: false } }), {
         onEvent: (e) => {
           if (e.type !== 'step') return;
           perStep.push(count.n - last);
@@ -141,7 +143,7 @@ for (const [name, env, extra, max] of [
 }
 
 test('without reuse a direct step costs 4 requests: next tokens, score, sample, reward', async () => {
-  const r = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 4, rollouts: 2, speed: { reuseRollouts: false } }));
+  const r = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 4, rollouts: 2, speed: { reuseRollouts: false, baseTopLookup: false } }));
   assert.ok(r.steps.length > 1);
   for (const s of r.steps.slice(1)) assert.equal(s.requests, 4);
 });

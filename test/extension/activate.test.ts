@@ -152,8 +152,9 @@ test('Cancel from the panel aborts the run; the panel ends "cancelled" with the 
   const post = w.postMessage;
   w.postMessage = async (m: unknown) => {
     const r = await post(m);
-    const msg = m as { type: string; event?: { type: string } };
-    if (msg.type === 'event' && msg.event?.type === 'step') w.receive({ type: 'cancel' });
+    // Strategies decode side by side, so the first step on the page may be another strategy's.
+    const msg = m as { type: string; event?: { type: string; strategy?: string } };
+    if (msg.type === 'event' && msg.event?.type === 'step' && msg.event.strategy === 'tqstar') w.receive({ type: 'cancel' });
     return r;
   };
   await running;

@@ -12,7 +12,7 @@ export const args: StrategyFactory = (ctx) => ({
     const [top] = await env.base.nextTokens([state.ids], params.topK, { signal: ctx.signal });
     const cands = top.filter((z) => Number.isFinite(z.logprob));
     // EOS ends the response: its partial text is the response so far.
-    const rewards = await ctx.rewards(cands.map((z) => (z.id === eos ? state.text : state.text + z.text)));
+    const rewards = await ctx.rewards(cands.map((z) => (z.id === eos ? '' : z.text)));
     const scores = cands.map((z, i) => z.logprob + params.argsWeight * rewards[i]);
     const { probs, index } = select(scores, params.selection, params.selectionTemperature, ctx.rngFor(state.step, 'select'));
     const candidates: CandidateDiagnostics[] = cands.map((z, i) => ({

@@ -19,7 +19,7 @@ export const blockwise: StrategyFactory = (ctx) => ({
       },
       { signal: ctx.signal },
     );
-    const rewards = await ctx.rewards(blocks.map((b) => state.text + b.text));
+    const rewards = await ctx.rewards(blocks.map((b) => b.text));
     let best = 0;
     for (let i = 1; i < rewards.length; i++) if (rewards[i] > rewards[best]) best = i;
     const candidates: CandidateDiagnostics[] = blocks.map((b, i) => ({

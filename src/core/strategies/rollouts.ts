@@ -1,5 +1,6 @@
 // Rollouts τ ~ model(·|[s_t, z]) as the value strategies keep them, and what a chosen candidate's rollouts leave for the next state.
 import type { Completion, FinishReason, SampledToken, TokenId, TokenLogprob } from '../model';
+import type { SpeculatedState } from './speculation';
 
 export interface Rollout {
   /** The continuation after the candidate token (EOS excluded). */
@@ -39,6 +40,8 @@ export interface Carry {
   baseLogprob: Map<TokenId, number>;
   /** Rollouts from [s_{t+1}, z'], by z'. */
   reusable: Map<TokenId, Rollout[]>;
+  /** Step t speculated on s_{t+1} and was right: fresh rollouts there (used instead of the reusable ones). */
+  speculated?: SpeculatedState;
 }
 
 /**

@@ -13,7 +13,8 @@ export const softBestOfN: StrategyFactory = (ctx) => ({
     const which = ctx.params.bestOfNModel;
     const model = ctx.env[which];
     const completions = await sampleWhole(ctx, state, model, ctx.params.bestOfN, 1);
-    const rewards = await ctx.rewards(completions.map((c) => state.text + c.text));
+    // The reward cache takes the text after the answer so far (RunContext.rewards).
+    const rewards = await ctx.rewards(completions.map((c) => c.text));
     const probs = softmax(rewards, ctx.params.selectionTemperature);
     const kept = ctx.rngFor(state.step, 'softbon').categorical(probs);
     const candidates = completions.map((c, i) => asCandidate(c, which, eosToken(model), rewards[i], i === kept, probs[i]));

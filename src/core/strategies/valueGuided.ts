@@ -12,6 +12,8 @@ import type { LanguageModel, Token, TokenId, TokenLogprob } from '../model';
 import { select } from '../selection';
 import { topEntryFlags } from './flags';
 import { carryFrom, fromCompletion, type Carry, type Rollout } from './rollouts';
+import { extendReused } from './extendReused';
+import { speculate, type Speculation } from './speculation';
 
 type Kind = 'tqstar' | 'cd';
 
@@ -42,17 +44,36 @@ function proposerSet(proposer: 'baseline' | 'base' | 'union', k: number, baselin
 export function valueGuided(kind: Kind): StrategyFactory {
   return (ctx) => {
     let carry: Carry | undefined;
+    // Speculations in flight; a step ends by cancelling the ones it did not take.
+    const live = new Set<Speculation>();
     return {
       async step(state) {
-        const out = await tqStep(ctx, state, kind, carry);
+        const out = await tqStep(ctx, state, kind, carry, live);
         carry = out.carry;
         return out.outcome;
+      },
+      dispose() {
+        for (const s of live) s.abort();
+        live.clear();
       },
     };
   };
 }
 
-async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined): Promise<{ outcome: StepOutcome; carry?: Carry }> {
+async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined, live: Set<Speculation>): Promise<{ outcome: StepOutcome; carry?: Carry }> {
+  // What the last step speculated is either used now (a hit) or was cancelled then; either way it is done with after this step.
+  const previous = [...live];
+  try {
+    return await tqStepInner(ctx, state, kind, carry, live);
+  } finally {
+    for (const s of previous) {
+      s.abort();
+      live.delete(s);
+    }
+  }
+}
+
+async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined, live: Set<Speculation>): Promise<{ outcome: StepOutcome; carry?: Carry }> {
   const { env, params: p, signal } = ctx;
   const k = p.topK;
   const N = p.rollouts;
@@ -71,9 +92,24 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   const wantBase = proposer !== 'baseline';
   let baselineTop = !rolloutIsBase ? carry?.rolloutTop : undefined;
   let baseTop = carry?.baseTop ?? (rolloutIsBase ? carry?.rolloutTop : undefined);
+  const needNextBaseTop = wantBase && !rolloutIsBase && reuse;
+  // The previous step speculated on this state: its rollouts (and π_base's top-k here) are drawn or on their way.
+  const hit = carry?.speculated;
+  if (hit) {
+    // Speculating rollouts carry no top-k lists (see wantTops): the speculation fetched the proposer's top-k here.
+    // A speculation that failed is only a lost head start: this step asks for what it needs itself.
+    const top = await hit.top.catch(() => undefined);
+    if (proposer === 'base') baseTop ??= top;
+    else baselineTop ??= top;
+  }
+  // log π_base of candidates the base's own top-k at s_t covers comes from that top-k (one prompt,
+  // O(k) bytes back) instead of echoing the whole prefix once per candidate (O(k·L)); only the
+  // rest is scored. At the first step it travels beside the proposer's top-k request.
+  const lookupBaseTop = !baseTop && !needNextBaseTop && p.speed.baseTopLookup;
+  const state0 = !baselineTop && wantBaseline;
   const [fetchedBl, fetchedBase] = await Promise.all([
     wantBaseline && !baselineTop ? env.baseline.nextTokens([state.ids], k, opts) : undefined,
-    wantBase && !baseTop ? env.base.nextTokens([state.ids], k, opts) : undefined,
+    (wantBase || (lookupBaseTop && state0)) && !baseTop ? env.base.nextTokens([state.ids], k, opts) : undefined,
   ]);
   baselineTop ??= fetchedBl?.[0];
   baseTop ??= fetchedBase?.[0];
@@ -94,13 +130,25 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   }));
   if (!cands.length) throw new TqError('protocol', `${proposer === 'base' ? env.base.label : env.baseline.label} returned no candidate tokens with a finite log-probability.`);
 
-  // ── 2. log π_base(z | s_t) exactly, for every candidate (one scoring call; also the base's next top-k when proposing from it).
-  const needNextBaseTop = wantBase && !rolloutIsBase && reuse;
+  // ── 2. log π_base(z | s_t) exactly, for every candidate: from the base's top-k at s_t where it
+  // covers z, else one scoring call (which also asks the base's next top-k when proposing from it).
   // EOS needs no next top-k: leave it out when its log-probability is already known.
-  const toScore = cands.filter((c) => c.logprobBase === null || (needNextBaseTop && c.id !== eosId));
-  const scoring = toScore.length
-    ? env.base.score({ items: toScore.map((c) => ({ prompt: state.ids, continuation: [c.id] })), ...(needNextBaseTop ? { nextTopK: k } : {}) }, opts)
-    : Promise.resolve([]);
+  let toScore: Candidate[] = [];
+  // Speculation ranks as soon as the base's top-k is in: a candidate outside it has log π_base below
+  // the top-k's last entry, which bounds it from above until the scoring call says exactly.
+  let lookedUp: ((bound: number) => void) | undefined;
+  const lookup = new Promise<number>((resolve) => (lookedUp = resolve));
+  const scoring = (async () => {
+    if (!baseTop && cands.some((c) => c.logprobBase === null) && lookupBaseTop) {
+      const top = (await hit?.baseTop.catch(() => undefined)) ?? (await env.base.nextTokens([state.ids], k, opts))[0];
+      for (const t of top ?? []) if (Number.isFinite(t.logprob)) known.set(t.id, t.logprob);
+      for (const c of cands) c.logprobBase ??= known.get(c.id) ?? null;
+      lookedUp!(top?.length ? Math.min(...top.map((t) => t.logprob)) : -Infinity);
+    }
+    toScore = cands.filter((c) => c.logprobBase === null || (needNextBaseTop && c.id !== eosId));
+    if (!toScore.length) return [];
+    return env.base.score({ items: toScore.map((c) => ({ prompt: state.ids, continuation: [c.id] })), sharedPrefix: state.ids.length, ...(needNextBaseTop ? { nextTopK: k } : {}) }, opts);
+  })();
   const applyScores = (res: Awaited<typeof scoring>) => {
     toScore.forEach((c, i) => {
       const lp = res[i]?.logprobs[0];
@@ -147,48 +195,107 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
   // ── 3. Rollouts τ_i ~ ρ_BL(·|[s_t, z]) (π_base for CD), N per candidate, all in one request.
   const rollable = skipTo || oracle ? [] : cands.filter((c) => !c.terminal);
   const fresh: number[] = rollable.map((c) => {
-    const reused = reuse ? (carry?.reusable.get(c.id) ?? []).slice(0, N) : [];
+    const reused = reuse && !hit ? (carry?.reusable.get(c.id) ?? []).slice(0, N) : [];
     c.rollouts = reused;
     return N - reused.length;
   });
-  const wantTops = reuse && (rolloutIsBase ? wantBase : wantBaseline);
+  // [s_t, z] once per candidate: the rollouts of z and their scoring (indirect) share the array.
+  const prompts = new Map<Candidate, TokenId[]>();
+  const promptOf = (c: Candidate) => {
+    let a = prompts.get(c);
+    if (!a) prompts.set(c, (a = [...state.ids, c.id]));
+    return a;
+  };
+  // With speculation the next candidates come from its own top-k request (one prompt per speculated
+  // state), so rollouts skip top-k lists: vLLM sends them at every position, ≈ 5× the bytes of a
+  // rollout. A miss then asks the proposer's top-k at the next step's start (one short request).
+  const wantTops = reuse && (rolloutIsBase ? wantBase : wantBaseline) && p.speed.speculate === 0;
   const sampling = (async () => {
+    if (hit) {
+      // Speculated rollouts first; any candidate they lack (another top-k, a shrunk k) is topped up below.
+      const got = await hit.rollouts.catch(() => undefined);
+      if (got) notes.push('rollouts drawn ahead by speculation (speed.speculate)');
+      else notes.push('speculation failed: rollouts drawn now (speed.speculate)');
+      rollable.forEach((c, i) => {
+        c.rollouts = (got?.get(c.id) ?? []).slice(0, N);
+        fresh[i] = N - c.rollouts.length;
+      });
+    }
+    // Reused rollouts one token short (cut at the horizon) get their missing tokens beside the fresh ones.
+    const extending = p.speed.extendReused && reuse && !hit ? extendReused(ctx, rolloutModel, rollable, promptOf, horizon, state.step, opts) : Promise.resolve(0);
     const uniform = fresh.every((f) => f === N);
     const prompts: TokenId[][] = [];
     const owner: Candidate[] = [];
     rollable.forEach((c, i) => {
-      const prompt = [...state.ids, c.id]; // one array per candidate, shared by its repeats
+      const prompt = promptOf(c); // one array per candidate, shared by its repeats
       for (let j = 0; j < (uniform ? 1 : fresh[i]); j++) {
         prompts.push(prompt);
         owner.push(c);
       }
     });
-    if (!prompts.length) return;
-    const res = await rolloutModel.sample(
+    if (!prompts.length) {
+      if ((await extending) > 0) notes.push('reused rollouts extended to the full horizon (speed.extendReused)');
+      return;
+    }
+    const resP = rolloutModel.sample(
       {
         prompts,
         n: uniform ? N : 1,
         temperature: p.rolloutTemperature,
         maxTokens: horizon,
         stop: p.stop,
+        sharedPrefix: state.ids.length,
         seed: ctx.seedFor(state.step, 'rollouts'),
         ...(wantTops ? { topLogprobs: k, topLogprobsPositions: TOP_POSITIONS(p.speed.blockAccept) } : {}),
       },
       opts,
     );
+    const [res, nExtended] = await Promise.all([resP, extending]);
+    if (nExtended > 0) notes.push('reused rollouts extended to the full horizon (speed.extendReused)');
     res.forEach((perPrompt, i) => {
       for (const c of perPrompt) owner[i].rollouts.push(fromCompletion(c));
     });
   })();
+  // ── 3b. Speculation (speed.speculate): as soon as log π_base is known, the next step's rollouts for
+  // the likeliest next states start, beside this step's rollouts and rewards (see speculation.ts).
+  const scoringApplied = scored ? Promise.resolve(scored) : scoring.then(applyScores);
+  const horizonNext = Math.min(p.horizon, remaining - 1);
+  let spec: Speculation | undefined;
+  const speculating =
+    p.speed.speculate > 0 && reuse && proposer !== 'union' && !oracle && !skipTo && horizonNext > 0
+      ? Promise.race([lookup, scoringApplied.then(() => -Infinity)]).then((bound) => {
+          const ranked = cands
+            .filter((c) => c.id !== eosId && (c.logprobBase !== null || bound > -Infinity))
+            .map((c) => ({ c, s: (c.logprobBase ?? bound) + p.alpha * partialQ(c) }))
+            .sort((a, b) => b.s - a.s)
+            .slice(0, p.speed.speculate);
+          if (!ranked.length) return;
+          const proposerModel = proposer === 'base' ? env.base : env.baseline;
+          spec = speculate(ctx, {
+            stateIds: state.ids,
+            nextStep: state.step + 1,
+            states: ranked.map((x) => x.c.id),
+            proposerModel,
+            rolloutModel,
+            wantBaseTop: p.speed.baseTopLookup && proposerModel !== env.base && !needNextBaseTop,
+            horizon: horizonNext,
+            eosId,
+            ...(wantTops ? { topLogprobsPositions: TOP_POSITIONS(p.speed.blockAccept) } : {}),
+          });
+          live.add(spec);
+        })
+      : undefined;
+
   // ── 4. Rewards r_i = r(x, [y<t, z, τ_i]) for all rollouts, and r(x, [y<t, z]) for terminal candidates: one call.
   // It starts as soon as the rollouts are in (the candidates' scoring (a) may still be in flight);
   // indirect transfer's weight ingredients are fetched in parallel with it.
-  const responseOf = (c: Candidate, r?: Rollout) => (c.id === eosId ? state.text : state.text + c.text + (r?.text ?? ''));
+  // Reward inputs as suffixes after y<t (the decode loop prepends it once per text it sends).
+  const suffixOf = (c: Candidate, r?: Rollout) => (c.id === eosId ? '' : c.text + (r?.text ?? ''));
   const valued = skipTo || oracle ? [] : cands;
   const valuing = sampling.then(async () => {
-    const terminalTexts = valued.filter((c) => c.terminal).map((c) => responseOf(c));
+    const terminalTexts = valued.filter((c) => c.terminal).map((c) => suffixOf(c));
     const unscored = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.filter((r) => r.reward === undefined).map((r) => ({ c, r }))));
-    const rewarding = ctx.rewardsMixed(terminalTexts, unscored.map(({ c, r }) => responseOf(c, r))).then((res) => {
+    const rewarding = ctx.rewardsMixed(terminalTexts, unscored.map(({ c, r }) => suffixOf(c, r))).then((res) => {
       unscored.forEach(({ r }, i) => (r.reward = res.fresh[i]));
       return res.cached;
     });
@@ -198,7 +305,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
       if (!env.baselineReward) {
         throw new TqError('config', 'Indirect transfer with indirectWeights "baseline-reward" needs a baseline reward source (baselineReward).', { setting: 'tqstar.baselineReward' });
       }
-      const rolloutTexts = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.map((r) => responseOf(c, r))));
+      const rolloutTexts = valued.flatMap((c) => (c.terminal ? [] : c.rollouts.map((r) => state.text + suffixOf(c, r))));
       blRewards = rolloutTexts.length ? env.baselineReward.score(rolloutTexts.map((response) => ({ prompt: ctx.prompt.text, response })), opts) : Promise.resolve([]);
     } else if (indirect) {
       // log π_base(τ_i | [s_t, z]) for the implicit reward; reused rollouts already carry theirs.
@@ -207,8 +314,9 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
         baseScoring = env.base
           .score(
             {
+              sharedPrefix: state.ids.length + 1,
               items: need.map(({ c, r }) => ({
-                prompt: [...state.ids, c.id],
+                prompt: promptOf(c),
                 continuation: [...r.tokens.map((t) => t.id), ...(r.finish === 'eos' && eosId !== null ? [eosId] : [])],
               })),
             },
@@ -220,7 +328,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     const [rewards, rBL] = await Promise.all([rewarding, blRewards, baseScoring]);
     return { rewards, rBL };
   });
-  const [scoreRes, { rewards, rBL }] = await Promise.all([scored ? Promise.resolve(scored) : scoring.then(applyScores), valuing]);
+  const [scoreRes, { rewards, rBL }] = await Promise.all([scoringApplied, valuing, speculating]);
   let at = 0;
   for (const c of valued) c.rewards = c.terminal ? [rewards[at++]] : c.rollouts.map((r) => r.reward!);
 
@@ -296,10 +404,16 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     ...(notes.length ? { note: notes.join('; ') } : {}),
     ...(chosen.id === eosId ? { end: 'eos' as const, eosChosen: true } : {}),
   };
+  const taken = spec && !accepted.length && chosen.id !== eosId ? spec.take(chosen.id) : undefined;
+  if (spec && !taken) {
+    spec.abort();
+    live.delete(spec);
+  }
   if (!reuse || chosen.id === eosId) return { outcome };
 
   // What this step leaves for s_{t+1}: the rollout model's top-k there, π_base's, and reusable rollouts.
   const next = carryFrom(chosen.rollouts, accepted.map((t) => t.id), rolloutIsBase);
+  if (taken) next.speculated = taken;
   if (needNextBaseTop && !accepted.length) {
     const i = toScore.indexOf(chosen);
     if (i >= 0 && scoreRes[i]?.next) next.baseTop = scoreRes[i].next;
@@ -312,6 +426,14 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
  * block); reused rollouts are read deeper, which a backend serves on demand when it can.
  */
 const TOP_POSITIONS = (blockAccept: number) => 1 + blockAccept;
+
+/** Q̂ so far from the rollouts whose rewards are already known (reused ones), else 0: a ranking for speculation only. */
+function partialQ(c: Candidate): number {
+  let s = 0;
+  let n = 0;
+  for (const r of c.rollouts) if (r.reward !== undefined) (s += r.reward), n++;
+  return n ? s / n : 0;
+}
 
 /** log π_base(τ | [s_t, z]); the EOS term only when the baseline's is known too, so that both sides cover the same tokens. */
 function baseLogprob(r: Rollout, eosId: TokenId | null): number {

@@ -70,7 +70,7 @@ export const bestOfN: StrategyFactory = (ctx) => ({
     const which = ctx.params.bestOfNModel;
     const model = ctx.env[which];
     const completions = await sampleWhole(ctx, state, model, ctx.params.bestOfN, 1);
-    const rewards = await ctx.rewards(completions.map((c) => state.text + c.text));
+    const rewards = await ctx.rewards(completions.map((c) => c.text));
     let best = 0;
     for (let i = 1; i < rewards.length; i++) if (rewards[i] > rewards[best]) best = i;
     const candidates = completions.map((c, i) => asCandidate(c, which, eosToken(model), rewards[i], i === best, i === best ? 1 : 0));
