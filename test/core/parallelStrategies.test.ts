@@ -79,5 +79,8 @@ test('over HTTP (reference server, seeded sampling): side by side decides what o
   const inTurn = await runStrategies(ALL, { text: '' }, env, P, { concurrency: 1 });
   const together = await runStrategies(ALL, { text: '' }, env, P);
   for (const x of together.results) assert.ok(!x.error, `${x.strategy}: ${x.error?.message}`);
-  assert.deepEqual(decided(together), decided(inTurn));
+  // Over HTTP a strategy's count includes the token-text look-ups (/detokenize) it was first to need: the
+  // text cache is shared by the run, so which strategy pays for a look-up depends on the interleaving.
+  const choices = (r: RunResult) => Object.fromEntries(Object.entries(decided(r)).map(([k, { requests: _requests, ...rest }]) => [k, rest]));
+  assert.deepEqual(choices(together), choices(inTurn));
 });
