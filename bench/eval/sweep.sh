@@ -31,6 +31,10 @@ cli eval --world tabular --seeds 16 --out bench/eval/tabular \
   --sweep bon:bon=1,2,4,8,16,32 \
   --sweep softbon:bon=4,16 --sweep softbon:lambda=0.25,1
 
+# Tabular models, TQ*'s rollouts N alone (the check behind leaving decoding.rollouts at 4): α = 1, 4 × N = 1, 2, 4, 8.
+cli eval --world tabular --seeds 16 --out bench/eval/tabular-rollouts --strategy tqstar --reference tqstar \
+  --sweep tqstar:alpha=1,4 --sweep tqstar:N=1,2,4,8
+
 # The README's PNG renderings of the plots (vsce refuses SVG images in a README), when Chromium is there.
 if command -v chromium >/dev/null; then
   for f in tiny/plot-compute tiny/plot-kl demo/plot-compute demo/plot-kl tabular/plot-exact; do
