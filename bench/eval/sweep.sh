@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The committed evaluation sweeps (bench/eval/tiny, bench/eval/demo, bench/eval/tabular): TQ* and its peers at many compute levels.
-# Run from the repository root: bash bench/eval/sweep.sh   (≈ 25 min on 2 shared cores; resumes if interrupted)
+# Run from the repository root: bash bench/eval/sweep.sh   (≈ 23 min on 2 shared cores; resumes if interrupted)
 set -euo pipefail
 cli() { TQSTAR_CLI_MAIN=1 node --import tsx src/cli/main.ts "$@"; }
 
