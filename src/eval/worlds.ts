@@ -3,7 +3,7 @@ import type { RunConfigInput, StrategyName } from '../config/schema';
 import { exactStrategyValue } from '../models/exactStrategies';
 import { tabularSuite, type TabularSuite } from '../models/inProcess';
 import { parseWords } from '../models/tabular';
-import { findDemoModels } from '../engine/demoModels';
+import { findDemoModels, type DemoModels } from '../engine/demoModels';
 import { demoRunConfig, engineDemoConfig, tabularRunConfig } from '../server/demoConfig';
 import { DEMO_EMBEDDING_MODEL } from '../server/embeddings';
 import type { EvalContext } from './runner';
@@ -72,8 +72,8 @@ export const TINY_EVAL_PROMPTS: readonly EvalPrompt[] = BUILTIN_PROMPTS.filter((
  * (base sft, baseline dpo-sentiment), reward demo-sentiment on the reference server at `url`: `npm run demo`'s
  * settings. Null when the models are missing from this installation.
  */
-export function tinyEvalWorld(url: string): EvalWorld | null {
-  const models = findDemoModels();
+export function tinyEvalWorld(url: string, models: DemoModels | null = findDemoModels()): EvalWorld | null {
+  // The random-weight fixtures would make an evaluation of noise: only the trained models are a world.
   if (!models?.trained) return null;
   return {
     name: 'tiny',

@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { test } from 'node:test';
 import { loadRunConfig } from '../../src/backends/index';
 import { BUILTIN_PROMPTS } from '../../src/eval/prompts';
-import { DEFAULT_WORLD, EVAL_STRATEGIES, evalWorld, TINY_EVAL_PROMPTS } from '../../src/eval/worlds';
+import { findDemoModels } from '../../src/engine/demoModels';
+import { DEFAULT_WORLD, EVAL_STRATEGIES, evalWorld, TINY_EVAL_PROMPTS, tinyEvalWorld } from '../../src/eval/worlds';
 
 const URL = 'http://127.0.0.1:9'; // only the settings are read here: nothing is contacted
 
@@ -33,4 +34,12 @@ test('the tiny world decodes every fourth built-in prompt: 26, all three kinds, 
 test('--world demo and --world tabular are still there', () => {
   assert.equal(evalWorld('demo', URL)!.config.base.model, 'demo-base');
   assert.equal(evalWorld('tabular', URL)!.config.base.model, 'tabular-base');
+});
+
+test('no tiny world without the trained models: missing, or only the random-weight fixtures', () => {
+  assert.equal(tinyEvalWorld(URL, null), null);
+  const models = findDemoModels();
+  assert.ok(models?.trained);
+  assert.equal(tinyEvalWorld(URL, { ...models, trained: false }), null);
+  assert.equal(tinyEvalWorld(URL, models)?.name, 'tiny');
 });
