@@ -6,6 +6,7 @@ import type { RunConfig, StrategyName } from '../config/schema';
 import type { RunResult } from '../core/events';
 import { TqError } from '../core/errors';
 import { meanEstimate, runStrategies } from '../core/index';
+import { deriveSeed } from '../core/rng';
 import { findDemoModels } from '../engine/demoModels';
 import { exactStrategyValue } from '../models/exactStrategies';
 import { tabularSuite } from '../models/inProcess';
@@ -98,15 +99,23 @@ export async function demoCommand(_argv: string[]): Promise<number> {
   }
 }
 
-/** Mean reward per strategy over DEMO_PROMPTS × DEMO_SEEDS, best first, as a small table. */
+/**
+ * The runs behind the mean-reward table: every prompt × seed, each with its own decoder seed. The core derives
+ * request seeds from (seed, strategy, step, purpose) and never from the prompt, so one seed for every prompt
+ * would reuse the same random draws on each (correlated answers, too small a standard error); the prompt is
+ * mixed in as `tqstar eval` does (src/eval/runner.ts decodeSeed).
+ */
+export function meanRuns(prompts: readonly string[], seeds: readonly number[]): { text: string; seed: number }[] {
+  return prompts.flatMap((text) => seeds.map((seed) => ({ text, seed: deriveSeed(seed, 'demo-prompt', text) })));
+}
+
+/** Mean reward per strategy over MEAN_PROMPTS × DEMO_SEEDS, best first, as a small table. */
 async function meanRewards(config: RunConfig, engines: EnginePool, signal: AbortSignal): Promise<string> {
   const rewards = new Map<StrategyName, number[]>();
-  for (const text of MEAN_PROMPTS) {
-    for (const seed of DEMO_SEEDS) {
-      if (signal.aborted) break;
-      const r = await run({ ...config, decoding: { ...config.decoding, seed } }, { text }, engines, signal);
-      for (const x of r.results) if (x.reward !== null) rewards.set(x.strategy, [...(rewards.get(x.strategy) ?? []), x.reward]);
-    }
+  for (const { text, seed } of meanRuns(MEAN_PROMPTS, DEMO_SEEDS)) {
+    if (signal.aborted) break;
+    const r = await run({ ...config, decoding: { ...config.decoding, seed } }, { text }, engines, signal);
+    for (const x of r.results) if (x.reward !== null) rewards.set(x.strategy, [...(rewards.get(x.strategy) ?? []), x.reward]);
   }
   const rows = [...rewards].map(([strategy, v]) => {
     const { q, stderr } = meanEstimate(v);

@@ -8,7 +8,7 @@ import { BUILTIN_PROMPTS, readPromptSet, type EvalPrompt } from '../eval/prompts
 import type { Progress } from '../eval/runner';
 import { runEvalSession } from '../eval/session';
 import { parseSweep } from '../eval/sweep';
-import { defaultEvalWorld, EVAL_STRATEGIES, tabularEvalWorld, type EvalWorld } from '../eval/worlds';
+import { DEFAULT_WORLD, EVAL_STRATEGIES, EVAL_WORLDS, evalWorld, type EvalWorld, type EvalWorldName } from '../eval/worlds';
 import { startServer, type RunningServer } from '../server/index';
 import { parseFlags, UsageError } from './args';
 import { readConfigFile } from './configFile';
@@ -51,7 +51,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (f.positional.length) throw new UsageError(`unexpected argument "${f.positional[0]}"`);
   if (f.values.config && f.values.world) throw new UsageError('give --config FILE or --world NAME, not both');
   const world = f.values.world;
-  if (world && world !== 'demo' && world !== 'tabular') throw new UsageError(`--world: expected demo or tabular, got "${world}"`);
+  if (world && !(EVAL_WORLDS as readonly string[]).includes(world)) throw new UsageError(`--world: expected ${EVAL_WORLDS.join(', ')}, got "${world}"`);
   const say = (line: string) => process.stderr.write(line + '\n');
 
   const abort = new AbortController();
@@ -64,13 +64,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   let server: RunningServer | null = null;
   try {
-    // Without a config: the reference server in this process and the built-in world (a demo backend, labelled so).
+    // Without a config: the reference server in this process (the reward, the demo and tabular models) and a built-in world (demo backends, labelled so).
     let setup: EvalWorld | null = null;
     let config: RunConfig;
     if (f.values.config) config = readConfigFile(f.values.config);
     else {
       server = await startServer({ port: 0, quiet: true });
-      setup = world === 'tabular' ? tabularEvalWorld(server.url) : defaultEvalWorld(server.url);
+      setup = evalWorld((world ?? DEFAULT_WORLD) as EvalWorldName, server.url);
+      if (!setup) throw new UsageError('the tiny demo models (models/tiny) are missing from this installation: run `npm run models`, or give --world demo or --world tabular');
       config = loadRunConfig(setup.config);
       say(`eval: ${setup.description}`);
     }

@@ -8,7 +8,7 @@ Usage:
   tqstar probe  --config FILE
   tqstar decode --config FILE (--prompt TEXT | --prompt-file FILE) [--strategy NAME]... [--json] [--verbose]
   tqstar demo
-  tqstar eval   [--config FILE | --world demo|tabular] [--prompts FILE] [--sweep KEY=v1,v2]... [--out DIR] (see tqstar eval --help)
+  tqstar eval   [--config FILE | --world tiny|demo|tabular] [--prompts FILE] [--sweep KEY=v1,v2]... [--out DIR] (see tqstar eval --help)
 
 Run "tqstar COMMAND --help" for details. Exit codes: 0 ok, 1 a strategy ended with an error or
 probe found problems, 2 usage/config error, 3 a server could not be used, 130 cancelled (Ctrl-C).`,
@@ -58,13 +58,16 @@ server (a demo/test backend) over HTTP, and prints reward-ranked tables; then de
 test models, with each strategy's exact objective E[r] − β·KL computed by enumeration.`,
   eval: `tqstar eval — TQ* and its peers on a prompt set: reward, KL, win/tie/loss, diversity, coherence, cost
 
-Without --config it starts the local reference server in-process (a DEMO backend, not a real LLM) and
-runs the built-in prompt set on its demo models (--world tabular: the tabular test models, with exact
-E[r], KL and E[r] − β·KL by enumeration).
+Without --config it runs a built-in world, with the local reference server in-process for the reward
+(demo backends, not real LLMs): by default (--world tiny) the tiny transformers trained by this project
+(models/tiny) on the local llama.cpp engine, direct transfer (base sft, baseline dpo-sentiment, reward
+demo-sentiment), 26 of the built-in prompts × 1 seed, every strategy (a few minutes on 2 cores);
+--world demo: the reference server's word-level n-gram pair on all 101 built-in prompts; --world tabular:
+the tabular test models, with exact E[r], KL and E[r] − β·KL by enumeration.
 
 Options:
   --config FILE          a run configuration (as for decode); its strategies are evaluated
-  --world demo|tabular   the built-in setup to run without --config (default demo)
+  --world tiny|demo|tabular  the built-in setup to run without --config (default tiny)
   --prompts FILE         JSONL ({"prompt": …, "id": …} per line) or plain text (one prompt per line);
                          "builtin" for the ~100 built-in prompts
   --limit N              only the first N prompts

@@ -1,9 +1,10 @@
-// The setups `tqstar eval` runs with no config: the reference server's demo pair (default) and its tabular models (exact values).
+// The setups `tqstar eval` runs with no config: the tiny transformers on the local engine (default), the reference server's demo pair and its tabular models (exact values).
 import type { RunConfigInput, StrategyName } from '../config/schema';
 import { exactStrategyValue } from '../models/exactStrategies';
 import { tabularSuite, type TabularSuite } from '../models/inProcess';
 import { parseWords } from '../models/tabular';
-import { demoRunConfig, tabularRunConfig } from '../server/demoConfig';
+import { findDemoModels, type DemoModels } from '../engine/demoModels';
+import { demoRunConfig, engineDemoConfig, tabularRunConfig } from '../server/demoConfig';
 import { DEMO_EMBEDDING_MODEL } from '../server/embeddings';
 import type { EvalContext } from './runner';
 import { BUILTIN_PROMPTS, type EvalPrompt } from './prompts';
@@ -59,5 +60,37 @@ export function tabularEvalWorld(url: string): EvalWorld {
   };
 }
 
-/** What `tqstar eval` runs with no --config. One place to switch it to the tiny transformers once they are merged. */
-export const defaultEvalWorld = demoEvalWorld;
+/**
+ * A spread of the built-in prompts (every fourth: reviews, replies and support answers alike). The
+ * transformers cost far more per answer than the n-gram pair, so the default eval decodes these
+ * 26 to finish in a few minutes on 2 shared cores; `--prompts builtin` runs all 101.
+ */
+export const TINY_EVAL_PROMPTS: readonly EvalPrompt[] = BUILTIN_PROMPTS.filter((_, i) => i % 4 === 0);
+
+/**
+ * The project's tiny trained transformers (models/tiny) through the local llama.cpp engine, direct transfer
+ * (base sft, baseline dpo-sentiment), reward demo-sentiment on the reference server at `url`: `npm run demo`'s
+ * settings. Null when the models are missing from this installation.
+ */
+export function tinyEvalWorld(url: string, models: DemoModels | null = findDemoModels()): EvalWorld | null {
+  // The random-weight fixtures would make an evaluation of noise: only the trained models are a world.
+  if (!models?.trained) return null;
+  return {
+    name: 'tiny',
+    description: 'TINY DEMO MODELS TRAINED BY THIS PROJECT (models/tiny: ~1M-parameter llama-architecture transformers, not for real use) on the local llama.cpp engine, CPU: base sft, baseline dpo-sentiment (direct transfer), the reference server\'s demo-sentiment reward; coherence from its demo hashed-word embedding (not a sentence encoder).',
+    config: engineDemoConfig(models, url, 'direct'),
+    prompts: TINY_EVAL_PROMPTS,
+    strategies: EVAL_STRATEGIES,
+    embeddings: { baseUrl: `${url.replace(/\/+$/, '')}/v1`, model: DEMO_EMBEDDING_MODEL },
+  };
+}
+
+/** The built-in worlds by name; `tqstar eval` without --config or --world runs DEFAULT_WORLD. */
+export const EVAL_WORLDS = ['tiny', 'demo', 'tabular'] as const;
+export type EvalWorldName = (typeof EVAL_WORLDS)[number];
+export const DEFAULT_WORLD: EvalWorldName = 'tiny';
+
+/** The world of that name (null: the tiny models are not installed). */
+export function evalWorld(name: EvalWorldName, url: string): EvalWorld | null {
+  return name === 'tiny' ? tinyEvalWorld(url) : name === 'tabular' ? tabularEvalWorld(url) : demoEvalWorld(url);
+}

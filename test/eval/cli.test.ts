@@ -56,10 +56,10 @@ test('tqstar eval --world tabular: table, JSONL, report; the same command again 
   assert.equal(b.stdout.split('\n').slice(0, 6).join('\n'), a.stdout.split('\n').slice(0, 6).join('\n'), 'the same table');
 });
 
-test('tqstar eval: Ctrl-C keeps the finished answers (exit 130); the rerun finishes the rest', { timeout: 240_000 }, async () => {
+test('tqstar eval --world demo: Ctrl-C keeps the finished answers (exit 130); the rerun finishes the rest', { timeout: 240_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'tqstar-eval-cli-'));
   const jsonl = join(out, 'answers.jsonl');
-  const args = ['eval', '--limit', '12', '--strategy', 'tqstar', '--strategy', 'bon', '--concurrency', '2', '--out', out];
+  const args = ['eval', '--world', 'demo', '--limit', '12', '--strategy', 'tqstar', '--strategy', 'bon', '--concurrency', '2', '--out', out];
   let sent = false;
   const a = await run(args, (_all, child) => {
     if (sent) return;
@@ -82,6 +82,20 @@ test('tqstar eval: Ctrl-C keeps the finished answers (exit 130); the rerun finis
   assert.equal(b.code, 0, b.stderr);
   assert.match(b.stderr, new RegExp(`\\(${kept} from the JSONL\\)`));
   assert.equal(lines(jsonl), 36);
+});
+
+test('tqstar eval with no world runs the tiny transformers on the local engine, labelled, and writes the answers', { timeout: 180_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'tqstar-eval-cli-'));
+  const a = await run(['eval', '--limit', '1', '--strategy', 'greedy', '--reference', 'greedy', '--no-embeddings', '--out', out], undefined, 170_000);
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stderr, /TINY DEMO MODELS TRAINED BY THIS PROJECT/);
+  assert.match(a.stderr, /1 points × 1 prompts × 1 seeds = 1 answers/);
+  const [rec] = readFileSync(join(out, 'answers.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(rec.error, undefined);
+  assert.equal(rec.prompt, 'The food was');
+  assert.ok(rec.text.trim().length > 0 && rec.outputTokens > 0, 'the engine answered');
+  assert.equal(typeof rec.reward, 'number');
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /tqstar eval — tiny/);
 });
 
 test('tqstar eval: usage errors exit 2 and name the flag', async () => {
