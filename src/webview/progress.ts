@@ -17,14 +17,19 @@ export interface Progress {
    */
   atMostLeftMs: number | null;
   queued: StrategyName[];
+  /** Every strategy decoding now (strategies run side by side), with its tokens so far; `current` is the first. */
+  running: Array<{ strategy: StrategyName; tokens: number }>;
+  done: number;
 }
 
 export function progressOf(run: RunView, now: number): Progress {
   const done = new Set(run.done ?? []);
-  const current = run.results.find((r) => !done.has(r.strategy)) ?? null;
+  const live = run.results.filter((r) => !done.has(r.strategy));
+  const current = live[0] ?? null;
   const maxTokens = run.config?.decoding.maxTokens ?? null;
   const tokens = current?.tokens.length ?? 0;
-  const perToken = current && tokens > 0 ? current.stats.wallMs / tokens : null;
+  // The run ends with its slowest strategy: the bound is the largest of the running ones'.
+  const bounds = live.map((r) => (r.tokens.length > 0 && maxTokens !== null ? Math.max(0, maxTokens - r.tokens.length) * (r.stats.wallMs / r.tokens.length) : null));
   return {
     index: Math.min(run.strategies.length, done.size + (current ? 1 : 0)),
     total: run.strategies.length,
@@ -32,23 +37,32 @@ export function progressOf(run: RunView, now: number): Progress {
     tokens,
     maxTokens,
     elapsedMs: Math.max(0, now - run.startedAt),
-    atMostLeftMs: perToken !== null && maxTokens !== null ? Math.max(0, maxTokens - tokens) * perToken : null,
+    atMostLeftMs: bounds.length && bounds.every((b) => b !== null) ? Math.max(...(bounds as number[])) : null,
     queued: run.strategies.filter((s) => !run.results.some((r) => r.strategy === s)),
+    running: live.map((r) => ({ strategy: r.strategy, tokens: r.tokens.length })),
+    done: done.size,
   };
 }
 
 const secs = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
 
-/** e.g. "running Transfer Q* (1 of 6) — 38 / 64 tokens · 12 s elapsed · at most ~8 s more for it · 5 queued". */
+/**
+ * One strategy decoding: "running Transfer Q* (1 of 6) — 38 / 64 tokens · 12 s elapsed · at most ~8 s more for it · 5 queued";
+ * several side by side: "running Transfer Q* 38 / 64, Best-of-N 0 / 64 tokens (2 of 6 done) · 12 s elapsed · at most ~8 s more · 2 queued".
+ */
 export function progressText(p: Progress): string {
   if (!p.current) return `running… connecting · ${secs(p.elapsedMs)} elapsed`;
+  const of = (tokens: number) => `${tokens}${p.maxTokens !== null ? ` / ${p.maxTokens}` : ''}`;
+  const side = p.running.length > 1;
   const parts = [
-    `${p.tokens}${p.maxTokens !== null ? ` / ${p.maxTokens}` : ''} tokens`,
+    side ? null : `${of(p.tokens)} tokens`,
     `${secs(p.elapsedMs)} elapsed`,
-    p.atMostLeftMs !== null ? `at most ~${secs(p.atMostLeftMs)} more for it` : null,
+    p.atMostLeftMs !== null ? `at most ~${secs(p.atMostLeftMs)} more${side ? '' : ' for it'}` : null,
     p.queued.length ? `${p.queued.length} queued` : null,
   ].filter(Boolean);
-  return `running ${STRATEGY_LABELS[p.current]} (${p.index} of ${p.total}) — ${parts.join(' · ')}`;
+  if (!side) return `running ${STRATEGY_LABELS[p.current]} (${p.index} of ${p.total}) — ${parts.join(' · ')}`;
+  const each = p.running.map((r) => `${STRATEGY_LABELS[r.strategy]} ${of(r.tokens)}`).join(', ');
+  return `running ${each} tokens (${p.done} of ${p.total} done) · ${parts.join(' · ')}`;
 }
 
 const host = (u: string | string[]) => {

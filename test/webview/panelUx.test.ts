@@ -37,6 +37,17 @@ test('progress: tokens of maxTokens for the decoding strategy, elapsed, an upper
   assert.equal(w.document.querySelector('[data-testid="queued"]')!.textContent, 'Queued: Best-of-N, Greedy (base)');
 });
 
+test('progress with strategies side by side: each running strategy with its tokens, how many are done, the slowest one\'s bound (item 10)', () => {
+  const tq = { ...tqResult(), stats: { requests: 6, modelTokens: 40, wallMs: 400 } }; // 2 tokens in 0.4 s: (64 − 2) × 0.2 s left
+  const greedy = { ...result('greedy', 'ok', 0.2), finish: 'maxTokens' as const, tokens: [{ id: 1, text: ' a' }], stats: { requests: 1, modelTokens: 1, wallMs: 100 } }; // (64 − 1) × 0.1 s
+  const bon = result('bon', 'ok', 0.4);
+  const live = run([tq, greedy, bon], { status: 'running', stats: null, strategies: ['tqstar', 'greedy', 'bon', 'cd'], config, done: ['bon'], startedAt: 1000 });
+  const p = progressOf(live, 13_000);
+  assert.deepEqual(p.running, [{ strategy: 'tqstar', tokens: 2 }, { strategy: 'greedy', tokens: 1 }]);
+  assert.equal(p.atMostLeftMs, 62 * 200, 'the largest of the running strategies\' bounds');
+  assert.equal(progressText(p), 'running Transfer Q* 2 / 64, Greedy (base) 1 / 64 tokens (1 of 4 done) · 12 s elapsed · at most ~12 s more · 1 queued');
+});
+
 test('only finished results are ranked: a live or cancelled partial card has no rank, no "best", no reward bar (item 10)', () => {
   const partial = { ...tqResult(0.95), finish: 'aborted' as const };
   const finished = result('greedy', 'ok', 0.2);
