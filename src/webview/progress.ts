@@ -48,7 +48,7 @@ const secs = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${M
 
 /**
  * One strategy decoding: "running Transfer Q* (1 of 6) — 38 / 64 tokens · 12 s elapsed · at most ~8 s more for it · 5 queued";
- * several side by side: "running Transfer Q* 38 / 64, Best-of-N 0 / 64 tokens (2 of 6 done) · 12 s elapsed · at most ~8 s more · 2 queued".
+ * several side by side: "running Transfer Q* 38 / 64, Best-of-N 0 / 64 tokens (2 of 6 finished) · 12 s elapsed · at most ~8 s more · 2 queued".
  */
 export function progressText(p: Progress): string {
   if (!p.current) return `running… connecting · ${secs(p.elapsedMs)} elapsed`;
@@ -62,7 +62,7 @@ export function progressText(p: Progress): string {
   ].filter(Boolean);
   if (!side) return `running ${STRATEGY_LABELS[p.current]} (${p.index} of ${p.total}) — ${parts.join(' · ')}`;
   const each = p.running.map((r) => `${STRATEGY_LABELS[r.strategy]} ${of(r.tokens)}`).join(', ');
-  return `running ${each} tokens (${p.done} of ${p.total} done) · ${parts.join(' · ')}`;
+  return `running ${each} tokens (${p.done} of ${p.total} finished) · ${parts.join(' · ')}`;
 }
 
 const host = (u: string | string[]) => {
