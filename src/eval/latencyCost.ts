@@ -2,6 +2,7 @@
 import { applyRewardTemplate } from '../backends/templates';
 import type { RewardConfig, RunConfig } from '../config/schema';
 import type { DecodeEnv } from '../core/context';
+import { TqError } from '../core/errors';
 import type { RewardPair } from '../core/model';
 import type { LatencyOptions } from '../server/latency';
 import { defaultServed } from '../server/registry';
@@ -28,12 +29,12 @@ export function evalLatency(config: RunConfig, options: LatencyOptions): EvalLat
   const served = defaultServed();
   const counter = (c: RewardConfig | undefined, name: string) => {
     const m = served.rewards.find((r) => r.name === name);
-    if (!m) throw new Error(`--latency: reward "${name}" is not served by the reference server (the latency model costs only its models)`);
+    if (!m) throw new TqError('config', `--latency: reward "${name}" is not served by the reference server (the latency model costs only its models)`, { setting: 'tqstar eval --latency' });
     const t = templateOf(c);
     return (p: RewardPair) => m.countTokens(applyRewardTemplate(t, p.prompt, p.response));
   };
   for (const m of [config.base.model, config.baseline.model])
-    if (!served.models.some((s) => s.name === m)) throw new Error(`--latency: model "${m}" is not served by the reference server (the latency model costs only its models)`);
+    if (!served.models.some((s) => s.name === m)) throw new TqError('config', `--latency: model "${m}" is not served by the reference server (the latency model costs only its models)`, { setting: 'tqstar eval --latency' });
   const engines = { base: config.base.model ?? 'base', baseline: config.baseline.model ?? 'baseline', reward: modelOf(config.reward, 'reward'), baselineReward: modelOf(config.baselineReward, 'baselineReward') };
   return {
     options,
