@@ -1,7 +1,7 @@
 // One row's results from its raw runs: quality (quality pass) and timing (timed pass under the latency model).
 import type { DecodingParams } from '../src/config/schema';
 import type { LatencyOptions } from '../src/server/index';
-import { criticalPathMs } from './criticalPath';
+import { criticalPathMs } from '../src/eval/criticalPath';
 import { exactTabularObjective, tabularBeta } from './exactTabular';
 import type { RunMeasure } from './measure';
 import type { Row } from './settings';

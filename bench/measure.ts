@@ -8,7 +8,7 @@ import { defaultServed } from '../src/server/registry';
 import { demoRunConfig, tabularRunConfig } from '../src/server/demoConfig';
 import { naiveModel, naiveReward, Serial } from './naive';
 import { noEos } from './noEos';
-import { newRecording, recordModel, recordReward, type Recording } from './recorder';
+import { newRecording, recordModel, recordReward, type Recording } from '../src/eval/recorder';
 import { qErrors } from './exactTabular';
 import { replayCpuMs } from './replay';
 import type { BenchServer } from './server';

@@ -2,7 +2,7 @@
 import { decode } from '../src/core/index';
 import type { DecodeEnv, DecodingParams, StrategyName } from '../src/core/index';
 import type { LanguageModel, RewardSource } from '../src/core/model';
-import type { Recording } from './recorder';
+import type { Recording } from '../src/eval/recorder';
 
 class Diverged extends Error {}
 

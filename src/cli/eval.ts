@@ -9,7 +9,7 @@ import type { Progress } from '../eval/runner';
 import { runEvalSession } from '../eval/session';
 import { parseSweep } from '../eval/sweep';
 import { DEFAULT_WORLD, EVAL_STRATEGIES, EVAL_WORLDS, evalWorld, type EvalWorld, type EvalWorldName } from '../eval/worlds';
-import { startServer, type RunningServer } from '../server/index';
+import { parseLatency, startServer, type RunningServer } from '../server/index';
 import { parseFlags, UsageError } from './args';
 import { readConfigFile } from './configFile';
 import { EXIT } from './exitCodes';
@@ -44,7 +44,7 @@ const mmss = (ms: number) => `${Math.floor(ms / 60000)}m${String(Math.round((ms 
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, {
-    values: ['config', 'world', 'prompts', 'limit', 'seeds', 'strategy', 'sweep', 'reference', 'out', 'embeddings', 'embeddings-model', 'judge-url', 'judge-model', 'concurrency'],
+    values: ['config', 'world', 'prompts', 'limit', 'seeds', 'strategy', 'sweep', 'reference', 'out', 'embeddings', 'embeddings-model', 'judge-url', 'judge-model', 'concurrency', 'latency'],
     repeat: ['strategy', 'sweep'],
     switches: ['judge', 'no-embeddings'],
   });
@@ -52,6 +52,17 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (f.values.config && f.values.world) throw new UsageError('give --config FILE or --world NAME, not both');
   const world = f.values.world;
   if (world && !(EVAL_WORLDS as readonly string[]).includes(world)) throw new UsageError(`--world: expected ${EVAL_WORLDS.join(', ')}, got "${world}"`);
+  const latencySpec = f.values.latency;
+  // The critical path is the reference server's latency model: meaningless for a config's own servers, and the tiny models run on the local engine.
+  if (latencySpec !== undefined && (f.values.config || (world ?? DEFAULT_WORLD) === 'tiny')) throw new UsageError('--latency applies only to the worlds served by the reference server: --world demo or --world tabular');
+  let latency: { spec: string; options: ReturnType<typeof parseLatency> } | undefined;
+  if (latencySpec !== undefined) {
+    try {
+      latency = { spec: latencySpec, options: parseLatency(latencySpec) };
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const say = (line: string) => process.stderr.write(line + '\n');
 
   const abort = new AbortController();
@@ -69,7 +80,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     let config: RunConfig;
     if (f.values.config) config = readConfigFile(f.values.config);
     else {
-      server = await startServer({ port: 0, quiet: true });
+      server = await startServer({ port: 0, quiet: true, ...(latencySpec !== undefined ? { latency: latencySpec } : {}) });
       setup = evalWorld((world ?? DEFAULT_WORLD) as EvalWorldName, server.url);
       if (!setup) throw new UsageError('the tiny demo models (models/tiny) are missing from this installation: run `npm run models`, or give --world demo or --world tabular');
       config = loadRunConfig(setup.config);
@@ -132,6 +143,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       embedder,
       judge,
       concurrency: int('concurrency', f.values.concurrency, 1),
+      ...(latency ? { latency } : {}),
       signal: abort.signal,
       onStart: (plan, concurrency, jsonl) => {
         say(`eval: ${plan.points.length} points × ${prompts.length} prompts × ${seeds.length} seeds = ${plan.items.length} answers, ${concurrency} at a time; writing ${jsonl}`);

@@ -83,6 +83,9 @@ Options:
   --judge                pairwise judge on the config's "judge" reward endpoint (/v1/chat/completions)
   --judge-url URL --judge-model M   the judge's endpoint explicitly
   --concurrency N        answers decoded at once (default: the endpoints' maxConcurrency)
+  --latency SPEC         --world demo|tabular only: the reference server runs this latency model (as
+                         tqstar serve --latency, e.g. vllm-8b) and each answer's critical path under it
+                         is reported (CP ms/ans, CP ms/tok)
 
 Every answer is appended to answers.jsonl as it finishes; running the same command again resumes
 and redoes nothing finished. Progress on stderr. Ctrl-C keeps what is done (exit code 130).`,

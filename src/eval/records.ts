@@ -34,6 +34,8 @@ export interface AnswerRecord {
   rewardCalls: number;
   rewardInputs: number;
   wallMs: number;
+  /** The latency model's critical path of this answer's own requests (ms; `--latency` on a built-in world); absent or null otherwise. */
+  criticalPathMs?: number | null;
   /** log π_base(y|x) of the answer, scored on the base model after the decode (not part of its cost). */
   logBase: number | null;
   kl: KlValue | null;

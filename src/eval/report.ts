@@ -72,7 +72,7 @@ details{margin:6px 0}summary{cursor:pointer}`;
 
 function summaryRows(s: EvalSummary): string {
   const ref = s.points.find((p) => p.point === s.reference)?.label ?? '—';
-  const head = ['point', 'n', 'reward', 'r_BL', 'KL (estimator)', 'exact E[r]', 'exact KL', 'exact obj.', `W/T/L vs ${ref}`, 'win-tie', 'judge W/T/L', 'diversity', 'distinct answers', 'coherence', 'tok/out', 'req/ans', 'reward calls/ans', 'reward inputs/out', 'ms/ans', 'frontier'];
+  const head = ['point', 'n', 'reward', 'r_BL', 'KL (estimator)', 'exact E[r]', 'exact KL', 'exact obj.', `W/T/L vs ${ref}`, 'win-tie', 'judge W/T/L', 'diversity', 'distinct answers', 'coherence', 'tok/out', 'req/ans', 'reward calls/ans', 'reward inputs/out', 'ms/ans', 'critical path ms/ans', 'critical path ms/out', 'frontier'];
   const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
   const rows = [...s.points]
     .sort((a, b) => (b.reward?.mean ?? -Infinity) - (a.reward?.mean ?? -Infinity))
@@ -97,6 +97,8 @@ function summaryRows(s: EvalSummary): string {
         f(p.cost.rewardCallsPerAnswer, 1),
         f(p.cost.rewardInputsPerOutputToken, 1),
         f(p.cost.wallMsPerAnswer, 0),
+        f(p.cost.criticalPathMsPerAnswer, 0),
+        f(p.cost.criticalPathMsPerOutputToken, 1),
         [p.frontier.cost ? 'compute' : '', p.frontier.kl ? 'KL' : ''].filter(Boolean).join(', '),
       ].map((c, i) => (i === 0 ? `<td>${c}</td>` : `<td>${esc(c)}</td>`)),
     );

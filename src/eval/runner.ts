@@ -8,6 +8,7 @@ import type { RewardSource, TokenId } from '../core/model';
 import { parseDecodingParams } from '../core/params';
 import { deriveSeed } from '../core/rng';
 import type { Embedder, PairJudge } from './clients';
+import { criticalPathMs, newRecording, recordedEnv, type EvalLatency } from './latencyCost';
 import { answerKl } from './kl';
 import { candidateFirst, cosine, diversity, judgeOutcome } from './metrics';
 import type { EvalPrompt } from './prompts';
@@ -115,6 +116,8 @@ export interface EvalContext {
   signal?: AbortSignal;
   /** Items decoded at once (each sends its own batched requests; the endpoints cap requests in flight). */
   concurrency: number;
+  /** `--latency`: record each answer's requests and cost them on the latency model (the reference server's own). */
+  latency?: EvalLatency;
   /** Seeds the judge's answer order. */
   judgeSeed?: number;
   onProgress?(p: Progress): void;
@@ -174,11 +177,15 @@ export async function runEval(plan: EvalPlan, context: EvalContext): Promise<{ a
     todo,
     ctx.concurrency,
     async (it) => {
-      const reward = new CountingReward(ctx.env.reward);
-      const r = await decode(it.point.strategy, { text: it.prompt.text }, { ...ctx.env, reward }, { ...it.point.params, seed: it.decodeSeed }, { signal: ctx.signal });
+      // Recorded per answer: its critical path is read off its own schedule (answers in flight together only share the server).
+      const calls = ctx.latency ? newRecording() : null;
+      const env = calls ? recordedEnv(ctx.env, ctx.latency!, calls) : ctx.env;
+      const reward = new CountingReward(env.reward);
+      const r = await decode(it.point.strategy, { text: it.prompt.text }, { ...env, reward }, { ...it.point.params, seed: it.decodeSeed }, { signal: ctx.signal });
       if (r.finish === 'aborted') return;
       for (const w of r.warnings) ctx.onWarning?.(w);
-      const rec = await measure(it, r, reward, ctx, idsOf);
+      const cp = calls && r.finish !== 'error' ? criticalPathMs(ctx.latency!.options, calls.calls) : null;
+      const rec = await measure(it, r, reward, ctx, idsOf, cp);
       if (!rec) return;
       answers.set(it.key, rec);
       ctx.write(rec);
@@ -193,7 +200,7 @@ export async function runEval(plan: EvalPlan, context: EvalContext): Promise<{ a
 }
 
 /** The per-answer metrics; null when the eval was cancelled while measuring (the item is redone on resume). */
-async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ctx: EvalContext, idsOf: (t: string) => Promise<TokenId[]>): Promise<AnswerRecord | null> {
+async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ctx: EvalContext, idsOf: (t: string) => Promise<TokenId[]>, criticalPath: number | null): Promise<AnswerRecord | null> {
   const { env, signal } = ctx;
   const ok = r.finish !== 'error';
   try {
@@ -240,6 +247,7 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
       rewardCalls: reward.calls,
       rewardInputs: reward.inputs,
       wallMs: r.stats.wallMs,
+      ...(ctx.latency ? { criticalPathMs: criticalPath } : {}),
       logBase: logBase !== null && Number.isFinite(logBase) ? logBase : null,
       kl,
       diversity: diversity(r.text),

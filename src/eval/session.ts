@@ -5,6 +5,7 @@ import { buildEnv, type BackendOptions } from '../backends/index';
 import type { RunConfig, StrategyName } from '../config/schema';
 import type { Embedder, PairJudge } from './clients';
 import { compareAtEqual, comparisonText } from './compare';
+import { evalLatency } from './latencyCost';
 import type { EvalPrompt } from './prompts';
 import { appendRecord, readRecords, repairTail, type AnswerRecord, type JudgeRecord } from './records';
 import { htmlReport, plotSpecs } from './report';
@@ -13,6 +14,7 @@ import { summarise, summaryTable, type EvalSummary } from './summary';
 import { scatterSvg } from './svg';
 import type { Sweep } from './sweep';
 import type { EvalWorld } from './worlds';
+import type { LatencyOptions } from '../server/latency';
 
 export interface SessionInput {
   config: RunConfig;
@@ -31,6 +33,8 @@ export interface SessionInput {
   embedder?: Embedder;
   judge?: PairJudge;
   concurrency?: number;
+  /** The latency model the reference server runs (`--latency`, built-in demo/tabular worlds): each answer's critical path under it. */
+  latency?: { spec: string; options: LatencyOptions };
   backend?: BackendOptions;
   signal?: AbortSignal;
   onStart?(plan: EvalPlan, concurrency: number, jsonl: string): void;
@@ -55,7 +59,9 @@ export const KL_NOTE =
   "KL estimators (src/eval/kl.ts): exact = known policy; plug-in = Σ log π_step(z_t) − log π_base(y); upper = −log π_base(y) for greedy selection with random Q̂ (cross-entropy ≥ KL); bound = Best-of-N's log N − (N−1)/N plus the sampler's log q(y) − log π_base(y)";
 
 export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
-  const plan = planEval({ config: i.config, strategies: i.strategies, sweeps: i.sweeps, prompts: i.prompts, seeds: i.seeds, reference: i.reference, ...(i.world ? { fingerprint: `builtin-world:${i.world.name}` } : {}) });
+  const plan = planEval({ config: i.config, strategies: i.strategies, sweeps: i.sweeps, prompts: i.prompts, seeds: i.seeds, reference: i.reference, ...(i.world ? { fingerprint: `builtin-world:${i.world.name}${i.latency ? `:latency=${JSON.stringify(i.latency.options)}` : ''}` } : {}) });
+  // Built before any request: a config the latency model does not serve is refused up front.
+  const latency = i.latency ? evalLatency(i.config, i.latency.options) : undefined;
   mkdirSync(i.outDir, { recursive: true });
   const jsonl = join(i.outDir, 'answers.jsonl');
   repairTail(jsonl);
@@ -72,6 +78,7 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
       embedder: i.embedder,
       judge: i.judge,
       exact: i.world?.exact,
+      latency,
       done,
       write: (r) => appendRecord(jsonl, r),
       signal: i.signal,
@@ -92,6 +99,9 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
     KL_NOTE,
     `coherence: ${i.embedder ? `cosine of prompt and answer embeddings from ${i.embedder.label}` : 'not measured (no embedding endpoint)'}`,
     "cost: model tokens (generated + scored, the core's count) and reward inputs per output token; requests and reward calls per answer; wall time per answer with answers decoded in parallel on this machine",
+    i.latency
+      ? `critical path (CP): the reference server's latency model ${i.latency.spec} over each answer's own requests — each as if alone on the server, starting when the last request that had finished before it was sent finishes (src/eval/criticalPath.ts); a lower bound on that answer's latency on such a server, not a measurement`
+      : 'critical path: not computed (give --latency SPEC on --world demo or tabular)',
     `${res.complete ? 'complete' : 'INCOMPLETE (cancelled): the tables cover the finished answers only'}; the last session decoded ${res.decoded} answers in ${((performance.now() - t0) / 1000).toFixed(0)} s and took ${res.resumed} from the JSONL`,
   ];
   const table = summaryTable(summary);

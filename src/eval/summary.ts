@@ -39,6 +39,9 @@ export interface PointSummary {
     rewardInputsPerOutputToken: number;
     wallMsPerAnswer: number;
     outputTokensPerAnswer: number;
+    /** The latency model's critical path per answer and per output token; null unless every answer has one (`--latency`). */
+    criticalPathMsPerAnswer: number | null;
+    criticalPathMsPerOutputToken: number | null;
   };
   /** On the Pareto frontier of reward against model tokens per output token / against KL. */
   frontier: { cost: boolean; kl: boolean };
@@ -83,6 +86,9 @@ export function summarise(answers: readonly AnswerRecord[], judged: readonly Jud
     }
     const js = judged.filter((j) => j.point === point && j.reference === reference);
     const outTok = sum(good.map((a) => a.outputTokens));
+    const cps = nums(good.map((a) => a.criticalPathMs));
+    // As for KL: a mean over the answers that happened to be costed would be biased.
+    const cp = good.length && cps.length === good.length ? sum(cps) : null;
     return {
       point,
       label: first.label,
@@ -106,6 +112,8 @@ export function summarise(answers: readonly AnswerRecord[], judged: readonly Jud
         rewardInputsPerOutputToken: outTok ? sum(good.map((a) => a.rewardInputs)) / outTok : NaN,
         wallMsPerAnswer: good.length ? sum(good.map((a) => a.wallMs)) / good.length : NaN,
         outputTokensPerAnswer: good.length ? outTok / good.length : NaN,
+        criticalPathMsPerAnswer: cp === null ? null : cp / good.length,
+        criticalPathMsPerOutputToken: cp === null || !outTok ? null : cp / outTok,
       },
       frontier: { cost: false, kl: false },
     };
@@ -134,6 +142,7 @@ export function summaryTable(s: EvalSummary): string {
   const hasBl = rows.some((p) => p.baselineReward);
   const hasCoh = rows.some((p) => p.coherence);
   const hasJudge = rows.some((p) => p.judge);
+  const hasCp = rows.some((p) => p.cost.criticalPathMsPerAnswer !== null);
   const cols: { title: string; right?: boolean; cell: (p: PointSummary) => string }[] = [
     { title: 'point', cell: (p) => p.label },
     { title: 'n', right: true, cell: (p) => String(p.answers - p.errors) + (p.errors ? ` (+${p.errors} err)` : '') },
@@ -157,6 +166,12 @@ export function summaryTable(s: EvalSummary): string {
     { title: 'rw/ans', right: true, cell: (p) => f(p.cost.rewardCallsPerAnswer, 1) },
     { title: 'rw-in/out', right: true, cell: (p) => f(p.cost.rewardInputsPerOutputToken, 1) },
     { title: 'ms/ans', right: true, cell: (p) => f(p.cost.wallMsPerAnswer, 0) },
+    ...(hasCp
+      ? [
+          { title: 'CP ms/ans', right: true, cell: (p: PointSummary) => f(p.cost.criticalPathMsPerAnswer, 0) },
+          { title: 'CP ms/tok', right: true, cell: (p: PointSummary) => f(p.cost.criticalPathMsPerOutputToken, 1) },
+        ]
+      : []),
     { title: 'front', cell: (p) => [p.frontier.cost ? 'C' : '', p.frontier.kl ? 'K' : ''].join('') || '' },
   ];
   const cells = rows.map((p) => cols.map((c) => c.cell(p)));

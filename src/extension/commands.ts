@@ -2,7 +2,6 @@
 import * as vscode from 'vscode';
 import { STRATEGY_NAMES, RunConfig, type StrategyName } from '../config/schema';
 import { probeAll, formatCapabilityReport, EnginePool } from '../backends';
-import { findDemoModels } from '../engine/demoModels';
 import { startServer } from '../server';
 import { demoRunConfig, engineDemoConfig } from '../server/demoConfig';
 import { STRATEGY_LABELS } from '../webview/labels';
@@ -13,6 +12,7 @@ import { showError } from './errorsUi';
 import { ROLES, ROLE_LABELS, type Role } from './apiKeys';
 import { formatRequestLine } from './requestLog';
 import { evaluateOnPromptSet } from './evaluate';
+import { demoEngines, packagedTinyModels } from './demoModels';
 
 type Factory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -115,11 +115,11 @@ async function demoSetup(ctx: Ctx): Promise<{ config: RunConfig; engines?: Engin
   let server: DemoServer;
   try { server = await ctx.demo; } catch (e) { ctx.demo = undefined; showError(e, ctx.log); return undefined; }
   // The linux-x64 package carries the engine and the tiny trained transformers; the universal one only the n-gram demo pair.
-  const models = ctx.ext.extensionPath ? findDemoModels(ctx.ext.extensionPath, false) : findDemoModels();
-  if (models?.trained) {
-    ctx.demoEngines ??= new EnginePool([models.sft, models.direct, models.indirect]);
+  const models = packagedTinyModels(ctx);
+  if (models) {
+    const engines = demoEngines(ctx, models);
     ctx.log.info(`demo: tiny transformers trained by the project (${models.dir}; demo models, not for real use) on the local llama.cpp engine; reward demo-sentiment from ${server.url}`);
-    return { config: RunConfig.parse(engineDemoConfig(models, server.url, 'direct')), engines: ctx.demoEngines };
+    return { config: RunConfig.parse(engineDemoConfig(models, server.url, 'direct')), engines };
   }
   ctx.log.info('demo: no tiny transformer models in this installation (the universal package): the word-level n-gram demo pair instead');
   return { config: RunConfig.parse(demoRunConfig(server.url)) };

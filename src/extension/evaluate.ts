@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { loadRunConfig } from '../backends';
+import { loadRunConfig, type EnginePool } from '../backends';
 import { STRATEGY_NAMES, type RunConfig, type StrategyName } from '../config/schema';
 import { TqError } from '../core/errors';
 import { httpEmbedder, parseVerdict, PAIR_INSTRUCTION, type Embedder, type PairJudge } from '../eval/clients';
@@ -10,11 +10,12 @@ import { BUILTIN_PROMPTS, parsePromptSet, type EvalPrompt } from '../eval/prompt
 import { runEvalSession } from '../eval/session';
 import { parseSweep, type Sweep } from '../eval/sweep';
 import { evalView } from '../eval/view';
-import { demoEvalWorld, EVAL_STRATEGIES, type EvalWorld } from '../eval/worlds';
+import { demoEvalWorld, EVAL_STRATEGIES, TINY_EVAL_PROMPTS, tinyEvalWorld, type EvalWorld } from '../eval/worlds';
 import { startServer } from '../server';
 import { EvalToHost, type HostToEval } from '../webview/evalProtocol';
 import { STRATEGY_LABELS } from '../webview/labels';
 import type { Ctx, DemoServer } from './ctx';
+import { demoEngines, packagedTinyModels } from './demoModels';
 import { showError } from './errorsUi';
 import { webviewOptions } from './resultsPanel';
 import { makeNonce, webviewHtml } from './webviewHtml';
@@ -97,7 +98,7 @@ function lmPairJudge(): PairJudge {
 async function pickPrompts(): Promise<{ prompts: EvalPrompt[]; source: string } | undefined> {
   const pick = await vscode.window.showQuickPick(
     [
-      { label: `Built-in prompts (${BUILTIN_PROMPTS.length})`, description: 'reviews, customer replies, support answers (the demo domain)', file: false },
+      { label: `Built-in prompts (${BUILTIN_PROMPTS.length})`, description: `reviews, customer replies, support answers (the demo domain; ${TINY_EVAL_PROMPTS.length} of them on the tiny transformers)`, file: false },
       { label: 'Open a prompt file…', description: 'JSONL ({"prompt": …, "id": …} per line) or plain text, one prompt per line', file: true },
     ],
     { title: 'Transfer Q*: Evaluate on Prompt Set (1/4): prompts', ignoreFocusOut: true },
@@ -110,20 +111,36 @@ async function pickPrompts(): Promise<{ prompts: EvalPrompt[]; source: string } 
   return { prompts: parsePromptSet(text, uri.fsPath), source: uri.fsPath };
 }
 
-async function pickBackend(ctx: Ctx): Promise<{ config: RunConfig; world?: EvalWorld; embedder?: Embedder } | undefined> {
+type BackendPick = { config: RunConfig; world?: EvalWorld; embedder?: Embedder; engines?: EnginePool };
+
+/**
+ * The built-in worlds as Try the Demo has them: the tiny transformers on the local engine where the package
+ * carries them (first), and the word-level n-gram pair, which every package has and which runs in seconds.
+ */
+async function pickBackend(ctx: Ctx): Promise<BackendPick | undefined> {
+  const tiny = packagedTinyModels(ctx);
   const pick = await vscode.window.showQuickPick(
     [
-      { label: 'Configured endpoints', description: 'tqstar.base, tqstar.baseline, tqstar.reward', demo: false },
-      { label: 'Built-in demo backend', description: 'the local reference server: word-level demo models, not a real LLM', demo: true },
+      { label: 'Configured endpoints', description: 'tqstar.base, tqstar.baseline, tqstar.reward', world: undefined },
+      ...(tiny ? [{ label: 'Built-in demo: tiny transformers', description: `${TINY_EVAL_PROMPTS.length} prompts by default; ~1M-parameter models trained by the project on the local llama.cpp engine (CPU), not for real use`, world: 'tiny' as const }] : []),
+      { label: 'Built-in demo: word-level n-gram pair', description: 'the local reference server: word-level demo models, not a real LLM', world: 'demo' as const },
     ],
     { title: 'Transfer Q*: Evaluate on Prompt Set (2/4): models', ignoreFocusOut: true },
   );
   if (!pick) return undefined;
-  if (!pick.demo) return { config: ctx.config.runConfig() };
+  if (!pick.world) return { config: ctx.config.runConfig() };
   ctx.demo ??= startServer({ port: 0, quiet: true }).then((s): DemoServer => (ctx.log.info(`demo: built-in reference server (a demo and test backend, not a real LLM) at ${s.url}`), s));
-  const server = await ctx.demo;
-  const world = demoEvalWorld(server.url);
-  return { config: loadRunConfig(world.config), world, embedder: httpEmbedder(world.embeddings!.baseUrl, world.embeddings!.model) };
+  let server: DemoServer;
+  try {
+    server = await ctx.demo;
+  } catch (e) {
+    ctx.demo = undefined;
+    throw e;
+  }
+  const world = pick.world === 'tiny' && tiny ? tinyEvalWorld(server.url, tiny) : demoEvalWorld(server.url);
+  if (!world) throw new TqError('config', 'The tiny demo models are missing from this installation; choose the n-gram pair.');
+  const embedder = httpEmbedder(world.embeddings!.baseUrl, world.embeddings!.model);
+  return { config: loadRunConfig(world.config), world, embedder, ...(world.name === 'tiny' && tiny ? { engines: demoEngines(ctx, tiny) } : {}) };
 }
 
 async function pickStrategies(initial: readonly StrategyName[]): Promise<StrategyName[] | undefined> {
@@ -167,6 +184,8 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
     if (!prompts) return;
     backend = await pickBackend(ctx);
     if (!backend) return;
+    // As `tqstar eval`: the transformers cost far more per answer, so the built-in set is its spread of 26 there.
+    if (backend.world?.name === 'tiny' && prompts.source === 'built-in set') prompts = { prompts: [...backend.world.prompts], source: 'built-in tiny set' };
     strategies = await pickStrategies(backend.world ? ['tqstar', 'bon', 'softbon', 'args', 'baseline'] : ['tqstar', ...backend.config.strategies]);
     if (!strategies) return;
     sweeps = await pickSweep(backend.config);
@@ -204,7 +223,7 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
         ...(backend.world ? { world: backend.world } : { configLabel: `base ${backend.config.base.model}, baseline ${backend.config.baseline.model}, reward ${backend.config.reward.kind}` }),
         embedder: backend.embedder,
         judge: judgeUse?.judge ? lmPairJudge() : undefined,
-        backend: { apiKey: (role) => ctx.keys.get(role), rewardFactories: { 'vscode-lm': vscodeLmReward } },
+        backend: { apiKey: (role) => ctx.keys.get(role), rewardFactories: { 'vscode-lm': vscodeLmReward }, ...(backend.engines ? { engines: backend.engines } : {}) },
         signal: abort.signal,
         onProgress: (pr) => {
           const message = `${pr.done}/${pr.total} answers${pr.etaMs !== null ? `, about ${Math.ceil(pr.etaMs / 1000)} s left` : ''}`;

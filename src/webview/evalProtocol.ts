@@ -33,7 +33,7 @@ export const EvalPointView = z.object({
   coherence: MeanSe,
   vsReference: Wtl,
   judge: Wtl,
-  cost: z.object({ modelTokensPerOutputToken: Num, requestsPerAnswer: Num, rewardCallsPerAnswer: Num, rewardInputsPerOutputToken: Num, wallMsPerAnswer: Num, outputTokensPerAnswer: Num }),
+  cost: z.object({ modelTokensPerOutputToken: Num, requestsPerAnswer: Num, rewardCallsPerAnswer: Num, rewardInputsPerOutputToken: Num, wallMsPerAnswer: Num, outputTokensPerAnswer: Num, criticalPathMsPerAnswer: Num.optional(), criticalPathMsPerOutputToken: Num.optional() }),
   frontier: z.object({ cost: z.boolean(), kl: z.boolean() }),
 });
 export type EvalPointView = z.infer<typeof EvalPointView>;

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { criticalPathMs } from '../../bench/criticalPath';
+import { criticalPathMs } from '../../src/eval/criticalPath';
 import { naiveModel, naiveReward, Serial } from '../../bench/naive';
-import type { CallRecord } from '../../bench/recorder';
+import type { CallRecord } from '../../src/eval/recorder';
 import { tabularSuite } from '../../src/models/inProcess';
 import { isolatedRequestMs, parseLatency } from '../../src/server/index';
 

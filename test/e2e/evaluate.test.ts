@@ -51,7 +51,7 @@ describe('e2e: Evaluate on Prompt Set on the built-in demo backend', { skip: e2e
     try {
       await runCommand(page, 'Transfer Q*: Evaluate on Prompt Set…');
       await pick(page, 'Built-in prompts');
-      await pick(page, 'Built-in demo backend');
+      await pick(page, 'Built-in demo: word-level n-gram pair');
       // Strategies: the demo's preselection (TQ*, Best-of-N, soft Best-of-N, ARGS, baseline) as offered.
       await page.locator('.quick-input-widget .quick-input-title', { hasText: 'strategies' }).waitFor();
       await page.keyboard.press('Enter');

@@ -105,6 +105,30 @@ test('tqstar eval: usage errors exit 2 and name the flag', async () => {
   const b = await run(['eval', '--world', 'moon']);
   assert.equal(b.code, 2);
   assert.match(b.stderr, /--world/);
+  // The critical path is the reference server's latency model: not for the tiny models on the local engine, nor a bad spec.
+  const c = await run(['eval', '--latency', 'vllm-8b']);
+  assert.equal(c.code, 2);
+  assert.match(c.stderr, /--latency applies only to .*--world demo or --world tabular/);
+  const d = await run(['eval', '--world', 'tabular', '--latency', 'warp=9']);
+  assert.equal(d.code, 2);
+  assert.match(d.stderr, /--latency: unknown part "warp=9"/);
+});
+
+test('tqstar eval --world tabular --latency vllm-8b: the critical path per answer and per output token in the table, the JSON and the JSONL', { timeout: 180_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'tqstar-eval-cli-'));
+  const a = await run(['eval', '--world', 'tabular', '--latency', 'vllm-8b', '--limit', '2', '--strategy', 'greedy', '--strategy', 'bon', '--reference', 'greedy', '--out', out]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stdout, /CP ms\/ans +CP ms\/tok/);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { notes: string[]; points: { strategy: string; cost: { criticalPathMsPerAnswer: number; criticalPathMsPerOutputToken: number; outputTokensPerAnswer: number } }[] };
+  assert.ok(summary.notes.some((n) => /latency model vllm-8b/.test(n)));
+  for (const p of summary.points) {
+    // At least encode + sample + reward, each with vllm-8b's 5 ms overhead, and one 19 ms pass for the sample and one for the reward.
+    assert.ok(p.cost.criticalPathMsPerAnswer >= 3 * 5 + 2 * 19, `${p.strategy}: ${p.cost.criticalPathMsPerAnswer}`);
+    assert.ok(Math.abs(p.cost.criticalPathMsPerOutputToken * p.cost.outputTokensPerAnswer - p.cost.criticalPathMsPerAnswer) < 1e-6);
+  }
+  const answers = readFileSync(join(out, 'answers.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { criticalPathMs?: number });
+  assert.ok(answers.length === 4 && answers.every((x) => typeof x.criticalPathMs === 'number' && x.criticalPathMs > 0));
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /critical path ms\/ans/);
 });
 
 test('tqstar eval --judge-url: a judge that always prefers the answer shown first gives wins exactly where the candidate was shown first', { timeout: 120_000 }, async () => {

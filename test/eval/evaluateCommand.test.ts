@@ -2,7 +2,7 @@
 // on the built-in demo backend over real HTTP: picks, progress, the panel's result, export, and resume on the second run.
 import assert from 'node:assert/strict';
 import { buildSync } from 'esbuild';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,18 +31,27 @@ const judgeAsked: string[] = [];
   },
 ];
 let ext: { activate(c: unknown): void };
+let bundleDirToRemove: string | undefined;
 
-type Item = { label: string; strategy?: string; file?: boolean; demo?: boolean; judge?: boolean };
+type Item = { label: string; strategy?: string; file?: boolean; world?: string; judge?: boolean };
+// What each test picks (the later tests change them), and the worlds the models step offered.
+let openFile = promptFile;
+let modelsWorld: string | undefined = 'demo';
+let strategiesPicked = ['bon', 'softbon', 'baseline'];
+const offeredWorlds: Array<Array<string | undefined>> = [];
 const w = fake.vscode.window as Record<string, unknown>;
 w.showQuickPick = async (items: Item[] | Promise<Item[]>, o: { title: string }) => {
   const its = await items;
   if (/prompts/.test(o.title)) return its.find((i) => i.file);
-  if (/models/.test(o.title)) return its.find((i) => i.demo);
-  if (/strategies/.test(o.title)) return its.filter((i) => ['bon', 'softbon', 'baseline'].includes(i.strategy!));
+  if (/models/.test(o.title)) {
+    offeredWorlds.push(its.map((i) => i.world));
+    return modelsWorld ? its.find((i) => i.world === modelsWorld) : undefined;
+  }
+  if (/strategies/.test(o.title)) return its.filter((i) => strategiesPicked.includes(i.strategy!));
   if (/judge/.test(o.title)) return its.find((i) => !!i.judge === useJudge);
   return undefined;
 };
-w.showOpenDialog = async () => [Uri.file(promptFile)];
+w.showOpenDialog = async () => [Uri.file(openFile)];
 w.showSaveDialog = async () => Uri.file(saveTo);
 w.showInputBox = async (o: { validateInput(v: string): string | undefined }) => {
   validation.push(o.validateInput('bon:alpha=3'), o.validateInput('bon:bon=2,4'));
@@ -55,8 +64,15 @@ w.showInputBox = async (o: { validateInput(v: string): string | undefined }) => 
 (fake.extContext as Record<string, unknown>).globalStorageUri = Uri.file(join(tmp, 'storage'));
 
 before(() => {
-  const outfile = join(tmp, 'extension.js');
-  buildSync({ absWorkingDir: root, entryPoints: ['src/extension/extension.ts'], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'], logLevel: 'error' });
+  // Under the checkout (test-output/, ignored) so that the engine's child finds node-llama-cpp in its node_modules, as dist/ does.
+  mkdirSync(join(root, 'test-output'), { recursive: true });
+  const bundleDir = mkdtempSync(join(root, 'test-output', 'evalcmd-'));
+  bundleDirToRemove = bundleDir;
+  const outfile = join(bundleDir, 'extension.js');
+  const node = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', logLevel: 'error' } as const;
+  buildSync({ ...node, entryPoints: ['src/extension/extension.ts'], outfile, format: 'cjs', external: ['vscode', 'node-llama-cpp'] });
+  // The local engine's child beside it, as scripts/build.mjs puts dist/engine.mjs beside dist/extension.js.
+  buildSync({ ...node, entryPoints: ['src/engine/child.ts'], outfile: join(bundleDir, 'engine.mjs'), format: 'esm', external: ['node-llama-cpp'] });
   const require = createRequire(import.meta.url);
   const Module = require('node:module') as { _load: (req: string, ...a: unknown[]) => unknown };
   const load = Module._load;
@@ -68,6 +84,7 @@ before(() => {
 });
 after(() => {
   for (const d of fake.extContext.subscriptions) d.dispose();
+  if (bundleDirToRemove) rmSync(bundleDirToRemove, { recursive: true, force: true });
 });
 
 const results = (posted: unknown[]) => posted.filter((m) => (m as { type: string }).type === 'result').map((m) => EvalView.parse((m as { view: unknown }).view));
@@ -130,4 +147,39 @@ test('with the vscode.lm judge: every answer is judged against the baseline in a
   const judgedPoints = view!.points.filter((p) => p.judge);
   assert.equal(judgedPoints.length, 3);
   assert.equal(judgedPoints.reduce((n, p) => n + p.judge!.n, 0), 9);
+});
+
+test('where the package carries the tiny transformers they are offered first and the evaluation runs them on the local engine', { timeout: 240_000 }, async () => {
+  useJudge = false;
+  // A package (here: the checkout) with models/tiny, as the linux-x64 one has.
+  (fake.extContext as Record<string, unknown>).extensionPath = root;
+  openFile = join(tmp, 'one-prompt.jsonl');
+  writeFileSync(openFile, JSON.stringify({ id: 't0', prompt: 'The food was' }) + '\n');
+  modelsWorld = 'tiny';
+  strategiesPicked = ['greedy', 'baseline'];
+  offeredWorlds.length = 0;
+  const open = fake.panels.find((p) => p.viewType === 'tqstar.evaluation');
+  if (open) open.webview.posted.length = 0;
+  const errorsBefore = fake.shown.filter((x) => x.level === 'error').length;
+  await fake.vscode.commands.executeCommand('tqstar.evaluate');
+  assert.deepEqual(offeredWorlds[0], [undefined, 'tiny', 'demo'], 'configured endpoints, then the tiny transformers, then the n-gram pair');
+  assert.deepEqual(fake.shown.filter((x) => x.level === 'error').slice(errorsBefore), []);
+  const panel = fake.panels.find((p) => p.viewType === 'tqstar.evaluation')!;
+  const [view] = results(panel.webview.posted);
+  assert.ok(view, 'a result was posted');
+  assert.equal(view!.complete, true);
+  assert.match(view!.title, /tiny/);
+  assert.match(view!.notes[0]!, /TINY DEMO MODELS TRAINED BY THIS PROJECT/);
+  assert.deepEqual(view!.points.map((p) => p.label).sort(), ['baseline', 'greedy']);
+  for (const p of view!.points) assert.equal(p.answers - p.errors, 1, `${p.label} answered`);
+  const texts = Object.values(view!.answers).flat().map((a) => a.text);
+  assert.ok(texts.length === 2 && texts.every((t) => t.trim().length > 0), 'the engine generated both answers');
+});
+
+test('where it does not (the universal package) only the n-gram demo pair is offered', async () => {
+  (fake.extContext as Record<string, unknown>).extensionPath = tmp;
+  modelsWorld = undefined;
+  offeredWorlds.length = 0;
+  await fake.vscode.commands.executeCommand('tqstar.evaluate');
+  assert.deepEqual(offeredWorlds[0], [undefined, 'demo']);
 });

@@ -1,6 +1,6 @@
 // The critical-path lower bound of a recorded request schedule under the server's latency model.
-import { PrefixCache } from '../src/server/prefixCache';
-import { isolatedRequestMs, type LatencyOptions } from '../src/server/index';
+import { PrefixCache } from '../server/prefixCache';
+import { isolatedRequestMs, type LatencyOptions } from '../server/latency';
 import type { CallRecord } from './recorder';
 
 /**

@@ -1,5 +1,5 @@
 // Records every model and reward call of a decode (times, sequences, results) for the critical path, token counts and CPU replay.
-import type { CallOptions, Completion, LanguageModel, RewardPair, RewardSource, SampleRequest, ScoreRequest, ScoreResult, TokenId, TokenLogprob } from '../src/core/model';
+import type { CallOptions, Completion, LanguageModel, RewardPair, RewardSource, SampleRequest, ScoreRequest, ScoreResult, TokenId, TokenLogprob } from '../core/model';
 
 /** One sequence of a request as the server's engine sees it (see src/server/engine.ts). */
 export interface SeqCost {
