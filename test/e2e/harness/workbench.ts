@@ -61,9 +61,18 @@ export async function paletteTitles(page: Page, query: string, want: string, tim
 
 /** Runs a command from the Command Palette by its full title, e.g. "Transfer Q*: Try the Demo". */
 export async function runCommand(page: Page, title: string, timeout = 60_000): Promise<void> {
-  const seen = await paletteTitles(page, title, title, timeout);
-  // Exact label match: "Generate from Selection" must not pick a longer sibling title.
-  await page.locator('.quick-input-widget .monaco-list-row').nth(seen.indexOf(title)).click();
+  for (let attempt = 1; ; attempt++) {
+    const seen = await paletteTitles(page, title, title, timeout);
+    try {
+      // Exact label match: "Generate from Selection" must not pick a longer sibling title.
+      await page.locator('.quick-input-widget .monaco-list-row').nth(seen.indexOf(title)).click({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      // The palette can close under the click (focus moved by an editor opening on a busy machine): open it again, once.
+      if (attempt >= 2) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
   await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
 }
 
