@@ -1,12 +1,10 @@
 // runStrategies side by side: the same results as one after another, bounded concurrency, events attributable, cancel.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { buildEnv, loadRunConfig } from '../../src/backends/index';
-import { runStrategies, type DecodeEnv, type DecodeEvent, type RunResult, type StrategyName } from '../../src/core/index';
+import { test } from 'node:test';
+import { runStrategies, type DecodeEvent, type RunResult, type StrategyName } from '../../src/core/index';
 import { tabularSuite } from '../../src/models/inProcess';
-import { tabularRunConfig } from '../../src/server/demoConfig';
-import { startServer } from '../../src/server/index';
 import { directEnv, params } from './tabularEnv';
+import { tabularOverHttp } from './tabularHttp';
 
 const suite = tabularSuite({ maxLength: 6 });
 const ALL: StrategyName[] = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'greedy', 'sample', 'baseline'];
@@ -61,23 +59,11 @@ test('a cancel stops strategies from starting; those running end as aborted', as
   assert.equal(r.results.find((x) => x.strategy === 'tqstar')?.finish, 'aborted');
 });
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let env: DecodeEnv;
-let dispose = () => {};
-before(async () => {
-  server = await startServer({ port: 0, quiet: true });
-  const built = await buildEnv(loadRunConfig(tabularRunConfig(server.url)));
-  env = built.env;
-  dispose = built.dispose;
-});
-after(async () => {
-  dispose();
-  await server?.close();
-});
+const http = tabularOverHttp();
 
 test('over HTTP (reference server, seeded sampling): side by side decides what one-after-another decides', { timeout: 60_000 }, async () => {
-  const inTurn = await runStrategies(ALL, { text: '' }, env, P, { concurrency: 1 });
-  const together = await runStrategies(ALL, { text: '' }, env, P);
+  const inTurn = await runStrategies(ALL, { text: '' }, http.env(), P, { concurrency: 1 });
+  const together = await runStrategies(ALL, { text: '' }, http.env(), P);
   for (const x of together.results) assert.ok(!x.error, `${x.strategy}: ${x.error?.message}`);
   // Over HTTP a strategy's count includes the token-text look-ups (/detokenize) it was first to need: the
   // text cache is shared by the run, so which strategy pays for a look-up depends on the interleaving.

@@ -1,12 +1,10 @@
 // speed.speculate: the next step's rollouts drawn ahead for the likeliest next states; Q̂ at a hit is still an unbiased estimate of the exact Q*.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { buildEnv, loadRunConfig } from '../../src/backends/index';
+import { test } from 'node:test';
 import { decode, type DecodeEnv, type DecodeResult, type LanguageModel, type SampleRequest } from '../../src/core/index';
 import { tabularSuite } from '../../src/models/inProcess';
-import { tabularRunConfig } from '../../src/server/demoConfig';
-import { startServer } from '../../src/server/index';
 import { directEnv, indirectEnv, params } from './tabularEnv';
+import { tabularOverHttp } from './tabularHttp';
 
 const suite = tabularSuite(); // maxLength 5: H = 8 sees every rollout to its end, so Q̂ estimates Q*_r itself
 const eos = suite.world.eosId;
@@ -109,28 +107,16 @@ test('speculation with indirect transfer and with CD decodes with weights and va
   assert.equal(cd.reward, suite.rewardFn(cd.tokens.map((t) => t.id)));
 });
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let httpEnv: DecodeEnv;
-let dispose = () => {};
-before(async () => {
-  server = await startServer({ port: 0, quiet: true });
-  const built = await buildEnv(loadRunConfig(tabularRunConfig(server.url)));
-  httpEnv = built.env;
-  dispose = built.dispose;
-});
-after(async () => {
-  dispose();
-  await server?.close();
-});
+const http = tabularOverHttp();
 
 test('over HTTP (reference server): speculation hits, and the run leaves no request behind', { timeout: 60_000 }, async () => {
-  const r = await decode('tqstar', { text: '' }, httpEnv, params({ topK: 4, rollouts: 4, horizon: 8, seed: 3, speed: { speculate: 2 } }));
+  const r = await decode('tqstar', { text: '' }, http.env(), params({ topK: 4, rollouts: 4, horizon: 8, seed: 3, speed: { speculate: 2 } }));
   assert.ok(!r.error, r.error?.message);
   assert.ok(r.steps.some((s) => isHit(s.note)));
   assert.equal(r.reward, suite.rewardFn(r.tokens.map((t) => t.id)));
-  const served = server.stats().requests;
+  const served = http.server().stats().requests;
   await new Promise((res) => setTimeout(res, 100));
-  assert.equal(server.stats().requests, served, 'nothing still arriving after the run ended');
+  assert.equal(http.server().stats().requests, served, 'nothing still arriving after the run ended');
 });
 
 test('a failed speculative request costs only the head start: the step draws its own rollouts and the run ends well', async () => {

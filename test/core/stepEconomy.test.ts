@@ -1,12 +1,10 @@
 // Work per step that does not grow with the answer: log π_base from the base's own top-k (only the rest scored), and the reward cache keyed by suffix.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { buildEnv, loadRunConfig } from '../../src/backends/index';
-import { decode, type DecodeEnv, type DecodeResult, type LanguageModel, type RewardSource, type ScoreRequest } from '../../src/core/index';
+import { test } from 'node:test';
+import { decode, type DecodeResult, type LanguageModel, type RewardSource, type ScoreRequest } from '../../src/core/index';
 import { tabularSuite } from '../../src/models/inProcess';
-import { tabularRunConfig } from '../../src/server/demoConfig';
-import { startServer } from '../../src/server/index';
 import { directEnv, indirectEnv, params } from './tabularEnv';
+import { tabularOverHttp } from './tabularHttp';
 
 const suite = tabularSuite({ maxLength: 6 });
 const decided = (r: DecodeResult) => ({ tokens: r.tokens, reward: r.reward, candidates: r.steps.map((s) => s.candidates) });
@@ -90,25 +88,13 @@ test('the reward cache follows the state: ARGS never sends the same text twice t
   }
 });
 
-let server: Awaited<ReturnType<typeof startServer>>;
-let httpEnv: DecodeEnv;
-let dispose = () => {};
-before(async () => {
-  server = await startServer({ port: 0, quiet: true });
-  const built = await buildEnv(loadRunConfig(tabularRunConfig(server.url)));
-  httpEnv = built.env;
-  dispose = built.dispose;
-});
-after(async () => {
-  dispose();
-  await server?.close();
-});
+const http = tabularOverHttp();
 
 test('over HTTP (reference server): baseTopLookup gives the same log π_base and the same decisions', { timeout: 60_000 }, async () => {
   for (const seed of [1, 2]) {
     const P = (lookup: boolean) => params({ topK: 3, rollouts: 3, selection: 'sample', seed, speed: { baseTopLookup: lookup } });
-    const on = await decode('tqstar', { text: '' }, httpEnv, P(true));
-    const off = await decode('tqstar', { text: '' }, httpEnv, P(false));
+    const on = await decode('tqstar', { text: '' }, http.env(), P(true));
+    const off = await decode('tqstar', { text: '' }, http.env(), P(false));
     assert.ok(!on.error && !off.error, on.error?.message ?? off.error?.message);
     assert.deepEqual(decided(on), decided(off), `seed ${seed}`);
   }
