@@ -34,19 +34,6 @@ def sha256(path):
     return hashlib.sha256(open(path, 'rb').read()).hexdigest()
 
 
-def references(m, tok):
-    prompts = []
-    for text in REFERENCE_PROMPTS:
-        ids = tok.encode(text)
-        lp = M.logprobs(m, ids)
-        positions = []
-        for pos in range(len(ids)):
-            top = lp[pos].topk(20)
-            positions.append({'position': pos, 'top': [[int(i), float(v)] for v, i in zip(top.values, top.indices)]})
-        prompts.append({'text': text, 'ids': ids, 'positions': positions})
-    return prompts
-
-
 def main():
     work, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -90,7 +77,7 @@ def main():
         scores = train.score(texts)
         entry['eval_mean_reward'] = {k: round(sum(s[k] for s in scores) / len(scores), 4) for k in ('sentiment', 'politeness')}
         entry['eval_examples'] = texts[::EVAL_SAMPLES][:7]
-        entry['prompts'] = references(g, tok)
+        entry['prompts'] = M.reference_logprobs(g, tok, REFERENCE_PROMPTS)
         manifest['files'][name + '.gguf'] = entry
         train.log(name, entry['bytes'], 'bytes', entry['eval_mean_reward'], f'{time.time() - t0:.0f} s')
     with open(os.path.join(out, 'manifest.json'), 'w', encoding='utf-8') as f:

@@ -44,20 +44,6 @@ def random_model(cfg, seed):
     return m
 
 
-def reference(path, tok):
-    m, kv = M.load_gguf(path)
-    prompts = []
-    for text in REFERENCE_PROMPTS:
-        ids = tok.encode(text)
-        lp = M.logprobs(m, ids)
-        positions = []
-        for pos in range(len(ids)):
-            top = lp[pos].topk(20)
-            positions.append({'position': pos, 'top': [[int(i), float(v)] for v, i in zip(top.values, top.indices)]})
-        prompts.append({'text': text, 'ids': ids, 'positions': positions})
-    return prompts
-
-
 def main():
     corpus_path, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -80,7 +66,7 @@ def main():
             'seed': seed, 'config': M.config_dict(cfg), 'params': m.n_params(), 'weights': 'F16' if f16 else 'F32',
             'vocab_size': tok.size, 'bos': T.BOS, 'eos': T.EOS, 'unk': T.UNK, 'bytes': os.path.getsize(path),
             'tokenizations': [{'text': s, 'ids': tok.encode(s)} for s in REFERENCE_SENTENCES],
-            'prompts': reference(path, tok),
+            'prompts': M.reference_logprobs(M.load_gguf(path)[0], tok, REFERENCE_PROMPTS),
         }
         print(name, os.path.getsize(path), 'bytes', m.n_params(), 'params', 'vocab', tok.size)
     with open(os.path.join(out, 'fixtures.json'), 'w', encoding='utf-8') as f:

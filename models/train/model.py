@@ -189,3 +189,17 @@ def logprobs(model, ids):
     """log-softmax of the next-token logits at every position of one token sequence, float64."""
     x = torch.tensor([ids])
     return model(x)[0].double().log_softmax(-1)
+
+
+def reference_logprobs(model, tok, texts, k=20):
+    """The manifest's reference entries: per text its ids and, at every position, the top-k next-token (id, log-prob)."""
+    prompts = []
+    for text in texts:
+        ids = tok.encode(text)
+        lp = logprobs(model, ids)
+        positions = []
+        for pos in range(len(ids)):
+            top = lp[pos].topk(k)
+            positions.append({'position': pos, 'top': [[int(i), float(v)] for v, i in zip(top.values, top.indices)]})
+        prompts.append({'text': text, 'ids': ids, 'positions': positions})
+    return prompts
