@@ -7,7 +7,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { ensureVsix } from '../package/vsix';
 import { startCodeServer, type CodeServer } from './harness/codeServer';
 import { e2eSkip, missingPrereqs } from './harness/prereqs';
-import { openWorkbench, runCommand, screenshot, type Workbench } from './harness/workbench';
+import { openWorkbench, runCommand, screenshot, webviewWith, type Workbench } from './harness/workbench';
 
 /** Picks the quick-pick row whose label contains `label` (typing it first filters the list), then accepts. */
 async function pick(page: Page, label: string): Promise<void> {
@@ -19,19 +19,7 @@ async function pick(page: Page, label: string): Promise<void> {
 }
 
 /** The evaluation panel's document: the webview frame that holds the evaluation header. */
-async function evalPanel(page: Page, timeout = 60_000): Promise<FrameLocator> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    const hosts = page.locator('iframe.webview.ready');
-    const n = await hosts.count();
-    for (let i = 0; i < n; i++) {
-      const inner = hosts.nth(i).contentFrame().frameLocator('#active-frame');
-      if (await inner.locator('.eval-header').count().catch(() => 0)) return inner;
-    }
-    await page.waitForTimeout(500);
-  }
-  throw new Error('the evaluation panel ("Transfer Q* Evaluation") did not appear');
-}
+const evalPanel = (page: Page, timeout = 60_000): Promise<FrameLocator> => webviewWith(page, '.eval-header', 'the evaluation panel ("Transfer Q* Evaluation")', timeout);
 
 describe('e2e: Evaluate on Prompt Set on the built-in demo backend', { skip: e2eSkip(), timeout: 12 * 60_000 }, () => {
   const s = {} as { cs: CodeServer; wb: Workbench };

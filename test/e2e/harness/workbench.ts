@@ -77,22 +77,26 @@ export async function runCommand(page: Page, title: string, timeout = 60_000): P
 }
 
 /**
- * The results panel's document. Webviews are nested frames (an outer host iframe, the content in
- * #active-frame); the workbench may hold several (e.g. the history view), so pick the one with a run status.
+ * The document of the webview that holds `marker`. Webviews are nested frames (an outer host iframe, the content in
+ * #active-frame); the workbench may hold several (e.g. the history view), so pick the one that has it.
  */
-export async function resultsPanel(page: Page, timeout = 60_000): Promise<FrameLocator> {
+export async function webviewWith(page: Page, marker: string, what: string, timeout = 60_000): Promise<FrameLocator> {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
     const hosts = page.locator('iframe.webview.ready');
     const n = await hosts.count();
     for (let i = 0; i < n; i++) {
       const inner = hosts.nth(i).contentFrame().frameLocator('#active-frame');
-      if (await inner.locator('[data-testid="run-status"]').count().catch(() => 0)) return inner;
+      if (await inner.locator(marker).count().catch(() => 0)) return inner;
     }
     await page.waitForTimeout(500);
   }
-  throw new Error('results panel ("Transfer Q* Results") with [data-testid="run-status"] did not appear');
+  throw new Error(`${what} with ${marker} did not appear`);
 }
+
+/** The results panel's document: the webview with a run status. */
+export const resultsPanel = (page: Page, timeout = 60_000): Promise<FrameLocator> =>
+  webviewWith(page, '[data-testid="run-status"]', 'results panel ("Transfer Q* Results")', timeout);
 
 /**
  * The text of the editor showing `file`, as Monaco renders it (non-breaking spaces normalised). Found by
