@@ -4,7 +4,7 @@ import { parseCompletion, resolveModel, type CompletionJob } from '../server/com
 import { vllmCompletion, vllmError } from '../server/dialectVllm';
 import type { Generation } from '../server/generate';
 import { badRequest, HttpError } from '../server/httpError';
-import { jsonObjectBody, listen, readBody } from '../server/jsonHttp';
+import { jsonObjectBody, listen, readBody, tokenIdsParam } from '../server/jsonHttp';
 import type { PromptResult } from '../server/runCompletion';
 import { mix32 } from '../server/sampling';
 import type { ServableModel } from '../server/servable';
@@ -85,10 +85,7 @@ export async function startEngineServer(list: LocalModel[], opts: { port?: numbe
 
   function detokenize(body: Record<string, unknown>) {
     const m = local.get(resolveModel(models, body.model).name)!;
-    const ids = body.tokens;
-    if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && t < m.vocab.length))
-      throw badRequest(`tokens must be an array of token ids in [0, ${m.vocab.length}).`, 'tokens');
-    return { prompt: m.decode(ids as number[]) };
+    return { prompt: m.decode(tokenIdsParam(body.tokens, m.vocab.length)) };
   }
 
   async function route(method: string, path: string, body: Record<string, unknown>): Promise<unknown> {

@@ -1,7 +1,7 @@
 // One GGUF model loaded by node-llama-cpp: tokenizer, raw next-token distributions, batched sampling and exact scoring.
 import type { ControlledEvaluateInputItem, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { createHash } from 'node:crypto';
-import type { GenParams, Generation, PositionLogprobs } from '../server/generate';
+import { firstStop, type GenParams, type Generation, type PositionLogprobs } from '../server/generate';
 import { mix32 } from '../server/sampling';
 import { checkGgufFile } from './ggufFile';
 import { takeLlamaLog } from './llamaLog';
@@ -197,13 +197,8 @@ export class LocalModel {
         ids.push(id);
         if (p.stop.length) {
           const text = this.decode(ids, prompt);
-          let cut = -1;
-          let which = '';
-          for (const s of p.stop) {
-            const at = s ? text.indexOf(s) : -1;
-            if (at >= 0 && (cut < 0 || at < cut)) [cut, which] = [at, s];
-          }
-          if (cut >= 0) return { ids, positions, text: text.slice(0, cut), finish: 'stop', stopReason: which };
+          const hit = firstStop(text, p.stop);
+          if (hit) return { ids, positions, text: text.slice(0, hit.at), finish: 'stop', stopReason: hit.stop };
         }
         input = [step(id, ids.length)];
       }

@@ -65,6 +65,16 @@ function penalised(lp: Float64Array, seen: ReadonlySet<number>, penalty: number)
 /** Python-style code point length, which is what vLLM's text_offset counts. */
 export const codePoints = (s: string) => [...s].length;
 
+/** The earliest stop string in `text` (the text is cut before it), as vLLM's stop checker does; null when none occurs. */
+export function firstStop(text: string, stops: readonly string[]): { at: number; stop: string } | null {
+  let hit: { at: number; stop: string } | null = null;
+  for (const stop of stops) {
+    const at = stop ? text.indexOf(stop) : -1;
+    if (at >= 0 && (!hit || at < hit.at)) hit = { at, stop };
+  }
+  return hit;
+}
+
 export function generate(model: ServableModel, prompt: readonly number[], p: GenParams, stream: { promptIndex: number; sampleIndex: number; requestNonce: number }): Generation {
   const seed = p.seed !== undefined ? mix32(p.seed, stream.promptIndex, stream.sampleIndex) : mix32(stream.requestNonce, stream.promptIndex, stream.sampleIndex);
   const u = rng(seed);
@@ -87,13 +97,8 @@ export function generate(model: ServableModel, prompt: readonly number[], p: Gen
     ctx.push(id);
     if (p.stop.length) {
       const text = model.decode(ids);
-      let cut = -1;
-      let which = '';
-      for (const s of p.stop) {
-        const at = s ? text.indexOf(s) : -1;
-        if (at >= 0 && (cut < 0 || at < cut)) [cut, which] = [at, s];
-      }
-      if (cut >= 0) return { ids, positions, text: text.slice(0, cut), finish: 'stop', stopReason: which };
+      const hit = firstStop(text, p.stop);
+      if (hit) return { ids, positions, text: text.slice(0, hit.at), finish: 'stop', stopReason: hit.stop };
     }
   }
   return { ids, positions, text: model.decode(ids), finish: 'length', stopReason: null };

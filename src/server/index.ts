@@ -10,7 +10,7 @@ import { demoEmbeddings } from './embeddings.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
 import { badRequest, HttpError } from './httpError.js';
-import { jsonObjectBody, listen, readBody } from './jsonHttp.js';
+import { jsonObjectBody, listen, readBody, tokenIdsParam } from './jsonHttp.js';
 import { isOff, parseLatency, type LatencyOptions, type SequenceCost } from './latency.js';
 import { defaultServed } from './registry.js';
 import { llamacppEchoRefusal, llamacppProps, LLAMACPP_SLOTS, llamacppTextCheck, perTokenRows, samplerDefaults, vllmGreedyCheck } from './realism.js';
@@ -329,10 +329,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   function detokenize(body: Record<string, unknown>) {
     const model = resolveModel(models, body.model);
-    const ids = body.tokens;
-    if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && t < model.vocab.length))
-      throw badRequest(`tokens must be an array of token ids in [0, ${model.vocab.length}).`, 'tokens');
-    const text = model.decode(ids as number[]);
+    const text = model.decode(tokenIdsParam(body.tokens, model.vocab.length));
     return dialect === 'llamacpp' ? { content: text } : { prompt: text };
   }
 

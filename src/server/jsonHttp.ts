@@ -31,6 +31,12 @@ export function jsonObjectBody(method: string, text: string): Record<string, unk
   return body as Record<string, unknown>;
 }
 
+/** A /detokenize `tokens` parameter: token ids in [0, vocabSize), or a 400 naming the field. */
+export function tokenIdsParam(ids: unknown, vocabSize: number): number[] {
+  if (!Array.isArray(ids) || !ids.every((t) => Number.isInteger(t) && t >= 0 && t < vocabSize)) throw badRequest(`tokens must be an array of token ids in [0, ${vocabSize}).`, 'tokens');
+  return ids as number[];
+}
+
 /** Listens (port 0: any free port) and returns the server's URL and a close() that also ends kept-alive connections. */
 export async function listen(server: Server, port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
   server.keepAliveTimeout = 5_000;
