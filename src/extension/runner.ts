@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { RunConfig, StrategyName } from '../config/schema';
 import type { DecodeEvent } from '../core/events';
 import type { RunView } from '../webview/protocol';
-import { STRATEGY_LABELS } from '../webview/labels';
+import { progressOf, progressText } from '../webview/progress';
 import type { EnginePool } from '../backends';
 import type { Ctx } from './ctx';
 import { showError } from './errorsUi';
@@ -67,13 +67,11 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
     const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Decoding', cancellable: true }, (progress, token) => {
       token.onCancellationRequested(() => abort.abort());
       progress.report({ message: 'connecting…' });
-      const tokens = new Map<StrategyName, number>();
-      const onEvent = (ev: DecodeEvent) => {
+      const onEvent = (ev: DecodeEvent, view: RunView) => {
         ctx.panel.event(run.id, ev);
         if (ev.type === 'step') {
-          const n = (tokens.get(ev.strategy) ?? 0) + 1 + ev.step.accepted.length;
-          tokens.set(ev.strategy, n);
-          const msg = `${STRATEGY_LABELS[ev.strategy]} (${strategies.indexOf(ev.strategy) + 1} of ${strategies.length}) — ${n} / ${config.decoding.maxTokens} tokens`;
+          // The panel's own progress line (every strategy decoding side by side, tokens / maxTokens), without its "running".
+          const msg = progressText(progressOf(view, Date.now())).replace(/^running /, '');
           progress.report({ message: msg });
           ctx.statusBar.text = `$(loading~spin) TQ* ${msg}`;
         } else if (ev.type === 'warning') ctx.log.warn(`${ev.strategy ?? 'run'}: ${ev.message}`);
