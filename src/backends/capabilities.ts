@@ -42,6 +42,20 @@ export const DIALECT_CAPABILITIES: Record<ConcreteDialect, Capabilities> = {
   openai: { dialect: 'openai', maxTopK: 5, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'legacy' },
 };
 
+/**
+ * vLLM's `logprob_token_ids` on /v1/completions (PR #43463, merged 2026-07; completion/protocol.py @002032e):
+ * the raw log-probabilities of the listed ids at each generated position, beside the sampled token, so
+ * one-token continuations of one prompt are scored by ONE generation request (O(k) bytes, prefix cache
+ * read) instead of an echo (O(prompt) bytes each; prompt logprobs skip the prefix cache). At most 128 ids
+ * (MAX_LOGPROB_TOKEN_IDS, sampling_params.py @00388f6). Older vLLM ignores the field: httpModel.ts detects that.
+ */
+export const VLLM_MAX_LOGPROB_TOKEN_IDS = 128;
+
+/** How many ids one logprob_token_ids request may list on this server (0: no such field, or no ids back to key them by). */
+export function logprobTokenIdsLimit(c: Capabilities): number {
+  return c.dialect === 'vllm' && c.idsBack === 'token_id' && usesTokenIds(c) ? VLLM_MAX_LOGPROB_TOKEN_IDS : 0;
+}
+
 /** Token ids end to end need ids in prompts, ids back and a tokenizer; otherwise the model works on strings. */
 export function usesTokenIds(c: Capabilities): boolean {
   return c.tokenIdPrompts && c.idsBack !== 'none' && c.tokenize !== 'none';

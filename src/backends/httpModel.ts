@@ -2,7 +2,7 @@
 import type { ModelEndpoint } from '../config/schema';
 import { TqError } from '../core/errors';
 import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToken, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
-import { usesTokenIds, type Capabilities } from './capabilities';
+import { logprobTokenIdsLimit, usesTokenIds, type Capabilities } from './capabilities';
 import type { Endpoint } from './endpoint';
 import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type ParsedTop, type TokenKey } from './parse';
 import { isSampledTokenFailure } from './retry';
@@ -35,6 +35,8 @@ export class HttpLanguageModel implements LanguageModel {
   private props?: Promise<LlamacppProps | null>;
   /** Requests redrawn because the server failed on one sampled token (see sendResampling). */
   private resampled = 0;
+  /** Ids per vLLM logprob_token_ids request; 0 once the server showed it does not honour the field (echo from then on). */
+  private tailIds: number;
 
   constructor(
     private readonly ep: Endpoint,
@@ -46,6 +48,7 @@ export class HttpLanguageModel implements LanguageModel {
     this.eosKey = `${ep.rootUrl}|${cfg.model}|${caps.idsBack}`;
     this.eos = cfg.eosTokenId ?? KNOWN_EOS.get(this.eosKey) ?? null;
     this.texts = new TokenTexts(ep, cfg.model, caps);
+    this.tailIds = logprobTokenIdsLimit(caps);
     if (!usesTokenIds(caps)) {
       this.vocab = SHARED_STRINGS;
       this.warnings.push(
@@ -56,6 +59,11 @@ export class HttpLanguageModel implements LanguageModel {
 
   get eosId(): TokenId | null {
     return this.eos;
+  }
+
+  /** LanguageModel.cheapTokenScoring: true while the server honours vLLM's logprob_token_ids (see scoreTail). */
+  get cheapTokenScoring(): boolean {
+    return this.tailIds > 0;
   }
 
   private get setting(): string {
@@ -163,6 +171,93 @@ export class HttpLanguageModel implements LanguageModel {
   async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
     if (req.items.length === 0) return [];
     if (req.nextTopK) this.needTopK(req.nextTopK);
+    // One-token continuations on the tail only where the server can (vLLM logprob_token_ids); a next top-k needs echo's extra position.
+    if (this.tailIds > 0 && !req.nextTopK && req.items.some((it) => it.continuation.length === 1)) return this.scoreTail(req, opts);
+    return this.scoreEcho(req, opts);
+  }
+
+  /**
+   * One-token items grouped by prompt, each group scored by one generation request at the prompt
+   * (per 128 ids) that lists the continuation ids in logprob_token_ids: the answer's first position
+   * holds their raw log-probabilities (vLLM completion/serving.py @030ea52, _create_completion_logprobs
+   * renders every entry when logprob_token_ids is set; "token_id:N" keys). Longer items go by echo
+   * beside it. A listed id missing from the answer means the server ignored the field (vLLM before
+   * PR #43463 drops unknown fields): those items are scored again by echo, never guessed, and this
+   * endpoint scores by echo for the rest of the run, with one warning.
+   */
+  private async scoreTail(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
+    const out: Array<ScoreResult | undefined> = req.items.map(() => undefined);
+    const groups = new Map<string, { prompt: TokenId[]; items: number[] }>();
+    const longer: number[] = [];
+    req.items.forEach((it, i) => {
+      if (it.continuation.length !== 1) return void longer.push(i);
+      const key = it.prompt.join(',');
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { prompt: it.prompt, items: [] }));
+      g.items.push(i);
+    });
+    const echoOf = (idx: number[]) => (idx.length ? this.scoreEcho({ ...req, items: idx.map((i) => req.items[i]!) }, opts) : Promise.resolve([]));
+    const rest = echoOf(longer);
+    let why: string | undefined;
+    const limit = this.tailIds;
+    await Promise.all(
+      [...groups.values()].map(async (g) => {
+        const ids = [...new Set(g.items.map((i) => req.items[i]!.continuation[0]!))];
+        const chunks: number[][] = [];
+        for (let a = 0; a < ids.length; a += limit) chunks.push(ids.slice(a, a + limit));
+        const got = new Map<TokenId, number>();
+        for (const answer of await Promise.all(chunks.map((c) => this.tailLogprobs(g.prompt, c, opts)))) {
+          if (typeof answer === 'string') why ??= answer;
+          else for (const [id, lp] of answer) got.set(id, lp);
+        }
+        for (const i of g.items) {
+          const lp = got.get(req.items[i]!.continuation[0]!);
+          if (lp !== undefined) out[i] = { logprobs: [lp] };
+        }
+      }),
+    );
+    const missing = req.items.map((_, i) => i).filter((i) => out[i] === undefined && req.items[i]!.continuation.length === 1);
+    if (missing.length) {
+      this.tailIgnored(why ?? 'the answer lacks listed ids');
+      const again = await echoOf(missing);
+      missing.forEach((i, j) => (out[i] = again[j]));
+    }
+    const longerRes = await rest;
+    longer.forEach((i, j) => (out[i] = longerRes[j]));
+    return out as ScoreResult[];
+  }
+
+  /** The listed ids' log-probabilities after `prompt` (only those the answer has), or why the server did not answer the field. */
+  private async tailLogprobs(prompt: TokenId[], ids: TokenId[], opts?: CallOptions): Promise<Map<TokenId, number> | string> {
+    // logprobs must be set (protocol.py check_logprobs) and is then dropped; frontends that keep it want it equal to the
+    // id count (SamplingParams._validate_logprobs), which an older vLLM accepts up to its --max-logprobs.
+    const body = { temperature: 0, max_tokens: 1, logprobs: ids.length <= this.caps.maxTopK ? ids.length : 1, logprob_token_ids: ids };
+    let choices: ParsedChoice[][];
+    try {
+      choices = await this.complete([prompt], 1, body, undefined, opts, 1);
+    } catch (e) {
+      // A server that knows the field but refuses this use of it (a fork's lower limit): echo still works.
+      if (e instanceof TqError && (e.status === 400 || e.status === 422) && e.message.includes('logprob_token_ids')) return `HTTP ${e.status}: ${e.message}`;
+      if (e instanceof TqError && e.kind === 'protocol') throw new TqError('protocol', `${e.message} (in the answer to logprob_token_ids)`, { url: e.url ?? this.completionsUrl, setting: `${this.setting}.dialect` });
+      throw e;
+    }
+    const pos = choices[0]?.[0]?.positions[0];
+    if (!pos) throw this.ignoredLogprobs();
+    const out = new Map<TokenId, number>();
+    for (const t of pos.top) if ('id' in t.key) out.set(t.key.id, t.logprob);
+    return out;
+  }
+
+  private tailIgnored(why: string): void {
+    if (this.tailIds === 0) return;
+    this.tailIds = 0;
+    this.warnings.push(
+      `${this.label}: the vLLM server did not answer logprob_token_ids (${why}; vLLM before PR #43463, 2026-07, ignores the field), so candidates outside the base's top-k are scored by echo for the rest of the run: O(prefix) bytes each, without the prefix cache.`,
+    );
+  }
+
+  /** Echo or prompt_logprobs scoring (and the dialects that score otherwise or not at all). */
+  private async scoreEcho(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
     if (this.caps.scoring === 'generate') return this.scoreGenerate(req, opts);
     // Text mode can align an echo by token strings (SGLang), but not vLLM's prompt_logprobs, which are keyed by id.
     if (this.caps.scoring === 'none' || (this.vocab && this.caps.scoring !== 'echo')) return this.scoreFromTopK(req, opts);

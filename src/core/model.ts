@@ -113,6 +113,12 @@ export interface LanguageModel {
   readonly warnings?: readonly string[];
   /** True when every HTTP request is reported through CallOptions.onRequest: the meter then counts exactly those. */
   readonly countsRequests?: boolean;
+  /**
+   * Scoring one-token continuations that share one prompt costs one request of O(k) bytes that a
+   * prefix cache serves (vLLM's logprob_token_ids), not O(prompt) per item: the decoder then scores
+   * all candidates in that request instead of looking up the base's top-k first. May turn false mid-run.
+   */
+  readonly cheapTokenScoring?: boolean;
 }
 
 export interface RewardPair {

@@ -1,12 +1,37 @@
 // vLLM's response shapes: legacy completions logprobs (with its k+1 and string-key quirks), prompt_logprobs, errors.
 import type { CompletionJob } from './completionRequest.js';
 import { codePoints, type PositionLogprobs } from './generate.js';
-import type { HttpError } from './httpError.js';
+import { badRequest, type HttpError } from './httpError.js';
 import type { PromptResult } from './runCompletion.js';
 import type { ServableModel } from './servable.js';
 
 /** vLLM clamps −inf so that the JSON stays valid. */
 const clamp = (x: number) => Math.max(x, -9999);
+
+/** vLLM's MAX_LOGPROB_TOKEN_IDS (sampling_params.py @00388f6: the sampler's per-request row width). */
+export const MAX_LOGPROB_TOKEN_IDS = 128;
+
+/**
+ * vLLM's `logprob_token_ids` (PR #43463, merged 2026-07): at each generated position the raw
+ * log-probabilities of exactly these ids, in addition to the sampled token, instead of the natural
+ * top-k (to_sampling_params passes logprobs=None; the serving renders every entry of the dict).
+ * Checks and messages of CompletionRequest.check_logprobs (completion/protocol.py @002032e) and
+ * SamplingParams._validate_logprobs (sampling_params.py @00388f6). Sets job.gen.logprobTokenIds.
+ */
+export function vllmLogprobTokenIds(body: Record<string, unknown>, job: CompletionJob): void {
+  const ids = body.logprob_token_ids;
+  if (ids === undefined || ids === null) return;
+  if (!Array.isArray(ids) || !ids.every((t) => typeof t === 'number' && Number.isInteger(t))) throw badRequest('logprob_token_ids: Input should be a valid list of integers.', 'logprob_token_ids');
+  if (ids.length === 0) throw badRequest('`logprob_token_ids` must not be an empty list.', 'logprob_token_ids');
+  if (job.echo && job.gen.maxTokens === 0)
+    throw badRequest('`logprob_token_ids` is not supported when `echo=True` and `max_tokens=0` because no output tokens are generated.', 'logprob_token_ids');
+  if (job.gen.logprobs === null) throw badRequest('when using `logprob_token_ids`, `logprobs` must be set.', 'logprob_token_ids');
+  if (ids.length > MAX_LOGPROB_TOKEN_IDS) throw badRequest(`Requested logprob_token_ids of length ${ids.length}, which is greater than max allowed: ${MAX_LOGPROB_TOKEN_IDS}`, 'logprob_token_ids');
+  const V = job.model.vocab.length;
+  const bad = (ids as number[]).filter((t) => t < 0 || t >= V);
+  if (bad.length) throw badRequest(`token_id(s) [${bad.join(', ')}] in logprob_token_ids contain out-of-vocab token ids. Vocabulary size: ${V}`, 'logprob_token_ids');
+  job.gen.logprobTokenIds = ids as number[];
+}
 
 export function vllmError(e: HttpError) {
   return { error: { message: e.message, type: e.type, param: e.param, code: e.status } };

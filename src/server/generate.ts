@@ -19,6 +19,8 @@ export interface GenParams {
   ignoreEos: boolean;
   /** Further ids that end a sample as EOS does (vLLM: generation_config's extra eos_token_id, as stop_token_ids). */
   stopTokenIds?: readonly number[];
+  /** vLLM's logprob_token_ids: at each generated position, these ids' raw log-probabilities instead of the natural top-k. */
+  logprobTokenIds?: readonly number[];
 }
 
 /** One position: the token there, its raw log-probability and rank, and the top alternatives of the raw distribution. */
@@ -46,8 +48,8 @@ export function rankOf(lp: Float64Array, id: number): number {
   return r;
 }
 
-export function position(lp: Float64Array, id: number, k: number): PositionLogprobs {
-  return { id, logprob: lp[id]!, rank: rankOf(lp, id), top: topIds(lp, k).map((t) => ({ id: t, logprob: lp[t]! })) };
+export function position(lp: Float64Array, id: number, k: number, listed?: readonly number[]): PositionLogprobs {
+  return { id, logprob: lp[id]!, rank: rankOf(lp, id), top: (listed ?? topIds(lp, k)).map((t) => ({ id: t, logprob: lp[t]! })) };
 }
 
 /** Log-probabilities of each prompt token given those before it; the first has no context (null, as vLLM reports). */
@@ -90,7 +92,7 @@ export function generate(model: ServableModel, prompt: readonly number[], p: Gen
     // The penalty changes what is drawn, never the reported log-probabilities (vLLM's raw_logprobs mode).
     const id = sampleToken(p.repetitionPenalty !== 1 ? penalised(lp, seen, p.repetitionPenalty) : lp, opts, u, p.ignoreEos ? model.eosId : undefined);
     if (p.repetitionPenalty !== 1) seen.add(id);
-    if (p.logprobs !== null) positions.push(position(lp, id, p.logprobs));
+    if (p.logprobs !== null) positions.push(position(lp, id, p.logprobs, p.logprobTokenIds));
     if (id === model.eosId) return { ids: [...ids, id], positions, text: model.decode(ids), finish: 'stop', stopReason: null };
     if (p.stopTokenIds?.includes(id)) return { ids: [...ids, id], positions, text: model.decode(ids), finish: 'stop', stopReason: id };
     ids.push(id);

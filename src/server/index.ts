@@ -5,7 +5,7 @@ import { llamacppCheck, llamacppCompletion, llamacppError, llamacppMergedComplet
 import { ollamaCheck, ollamaCompletion, ollamaError, ollamaGenerateAnswer, ollamaGenerateAsCompletion, ollamaPrecheck, ollamaTemplate } from './dialectOllama.js';
 import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
 import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangGenerateAnswer, sglangGenerateAsCompletion, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
-import { vllmCompletion, vllmError } from './dialectVllm.js';
+import { vllmCompletion, vllmError, vllmLogprobTokenIds } from './dialectVllm.js';
 import { demoEmbeddings } from './embeddings.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
@@ -48,6 +48,11 @@ export interface ServerOptions {
    * extra eos_token_id of a generation_config (update_from_generation_config → stop_token_ids; Llama-3.1's 128008).
    */
   stopTokenIds?: number[];
+  /**
+   * vLLM dialect: `logprob_token_ids` honoured as vLLM does since PR #43463 (default), or 'ignore' as an older vLLM
+   * does with any field it does not know (OpenAIBaseModel extra="allow": logged, dropped), for fallback tests.
+   */
+  logprobTokenIds?: 'honour' | 'ignore';
   /** llama.cpp dialect, realistic: echo ignored (80fb11ac, default) or refused with the HTTP 500 of older builds. */
   llamacppEcho?: 'ignore' | 'refuse-500';
   /** Extra in-process models and rewards to serve beside the defaults (same names replace them). */
@@ -172,6 +177,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const job = parseCompletion(models, body, defaults);
     if (dialect === 'vllm' && realistic) vllmGreedyCheck(job.n, job.gen.temperature);
     if (dialect === 'vllm' && opts.stopTokenIds?.length) job.gen.stopTokenIds = opts.stopTokenIds;
+    if (dialect === 'vllm' && opts.logprobTokenIds !== 'ignore') vllmLogprobTokenIds(body, job);
     if (dialect === 'llamacpp') llamacppCheck(job, body, realistic ? slots : LLAMACPP_SLOTS, realistic);
     if (dialect === 'ollama') ollamaCheck(job);
     if (dialect === 'sglang') sglangCheck(job);
@@ -183,7 +189,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const id = `cmpl-${(++counter).toString(16).padStart(8, '0')}`;
     const answer = new Json(render(job, results, id, created()));
     // Prompt logprobs (echo, prompt_logprobs) are computed afresh: vLLM's SamplingParams sets
-    // skip_reading_prefix_cache when prompt_logprobs is set, and echo sets it.
+    // skip_reading_prefix_cache when prompt_logprobs is set, and echo sets it. logprob_token_ids is
+    // not prompt logprobs: such a request is an ordinary generation that reads the cache.
     const noCacheRead = job.echo || job.promptLogprobs !== null;
     const seqs = results.flatMap((r) => r.samples.map((g) => ({ prompt: r.promptIds, promptTokens: r.promptIds.length, genTokens: g.ids.length, full: [...r.promptIds, ...g.ids], noCacheRead })));
     const costs = await engine(job.model.name).submit(seqs, readyAt);

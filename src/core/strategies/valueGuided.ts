@@ -105,8 +105,12 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   // log π_base of candidates the base's own top-k at s_t covers comes from that top-k (one prompt,
   // O(k) bytes back) instead of echoing the whole prefix once per candidate (O(k·L)); only the
   // rest is scored. At the first step it travels beside the proposer's top-k request.
-  const lookupBaseTop = !baseTop && !needNextBaseTop && p.speed.baseTopLookup;
   const state0 = !baselineTop && wantBaseline;
+  // A base that scores one-token continuations of one prompt cheaply (LanguageModel.cheapTokenScoring)
+  // scores every candidate in that one request once they are known at the step's start: the lookup
+  // would only add a request before it. Proposing from the base needs its natural top-k anyway.
+  const cheapScoring = p.speed.baseTopLookup && !wantBase && !state0 && env.base.cheapTokenScoring === true;
+  const lookupBaseTop = !baseTop && !needNextBaseTop && p.speed.baseTopLookup && !cheapScoring;
   const [fetchedBl, fetchedBase] = await Promise.all([
     wantBaseline && !baselineTop ? env.baseline.nextTokens([state.ids], k, opts) : undefined,
     (wantBase || (lookupBaseTop && state0)) && !baseTop ? env.base.nextTokens([state.ids], k, opts) : undefined,
@@ -277,7 +281,7 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
             states: ranked.map((x) => x.c.id),
             proposerModel,
             rolloutModel,
-            wantBaseTop: p.speed.baseTopLookup && proposerModel !== env.base && !needNextBaseTop,
+            wantBaseTop: p.speed.baseTopLookup && proposerModel !== env.base && !needNextBaseTop && !env.base.cheapTokenScoring,
             horizon: horizonNext,
             eosId,
             ...(wantTops ? { topLogprobsPositions: TOP_POSITIONS(p.speed.blockAccept) } : {}),
