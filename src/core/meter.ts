@@ -72,6 +72,10 @@ export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel 
     eosId: model.eosId,
     warnings: model.warnings,
     countsRequests: model.countsRequests,
+    // Read through: a backend turns it off when its server turns out not to honour it.
+    get cheapTokenScoring() {
+      return model.cheapTokenScoring;
+    },
     async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
       meter.reserveTokens(prompts.length);
       const r = await model.nextTokens(prompts, k, counted(meter, opts, model.countsRequests));
