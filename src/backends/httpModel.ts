@@ -1,7 +1,7 @@
 // A LanguageModel behind an OpenAI-compatible /v1/completions server, per dialect capability set.
 import type { ModelEndpoint } from '../config/schema';
 import { TqError } from '../core/errors';
-import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToken, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
+import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToken, ScoreItem, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
 import { logprobTokenIdsLimit, usesTokenIds, type Capabilities } from './capabilities';
 import type { Endpoint } from './endpoint';
 import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type ParsedTop, type TokenKey } from './parse';
@@ -19,6 +19,12 @@ import { looksLikeEos, StringVocab, TokenTexts } from './tokenTexts';
 const SHARED_STRINGS = new StringVocab();
 // EOS ids learned from a server, so that later runs in the same process need no probe sample.
 const KNOWN_EOS = new Map<string, TokenId>();
+
+/** Every item is one token after the same prompt (compared by content: callers may pass copies). */
+function onePromptOneToken(items: readonly ScoreItem[]): boolean {
+  const p = items[0]!.prompt;
+  return items.every((it) => it.continuation.length === 1 && (it.prompt === p || (it.prompt.length === p.length && it.prompt.every((t, i) => t === p[i]))));
+}
 
 export class HttpLanguageModel implements LanguageModel {
   readonly label: string;
@@ -171,59 +177,44 @@ export class HttpLanguageModel implements LanguageModel {
   async score(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
     if (req.items.length === 0) return [];
     if (req.nextTopK) this.needTopK(req.nextTopK);
-    // One-token continuations on the tail only where the server can (vLLM logprob_token_ids); a next top-k needs echo's extra position.
-    if (this.tailIds > 0 && !req.nextTopK && req.items.some((it) => it.continuation.length === 1)) return this.scoreTail(req, opts);
+    // One-token continuations of one prompt (TQ*'s candidates at s_t) on the tail only where the server can (vLLM
+    // logprob_token_ids). A next top-k needs echo's extra position; a batch with other prompts or longer items is one
+    // echo request, where splitting it would add requests (indirect scoring's one-token rollouts).
+    if (this.tailIds > 0 && !req.nextTopK && onePromptOneToken(req.items)) return this.scoreTail(req, opts);
     return this.scoreEcho(req, opts);
   }
 
   /**
-   * One-token items grouped by prompt, each group scored by one generation request at the prompt
-   * (per 128 ids) that lists the continuation ids in logprob_token_ids: the answer's first position
-   * holds their raw log-probabilities (vLLM completion/serving.py @030ea52, _create_completion_logprobs
-   * renders every entry when logprob_token_ids is set; "token_id:N" keys). Longer items go by echo
-   * beside it. A listed id missing from the answer means the server ignored the field (vLLM before
-   * PR #43463 drops unknown fields): those items are scored again by echo, never guessed, and this
-   * endpoint scores by echo for the rest of the run, with one warning.
+   * Every item one token after the same prompt: one generation request at the prompt (per 128 ids)
+   * that lists the continuation ids in logprob_token_ids, whose first position holds their raw
+   * log-probabilities (vLLM completion/serving.py @030ea52: _create_completion_logprobs renders
+   * every entry when logprob_token_ids is set; "token_id:N" keys). A listed id missing from the
+   * answer means the server ignored the field (vLLM before PR #43463 drops unknown fields): those
+   * items are scored again by echo, never guessed, and this endpoint scores by echo for the rest of
+   * the run, with one warning.
    */
   private async scoreTail(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
-    const out: Array<ScoreResult | undefined> = req.items.map(() => undefined);
-    const groups = new Map<string, { prompt: TokenId[]; items: number[] }>();
-    const longer: number[] = [];
-    req.items.forEach((it, i) => {
-      if (it.continuation.length !== 1) return void longer.push(i);
-      const key = it.prompt.join(',');
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { prompt: it.prompt, items: [] }));
-      g.items.push(i);
-    });
-    const echoOf = (idx: number[]) => (idx.length ? this.scoreEcho({ ...req, items: idx.map((i) => req.items[i]!) }, opts) : Promise.resolve([]));
-    const rest = echoOf(longer);
-    let why: string | undefined;
+    const prompt = req.items[0]!.prompt;
+    const ids = [...new Set(req.items.map((it) => it.continuation[0]!))];
     const limit = this.tailIds;
-    await Promise.all(
-      [...groups.values()].map(async (g) => {
-        const ids = [...new Set(g.items.map((i) => req.items[i]!.continuation[0]!))];
-        const chunks: number[][] = [];
-        for (let a = 0; a < ids.length; a += limit) chunks.push(ids.slice(a, a + limit));
-        const got = new Map<TokenId, number>();
-        for (const answer of await Promise.all(chunks.map((c) => this.tailLogprobs(g.prompt, c, opts)))) {
-          if (typeof answer === 'string') why ??= answer;
-          else for (const [id, lp] of answer) got.set(id, lp);
-        }
-        for (const i of g.items) {
-          const lp = got.get(req.items[i]!.continuation[0]!);
-          if (lp !== undefined) out[i] = { logprobs: [lp] };
-        }
-      }),
-    );
-    const missing = req.items.map((_, i) => i).filter((i) => out[i] === undefined && req.items[i]!.continuation.length === 1);
+    const chunks: number[][] = [];
+    for (let a = 0; a < ids.length; a += limit) chunks.push(ids.slice(a, a + limit));
+    const got = new Map<TokenId, number>();
+    let why: string | undefined;
+    for (const answer of await Promise.all(chunks.map((c) => this.tailLogprobs(prompt, c, opts)))) {
+      if (typeof answer === 'string') why ??= answer;
+      else for (const [id, lp] of answer) got.set(id, lp);
+    }
+    const out: Array<ScoreResult | undefined> = req.items.map((it) => {
+      const lp = got.get(it.continuation[0]!);
+      return lp === undefined ? undefined : { logprobs: [lp] };
+    });
+    const missing = req.items.map((_, i) => i).filter((i) => out[i] === undefined);
     if (missing.length) {
       this.tailIgnored(why ?? 'the answer lacks listed ids');
-      const again = await echoOf(missing);
+      const again = await this.scoreEcho({ ...req, items: missing.map((i) => req.items[i]!) }, opts);
       missing.forEach((i, j) => (out[i] = again[j]));
     }
-    const longerRes = await rest;
-    longer.forEach((i, j) => (out[i] = longerRes[j]));
     return out as ScoreResult[];
   }
 

@@ -41,28 +41,21 @@ const other = demo.tokenizer.encode('We will come back');
 const exact = (p: number[], id: number) => Math.max(-9999, demo.base.nextLogprobs(p)[id]!);
 
 describe('scoring one-token continuations on the tail (vLLM logprob_token_ids)', { timeout: 60_000 }, () => {
-  test('one request per prompt carrying logprob_token_ids and no echo; the values are exact and equal to echo scoring', async () => {
+  test('one request carrying logprob_token_ids and no echo; the values are exact and equal to echo scoring', async () => {
     const r = await recorded();
     const old = await recorded({ logprobTokenIds: 'ignore' });
     try {
-      const items: ScoreItem[] = [
-        ...[5, 17, 300, V - 1].map((id) => ({ prompt, continuation: [id] })),
-        ...[9, 17].map((id) => ({ prompt: other, continuation: [id] })),
-        { prompt, continuation: [5] }, // a repeated item
-      ];
+      const items: ScoreItem[] = [...[5, 17, 300, V - 1].map((id) => ({ prompt, continuation: [id] })), { prompt: [...prompt], continuation: [5] }];
       const m = model(r.proxy.url);
       assert.equal(m.cheapTokenScoring, true);
-      const got = await m.score({ items, sharedPrefix: 0 });
+      const got = await m.score({ items, sharedPrefix: prompt.length });
       items.forEach((it, i) => assert.deepEqual(got[i], { logprobs: [exact(it.prompt, it.continuation[0]!)] }, `item ${i}`));
       const bodies = r.bodies();
-      assert.equal(bodies.length, 2, 'one request per distinct prompt');
-      for (const b of bodies) {
-        assert.equal(b.echo, undefined);
-        assert.equal(b.max_tokens, 1);
-        assert.ok(Array.isArray(b.logprob_token_ids));
-        assert.equal(new Set(b.logprob_token_ids as number[]).size, (b.logprob_token_ids as number[]).length, 'each id listed once');
-      }
-      assert.deepEqual(new Set(bodies.map((b) => (b.logprob_token_ids as number[]).length)), new Set([4, 2]));
+      assert.equal(bodies.length, 1, 'one request for every candidate');
+      assert.equal(bodies[0]!.echo, undefined);
+      assert.equal(bodies[0]!.max_tokens, 1);
+      assert.deepEqual(bodies[0]!.prompt, [prompt], 'the prompt once');
+      assert.deepEqual(bodies[0]!.logprob_token_ids, [5, 17, 300, V - 1], 'each id listed once');
       assert.equal(m.warnings.length, 0);
       // The same numbers by echo (an older vLLM, after the fallback).
       const echoed = await model(old.proxy.url).score({ items });
@@ -111,28 +104,29 @@ describe('scoring one-token continuations on the tail (vLLM logprob_token_ids)',
     }
   });
 
-  test('longer continuations and a next top-k keep the echo path, beside the tail request', async () => {
+  test('other prompts, longer continuations and a next top-k keep the one echo request (splitting would add requests)', async () => {
     const r = await recorded();
     try {
       const m = model(r.proxy.url);
-      const items: ScoreItem[] = [
-        { prompt, continuation: [5] },
-        { prompt, continuation: [5, 17] },
-        { prompt, continuation: [] },
-        { prompt, continuation: [300] },
+      const batches: Array<{ items: ScoreItem[]; nextTopK?: number }> = [
+        { items: [{ prompt, continuation: [5] }, { prompt: other, continuation: [9] }] },
+        { items: [{ prompt, continuation: [5] }, { prompt, continuation: [5, 17] }, { prompt, continuation: [] }] },
+        { items: [{ prompt, continuation: [5] }], nextTopK: 3 },
       ];
-      const got = await m.score({ items });
-      assert.deepEqual(got[0], { logprobs: [exact(prompt, 5)] });
-      assert.deepEqual(got[1], { logprobs: [exact(prompt, 5), exact([...prompt, 5], 17)] });
-      assert.deepEqual(got[2], { logprobs: [] });
-      assert.deepEqual(got[3], { logprobs: [exact(prompt, 300)] });
-      const bodies = r.bodies();
-      assert.equal(bodies.filter((b) => b.logprob_token_ids).length, 1);
-      assert.equal(bodies.filter((b) => b.echo === true).length, 1);
-      const n = bodies.length;
-      const withNext = await m.score({ items: [{ prompt, continuation: [5] }], nextTopK: 3 });
-      assert.equal(withNext[0]!.next?.length, 3);
-      assert.equal(r.bodies().slice(n)[0]!.echo, true, 'a next top-k needs echo');
+      for (const req of batches) {
+        const n = r.bodies().length;
+        const got = await m.score(req);
+        req.items.forEach((it, i) => {
+          const ctx = [...it.prompt];
+          assert.deepEqual(got[i]!.logprobs, it.continuation.map((id) => (ctx.push(id), exact(ctx.slice(0, -1), id))));
+        });
+        if (req.nextTopK) assert.equal(got[0]!.next?.length, 3);
+        const sent = r.bodies().slice(n);
+        assert.equal(sent.length, 1, JSON.stringify(req));
+        assert.equal(sent[0]!.echo, true);
+        assert.equal(sent[0]!.logprob_token_ids, undefined);
+      }
+      assert.equal(m.cheapTokenScoring, true, 'still on');
     } finally {
       await r.close();
     }
