@@ -1,7 +1,7 @@
-// The local engine's HTTP face: the reference server's vLLM shapes (completions with logprobs, echo scoring, tokenize, models) over llama.cpp models.
+// The local engine's HTTP face: the reference server's vLLM shapes (completions with logprobs, logprob_token_ids, echo scoring, tokenize, models) over llama.cpp models.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { parseCompletion, resolveModel, type CompletionJob } from '../server/completionRequest';
-import { vllmCompletion, vllmError } from '../server/dialectVllm';
+import { vllmCompletion, vllmError, vllmLogprobTokenIds } from '../server/dialectVllm';
 import type { Generation } from '../server/generate';
 import { badRequest, HttpError } from '../server/httpError';
 import { jsonObjectBody, listen, readBody, tokenIdsParam } from '../server/jsonHttp';
@@ -72,6 +72,7 @@ export async function startEngineServer(list: LocalModel[], opts: { port?: numbe
   async function completions(body: Record<string, unknown>) {
     if (body.ignore_eos === true) throw badRequest('ignore_eos is not supported by the local engine.', 'ignore_eos');
     const job = parseCompletion(models, body);
+    vllmLogprobTokenIds(body, job);
     const results = await runJob(local.get(job.model.name)!, job);
     return vllmCompletion(job, results, `cmpl-${(++counter).toString(16).padStart(8, '0')}`, created());
   }

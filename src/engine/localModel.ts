@@ -166,7 +166,9 @@ export class LocalModel {
     const T = p.temperature;
     // The raw log-probabilities of a tempered distribution need all of it (log p = T·log p_T − log Σ p_T^T).
     const full = T !== 0 && T !== 1;
-    const wantTop = p.logprobs !== null && p.logprobs > 0;
+    // vLLM's logprob_token_ids: those ids' raw log-probabilities instead of the natural top-k (dialectVllm.ts).
+    const listed = p.logprobTokenIds;
+    const wantTop = p.logprobs !== null && (p.logprobs > 0 || !!listed);
     const ids: number[] = [];
     const positions: PositionLogprobs[] = [];
     try {
@@ -189,9 +191,10 @@ export class LocalModel {
         const id = next.token as number;
         if (p.logprobs !== null) {
           const lp = full ? rawLogprobs(next.probabilities!, T) : null;
-          positions.push(
-            lp ? positionFromLog(lp, id, p.logprobs) : wantTop ? position(next.probabilities!, id, p.logprobs) : { id, logprob: Math.log(next.confidence!), rank: 0, top: [] },
-          );
+          const k = listed ? 0 : p.logprobs;
+          const pos = lp ? positionFromLog(lp, id, k) : wantTop ? position(next.probabilities!, id, k) : { id, logprob: Math.log(next.confidence!), rank: 0, top: [] };
+          if (listed) pos.top = listed.map((t) => ({ id: t, logprob: lp ? (lp.find(([tok]) => tok === t)?.[1] ?? -Infinity) : Math.log(next.probabilities!.get(t as never) ?? 0) }));
+          positions.push(pos);
         }
         if (id === this.info.eosId) return { ids: [...ids, id], positions, text: this.decode(ids, prompt), finish: 'stop', stopReason: null };
         ids.push(id);

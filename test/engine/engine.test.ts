@@ -110,6 +110,18 @@ test('top-k at a prefix: sorted, ids with log-probs equal to scoring those ids, 
   assert.equal(greedy!.tokens[0]?.id ?? base.eosId, top![0]!.id);
 });
 
+test('one-token scoring on the tail (logprob_token_ids, as vLLM) gives what echo gives, far outside the top-k too', async () => {
+  const prompt = await base.encode('My manager said');
+  const V = meta.files['random-a.gguf']!.vocab_size;
+  const ids = [0, 1, 5, 77, Math.floor(V / 2), V - 1, base.eosId!];
+  const tail = await base.score({ items: ids.map((id) => ({ prompt, continuation: [id] })) });
+  // A longer item in the batch sends every item by echo (one request).
+  const echo = await base.score({ items: [...ids.map((id) => ({ prompt, continuation: [id] })), { prompt, continuation: [ids[0]!, ids[1]!] }] });
+  ids.forEach((id, i) => assert.ok(Math.abs(tail[i]!.logprobs[0]! - echo[i]!.logprobs[0]!) < 1e-4, `id ${id}: tail ${tail[i]!.logprobs[0]} echo ${echo[i]!.logprobs[0]}`));
+  assert.equal(base.cheapTokenScoring, true, 'the engine honours the field: no fallback');
+  assert.ok(!(base.warnings ?? []).some((w) => w.includes('logprob_token_ids')));
+});
+
 async function configError(over: Partial<RunConfigInput>): Promise<TqError> {
   const p = new EnginePool();
   try {
