@@ -142,7 +142,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
       sink = undefined;
       // Requests the model wrappers cannot see (token-text look-ups) join the schedule with their overhead only.
       for (const l of lines) if (!/\/(completions|pooling|classify|tokenize)$/.test(l.url)) wire.calls.push({ engine: 'aux', what: l.url, start: l.t - l.ms, end: l.t, seqs: [], generated: 0 });
-      const coreCpuMs = o.cpuReplays > 0 ? await replayCpuMs(row.strategy ?? 'tqstar', prompt, { base: e.base.eosId, baseline: e.baseline.eosId }, !!e.baselineReward, runParams, decoderRec, o.cpuReplays) : null;
+      const coreCpuMs = o.cpuReplays > 0 ? await replayCpuMs(row.strategy ?? 'tqstar', prompt, { base: e.base.eosId, baseline: e.baseline.eosId }, !!e.baselineReward, runParams, decoderRec, o.cpuReplays, { base: env.base.cheapTokenScoring, baseline: env.baseline.cheapTokenScoring }) : null;
       out.push({
         prompt,
         seed,

@@ -28,6 +28,9 @@ export function noEos(m: LanguageModel): LanguageModel {
       return m.eosId;
     },
     warnings: m.warnings,
+    get cheapTokenScoring() {
+      return m.cheapTokenScoring;
+    },
     nextTokens: async (prompts, k, opts) => (await m.nextTokens(prompts, k, opts)).map((l) => without(m.eosId, l)!),
     sample: async (req, opts) =>
       (await m.sample(req, opts)).map((perPrompt) => perPrompt.map((c): Completion => ({ ...c, tokens: c.tokens.map((t) => token(m.eosId, t)), ...(c.eosTop ? { eosTop: without(m.eosId, c.eosTop) } : {}) }))),

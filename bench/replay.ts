@@ -20,10 +20,12 @@ function replayer(rec: Recording) {
   };
 }
 
-function model(role: string, eosId: number | null, next: ReturnType<typeof replayer>): LanguageModel {
+function model(role: string, eosId: number | null, next: ReturnType<typeof replayer>, cheapTokenScoring?: boolean): LanguageModel {
   return {
     label: `replay ${role}`,
     eosId,
+    // As the live base said at the end of the run: a run whose backend turned it off mid-run does not replay (null).
+    ...(cheapTokenScoring ? { cheapTokenScoring } : {}),
     nextTokens: (prompts) => next(`${role}.nextTokens`, prompts.length),
     sample: (req) => next(`${role}.sample`, req.prompts.length),
     score: (req) => next(`${role}.score`, req.items.length),
@@ -38,13 +40,13 @@ const reward = (role: string, next: ReturnType<typeof replayer>): RewardSource =
  * follow the recorded calls. The decoder is deterministic given its answers and seed, so the replay
  * makes the same calls in the same order; the minimum of `repeats` runs damps a shared machine's noise.
  */
-export async function replayCpuMs(strategy: StrategyName, prompt: string, eos: { base: number | null; baseline: number | null }, hasBaselineReward: boolean, params: DecodingParams, rec: Recording, repeats: number): Promise<number | null> {
+export async function replayCpuMs(strategy: StrategyName, prompt: string, eos: { base: number | null; baseline: number | null }, hasBaselineReward: boolean, params: DecodingParams, rec: Recording, repeats: number, cheap: { base?: boolean; baseline?: boolean } = {}): Promise<number | null> {
   let best = Infinity;
   for (let i = 0; i < repeats; i++) {
     const next = replayer(rec);
     const env: DecodeEnv = {
-      base: model('base', eos.base, next),
-      baseline: model('baseline', eos.baseline, next),
+      base: model('base', eos.base, next, cheap.base),
+      baseline: model('baseline', eos.baseline, next, cheap.baseline),
       reward: reward('reward', next),
       ...(hasBaselineReward ? { baselineReward: reward('baselineReward', next) } : {}),
     };

@@ -50,6 +50,9 @@ export function recordModel(inner: LanguageModel, role: string, engine: string, 
       return inner.eosId;
     },
     warnings: inner.warnings,
+    get cheapTokenScoring() {
+      return inner.cheapTokenScoring;
+    },
     async nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]> {
       const start = now();
       const fill = slot(rec, `${role}.nextTokens`);
