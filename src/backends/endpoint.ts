@@ -53,6 +53,8 @@ interface RequestOpts {
   method?: 'GET' | 'POST';
   absoluteUrl?: string;
   onRequest?: () => void;
+  /** Reads a successful answer's text in place of JSON.parse (a SyntaxError is a malformed answer, retried). */
+  parse?: (text: string) => unknown;
 }
 
 export class Endpoint {
@@ -147,7 +149,7 @@ export class Endpoint {
     }, this.opts.timeoutMs);
     try {
       const answer = await leanExchange(replica.agents, { method, url, body: payload, headers: this.headers, signal: child.signal, settingPrefix: this.settingPrefix, maxBodyBytes: this.opts.maxBodyBytes });
-      const out = this.read(answer);
+      const out = this.read(answer, opts.parse);
       status = answer.status;
       return out;
     } catch (e) {
@@ -164,7 +166,7 @@ export class Endpoint {
   }
 
   /** A success must be JSON (parsed once, from the whole body); an error status becomes an error with the server's words. */
-  private read(a: LeanAnswer): unknown {
+  private read(a: LeanAnswer, parse: (text: string) => unknown = JSON.parse): unknown {
     const p = this.settingPrefix;
     const url = a.url;
     if (a.status < 200 || a.status > 299) {
@@ -182,8 +184,9 @@ export class Endpoint {
       throw permanent(new TqError('protocol', `${url} answered HTTP ${a.status} with Content-Type ${JSON.stringify(header(a, 'content-type') ?? '(none)')}, not JSON: ${JSON.stringify(text.slice(0, 200))}`, { url, setting: `${p}.baseUrl` }));
     if (isJsonStream(media)) return text;
     try {
-      return JSON.parse(text);
+      return parse(text);
     } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
       throw new TqError('protocol', `${url} answered with malformed JSON: ${(e as Error).message}`, { url, cause: e });
     }
   }
