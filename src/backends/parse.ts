@@ -54,12 +54,13 @@ function keyOf(token: string, idsBack: boolean): TokenKey {
   return { id: id <= Number.MAX_SAFE_INTEGER ? id : Number(token.slice(ID_PREFIX.length)) };
 }
 
-// vLLM clamps -inf to -9999: kept as a very small finite number, as sent. Anything not a log-probability is refused
-// (validate.ts). The usual value, a finite number ≤ 0, is taken without building the field's name for a message.
-const num = (x: unknown, url: string, field: () => string): number | null => (typeof x === 'number' && x <= 0 && x > -Infinity ? x : logprobOf(x, { url, field: field() }));
+// vLLM clamps -inf to -9999: kept as a very small finite number, as sent. Anything not a log-probability is refused (validate.ts).
+const num = (x: unknown, url: string, field: string): number | null => logprobOf(x, { url, field });
+/** The usual value, a finite number ≤ 0: taken without building the field's name for a message (callers check this first). */
+const isLogprob = (x: unknown): x is number => typeof x === 'number' && x <= 0 && x > -Infinity;
 
-/** One top-k entry; a tiny positive value read as 0 is marked, so the candidate can say so. */
-function topEntry(key: TokenKey, v: unknown, url: string, field: () => string): ParsedTop {
+/** A top-k entry whose value is not a plain log-probability: validated, and a tiny positive value read as 0 is marked. */
+function checkedEntry(key: TokenKey, v: unknown, url: string, field: string): ParsedTop {
   const t: ParsedTop = { key, logprob: num(v, url, field) ?? -Infinity };
   if (typeof v === 'number' && v > 0) t.rounded = v;
   return t;
@@ -139,15 +140,19 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
   const topOf = (i: number): ParsedTop[] => {
     const m = listAt(i);
     const list: ParsedTop[] = [];
-    const entry = (k: string, v: unknown) => topEntry(keyOf(k, idsBack), v, url, () => `${field}.top_logprobs[${i}][${JSON.stringify(k)}]`);
-    if (m && typeof m === 'object') for (const k in m) Object.hasOwn(m, k) && list.push(entry(k, m[k]));
     // (A string is not a list: its characters are entries, none a log-probability, so it is refused as before.)
-    else if (typeof m === 'string') for (const [k, v] of Object.entries(m)) list.push(entry(k, v));
+    const entries = m && typeof m === 'object' ? m : typeof m === 'string' ? Object.fromEntries(Object.entries(m)) : undefined;
+    for (const k in entries) {
+      if (!Object.hasOwn(entries, k)) continue;
+      const v = entries[k];
+      list.push(isLogprob(v) ? { key: keyOf(k, idsBack), logprob: v } : checkedEntry(keyOf(k, idsBack), v, url, `${field}.top_logprobs[${i}][${JSON.stringify(k)}]`));
+    }
     return uniqueTop(list, url, `${field}.top_logprobs[${i}]`).sort(byLogprob);
   };
   const out: ParsedPosition[] = new Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) {
-    const pos: ParsedPosition = { key: keyOf(String(tokens[i]), idsBack), logprob: num(lps[i], url, () => `${field}.token_logprobs[${i}]`), top: i < topPositions ? topOf(i) : [] };
+    const lp = lps[i];
+    const pos: ParsedPosition = { key: keyOf(String(tokens[i]), idsBack), logprob: isLogprob(lp) ? lp : num(lp, url, `${field}.token_logprobs[${i}]`), top: i < topPositions ? topOf(i) : [] };
     if (i >= topPositions && hasList(i)) pos.lazyTop = () => topOf(i);
     // text_offset counts from the start of the prompt when echo is on; relative offsets into `text` otherwise.
     if (offsets && toU16 && typeof offsets[i] === 'number') pos.offset = toU16(offsets[i]! - base);
@@ -162,13 +167,13 @@ function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Cap
     caps.idsBack !== 'none' && typeof e.id === 'number' ? { id: e.id, text: typeof e.token === 'string' ? e.token : undefined } : { str: String(e.token ?? '') };
   const topOf = (e: Record<string, unknown>, i: number): ParsedTop[] =>
     uniqueTop(
-      (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : []).map((t, j) => topEntry(key(t), t?.logprob, url, () => `${field}[${i}].top_logprobs[${j}].logprob`)),
+      (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : []).map((t, j) => checkedEntry(key(t), t?.logprob, url, `${field}[${i}].top_logprobs[${j}].logprob`)),
       url,
       `${field}[${i}].top_logprobs`,
     ).sort(byLogprob);
   return content.map((e, i) => ({
     key: key(e),
-    logprob: num(e.logprob, url, () => `${field}[${i}].logprob`),
+    logprob: num(e.logprob, url, `${field}[${i}].logprob`),
     top: i < topPositions ? topOf(e, i) : [],
     ...(i >= topPositions && Array.isArray(e.top_logprobs) ? { lazyTop: () => topOf(e, i) } : {}),
   }));
