@@ -186,7 +186,8 @@ export class Endpoint {
     try {
       return parse(text);
     } catch (e) {
-      if (!(e instanceof SyntaxError)) throw e;
+      if (e instanceof TqError) throw e;
+      if (!(e instanceof SyntaxError)) throw permanent(new TqError('protocol', `${url}: reading the answer failed: ${e instanceof Error ? e.message : String(e)}`, { url, cause: e }));
       throw new TqError('protocol', `${url} answered with malformed JSON: ${(e as Error).message}`, { url, cause: e });
     }
   }
