@@ -6,22 +6,38 @@
 
 /** The raw JSON text of one top-k list per position; `at(i)` parses position i (throws SyntaxError when malformed). */
 export class RawTops {
+  private spans: number[] | undefined;
   constructor(
     private readonly text: string,
-    /** Start and end offsets of each element in `text`, two numbers per position. */
-    private readonly spans: number[],
-  ) {}
+    /** Start and end offsets of each element in `text`, two numbers per position; found on first use for a compact list. */
+    spans: number[] | { compact: [number, number] },
+  ) {
+    if (Array.isArray(spans)) this.spans = spans;
+    else this.compact = spans.compact;
+  }
+  private compact: [number, number] | undefined;
+  private get list(): number[] {
+    if (this.spans) return this.spans;
+    // A list the COMPACT pattern matched: its elements are `null` or braces holding no strings with braces.
+    const spans: number[] = [];
+    const [from, to] = this.compact!;
+    ELEMENT.lastIndex = from + 1;
+    for (let m = ELEMENT.exec(this.text); m && m.index < to; m = ELEMENT.exec(this.text)) spans.push(m.index, m.index + m[0].length);
+    return (this.spans = spans);
+  }
   get length(): number {
-    return this.spans.length / 2;
+    return this.list.length / 2;
   }
   at(i: number): unknown {
-    if (!(i >= 0 && i < this.length)) return undefined;
-    return JSON.parse(this.text.slice(this.spans[2 * i]!, this.spans[2 * i + 1]!));
+    const spans = this.list;
+    if (!(i >= 0 && i < spans.length / 2)) return undefined;
+    return JSON.parse(this.text.slice(spans[2 * i]!, spans[2 * i + 1]!));
   }
   /** Whether position i holds a truthy value (a list, not null), as `array[i]` would say: only short values are parsed. */
   has(i: number): boolean {
-    if (!(i >= 0 && i < this.length)) return false;
-    if (this.spans[2 * i + 1]! - this.spans[2 * i]! > 16) return true;
+    const spans = this.list;
+    if (!(i >= 0 && i < spans.length / 2)) return false;
+    if (spans[2 * i + 1]! - spans[2 * i]! > 16) return true;
     try {
       return !!this.at(i);
     } catch {
@@ -29,6 +45,15 @@ export class RawTops {
     }
   }
 }
+
+// vLLM and SGLang answer compact JSON (Starlette's JSONResponse, ORJSON) with ids for keys (return_tokens_as_token_ids):
+// such a list is matched whole by one regular expression, which also checks its syntax; every choice in it is decided
+// by the next character, so matching is linear. Other lists are scanned character by character (scanArray).
+const NUM = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
+const ID_ENTRY = `"token_id:\\d+":${NUM}`;
+const ELEMENT_SRC = `(?:null|\\{(?:${ID_ENTRY}(?:,${ID_ENTRY})*)?\\})`;
+const COMPACT = new RegExp(`\\[(?:${ELEMENT_SRC}(?:,${ELEMENT_SRC})*)?\\]`, 'y');
+const ELEMENT = /null|\{[^}]*\}/g;
 
 const KEY = '"top_logprobs":';
 const MARK = '\u0000tq-raw-tops:';
@@ -52,11 +77,20 @@ export function parseCompletionBody(text: string): unknown {
       from = i;
       continue;
     }
-    const spans: number[] = [];
-    const end = scanArray(text, i, spans);
-    if (end < 0) return JSON.parse(text);
+    COMPACT.lastIndex = i;
+    let end: number;
+    let raw: RawTops;
+    if (COMPACT.test(text)) {
+      end = COMPACT.lastIndex;
+      raw = new RawTops(text, { compact: [i, end] });
+    } else {
+      const spans: number[] = [];
+      end = scanArray(text, i, spans);
+      if (end < 0) return JSON.parse(text);
+      raw = new RawTops(text, spans);
+    }
     pieces.push(text.slice(from, i), JSON.stringify(MARK + raws.length));
-    raws.push(new RawTops(text, spans));
+    raws.push(raw);
     from = end;
   }
   if (raws.length === 0) return JSON.parse(text);

@@ -27,7 +27,10 @@ const key = fc.oneof(
   fc.string(),
 );
 const value = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -50, max: 0 }), fc.constantFrom(0, -9999, 5e-7, null, true, '', 'x', [], {}));
-const tops = fc.array(fc.oneof(fc.dictionary(key, value, { maxKeys: 6 }), fc.constant(null), fc.constantFrom(0, '', false, 'ab')), { maxLength: 6 });
+// vLLM's own lists: ids for keys, numbers for values (the compact fast path), and hostile ones beside them.
+const idKey = fc.integer({ min: 0, max: 200_000 }).map((i) => `token_id:${i}`);
+const idList = fc.dictionary(idKey, fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e4, max: 0 }), fc.constantFrom(-9999, 0, -1e-300, 5e-7)), { maxKeys: 8 });
+const tops = fc.array(fc.oneof(idList, idList, fc.dictionary(key, value, { maxKeys: 6 }), fc.constant(null), fc.constantFrom(0, '', false, 'ab')), { maxLength: 6 });
 const choice = fc.record({
   index: fc.nat(5),
   text: fc.oneof(fc.string(), fc.constant('"top_logprobs":[1,2]')),
@@ -65,6 +68,20 @@ test('a well-formed completion keeps every choice list raw, and has() agrees wit
   assert.deepEqual(top.map((_, i) => raw.has(i)), top.map((x) => !!x));
   assert.deepEqual(raw.at(2), { '"]}': -2 });
   assert.equal(raw.at(9), undefined);
+});
+
+test('compact id lists (the fast path) and spaced or text-keyed ones (the scanner) read alike', () => {
+  const lists = [[{ 'token_id:426': -3.38, 'token_id:5': -1e-7 }, null, {}], [{ ' a': -1, 'b"]': -2 }], [null, { 'token_id:1': -9999 }]];
+  for (const indent of [undefined, 1]) {
+    const text = JSON.stringify({ choices: lists.map((l, i) => ({ index: i, logprobs: { tokens: [], top_logprobs: l } })) }, null, indent);
+    const b = parseCompletionBody(text) as { choices: Array<{ logprobs: { top_logprobs: unknown } }> };
+    assert.ok(b.choices.every((c) => c.logprobs.top_logprobs instanceof RawTops));
+    assert.deepEqual(materialised(b), JSON.parse(text));
+  }
+  // Not JSON inside a compact-looking list (a number with a leading zero): not the fast path; read and refused like JSON.parse.
+  const bad = '{"choices":[{"logprobs":{"top_logprobs":[{"token_id:1":-01}]}}]}';
+  const b = parseCompletionBody(bad) as { choices: Array<{ logprobs: { top_logprobs: RawTops } }> };
+  assert.throws(() => b.choices[0]!.logprobs.top_logprobs.at(0), SyntaxError);
 });
 
 test('a body cut short or malformed fails with the SyntaxError JSON.parse gives (so the endpoint retries it)', () => {
