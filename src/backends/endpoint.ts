@@ -74,7 +74,9 @@ export class Endpoint {
     this.role = opts.role;
     this.settingPrefix = opts.settingPrefix;
     // Answers are asked for uncompressed: on loopback and LAN, gzip costs more CPU than the bytes it saves.
-    this.headers = { 'content-type': 'application/json', accept: 'application/json', 'accept-encoding': 'identity', authorization: `Bearer ${opts.apiKey || DUMMY_KEY}`, 'user-agent': 'tqstar' };
+    // An explicit Connection header: VS Code's extension host swaps a request's agent for its proxy agent, which
+    // otherwise closes every connection (microsoft/vscode#173861, http.proxySupport "fallback"/"off").
+    this.headers = { 'content-type': 'application/json', accept: 'application/json', 'accept-encoding': 'identity', connection: 'keep-alive', authorization: `Bearer ${opts.apiKey || DUMMY_KEY}`, 'user-agent': 'tqstar' };
     this.replicas = opts.baseUrls.map((u) => {
       const root = serverRoot(u, `${opts.settingPrefix}.baseUrl`);
       const base = openaiBaseUrl(u, `${opts.settingPrefix}.baseUrl`);
