@@ -1,10 +1,12 @@
 // One role's HTTP endpoint: replicas, least-outstanding dispatch, per-replica concurrency, retries, request log.
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { TqError } from '../core/errors';
-import { surfacingErrorBodies } from './errorBodies';
+import { errorTextMessage } from './errorBodies';
+import { JsonText, LeanAgents, leanExchange, type LeanAnswer } from './leanHttp';
 import { DEFAULT_RETRY, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
-import { guardedFetch, TransportRefusal } from './transport';
+import { isJsonMedia, isJsonStream, mediaType, permanent } from './transport';
 import { openaiBaseUrl, serverRoot } from './url';
+
+export { JsonText } from './leanHttp';
 
 /** Node's timers overflow above this (they then fire after 1 ms). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -39,12 +41,21 @@ export type Route = { v1: string } | { root: string } | { absolute: true };
 interface Replica {
   root: string;
   base: string;
-  client: OpenAI;
+  agents: LeanAgents;
   outstanding: number;
 }
 
-// Not a secret: local servers ignore the key, but the SDK refuses to start without one.
+// Not a secret: what local servers are sent without a key (as the openai SDK did: some proxies want the header).
 const DUMMY_KEY = 'sk-no-key-required';
+
+interface RequestOpts {
+  signal?: AbortSignal;
+  method?: 'GET' | 'POST';
+  absoluteUrl?: string;
+  onRequest?: () => void;
+  /** Reads a successful answer's text in place of JSON.parse (a SyntaxError is a malformed answer, retried). */
+  parse?: (text: string) => unknown;
+}
 
 export class Endpoint {
   readonly role: string;
@@ -53,6 +64,7 @@ export class Endpoint {
   private readonly waiters: Array<() => void> = [];
   private readonly opts: EndpointOptions;
   private requestCount = 0;
+  private readonly headers: Record<string, string>;
 
   constructor(opts: EndpointOptions) {
     if (opts.baseUrls.length === 0) throw new TqError('config', `${opts.settingPrefix}.baseUrl: no URL given`, { setting: `${opts.settingPrefix}.baseUrl` });
@@ -60,13 +72,22 @@ export class Endpoint {
       throw new TqError('config', `${opts.settingPrefix}.timeoutMs: must be an integer from 1 to ${MAX_TIMEOUT_MS}, got ${opts.timeoutMs}`, { setting: `${opts.settingPrefix}.timeoutMs` });
     this.opts = opts;
     this.role = opts.role;
-    const fetch = guardedFetch({ settingPrefix: opts.settingPrefix, maxBodyBytes: opts.maxBodyBytes });
     this.settingPrefix = opts.settingPrefix;
+    // Answers are asked for uncompressed: on loopback and LAN, gzip costs more CPU than the bytes it saves.
+    // An explicit Connection header: VS Code's extension host swaps a request's agent for its proxy agent, which
+    // otherwise closes every connection (microsoft/vscode#173861, http.proxySupport "fallback"/"off").
+    this.headers = { 'content-type': 'application/json', accept: 'application/json', 'accept-encoding': 'identity', connection: 'keep-alive', authorization: `Bearer ${opts.apiKey || DUMMY_KEY}`, 'user-agent': 'tqstar' };
     this.replicas = opts.baseUrls.map((u) => {
       const root = serverRoot(u, `${opts.settingPrefix}.baseUrl`);
       const base = openaiBaseUrl(u, `${opts.settingPrefix}.baseUrl`);
-      return { root, base, outstanding: 0, client: new OpenAI({ baseURL: base, apiKey: opts.apiKey || DUMMY_KEY, maxRetries: 0, timeout: opts.timeoutMs, fetch: surfacingErrorBodies(fetch) }) };
+      // The dispatcher never has more than maxConcurrency requests on a replica, so that many sockets suffice.
+      return { root, base, outstanding: 0, agents: new LeanAgents(opts.maxConcurrency) };
     });
+  }
+
+  /** Closes the idle keep-alive sockets (they never keep the process alive; this frees them at once). */
+  close(): void {
+    for (const r of this.replicas) r.agents.destroy();
   }
 
   /** The first replica's OpenAI base URL, for labels. */
@@ -87,14 +108,16 @@ export class Endpoint {
 
   /**
    * One logical request with retries. `absoluteUrl` is used with route {absolute:true} (generic JSON rewards).
-   * The SDK's own retries are off: a retry here can move to another replica and is logged.
+   * The body is serialised once for all attempts (a `JsonText` is sent as it is); a retry can move to another
+   * replica and is logged.
    */
-  async request<T = unknown>(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string; onRequest?: () => void } = {}): Promise<T> {
+  async request<T = unknown>(route: Route, body: unknown, opts: RequestOpts = {}): Promise<T> {
     const policy = this.opts.retry ?? DEFAULT_RETRY;
+    const payload = (opts.method ?? 'POST') === 'GET' || body === undefined ? undefined : Buffer.from(body instanceof JsonText ? body.text : JSON.stringify(body));
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | undefined;
       try {
-        return (await this.once(route, body, opts)) as T;
+        return (await this.once(route, payload, opts)) as T;
       } catch (e) {
         if (!(e instanceof TqError) || !isRetryable(e) || attempt + 1 >= policy.attempts || opts.signal?.aborted) {
           if (e instanceof TqError && attempt > 0 && isRetryable(e)) throw new TqError(e.kind, `${e.message} (gave up after ${attempt + 1} attempts)`, { url: e.url, setting: e.setting, status: e.status, cause: e });
@@ -106,7 +129,7 @@ export class Endpoint {
     }
   }
 
-  private async once(route: Route, body: unknown, opts: { signal?: AbortSignal; method?: 'GET' | 'POST'; absoluteUrl?: string; onRequest?: () => void }): Promise<unknown> {
+  private async once(route: Route, payload: Buffer | undefined, opts: RequestOpts): Promise<unknown> {
     const replica = await this.acquire(opts.signal);
     const url = resolve(replica, route, opts.absoluteUrl);
     const method = opts.method ?? 'POST';
@@ -115,26 +138,21 @@ export class Endpoint {
     // Every attempt is an HTTP request: the caller's count (the run's "requests") includes retries.
     this.requestCount++;
     opts.onRequest?.();
-    // The SDK adds an abort listener to the signal it is given and never removes it; a run makes
-    // thousands of requests on one signal, so each request gets a child signal unlinked at the end.
+    // A child signal per request: listeners on the run's signal (thousands of requests) are removed at the end.
     const child = new AbortController();
     const forward = () => child.abort(opts.signal?.reason);
     if (opts.signal?.aborted) child.abort(opts.signal.reason);
     else opts.signal?.addEventListener('abort', forward, { once: true });
-    // The SDK's timeout ends at the response headers; this one covers the whole exchange, body included.
+    // The whole exchange, response body included.
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
       child.abort();
     }, this.opts.timeoutMs);
     try {
-      const reqOpts = { signal: child.signal, timeout: this.opts.timeoutMs, maxRetries: 0 };
-      let out: unknown;
-      if ('v1' in route && route.v1 === '/completions') out = await replica.client.completions.create(body as never, reqOpts);
-      else if ('v1' in route && route.v1 === '/chat/completions') out = await replica.client.chat.completions.create(body as never, reqOpts);
-      else if (method === 'GET') out = await replica.client.get(url, reqOpts);
-      else out = await replica.client.post(url, { ...reqOpts, body: body as Record<string, unknown> });
-      status = 200;
+      const answer = await leanExchange(replica.agents, { method, url, body: payload, headers: this.headers, signal: child.signal, settingPrefix: this.settingPrefix, maxBodyBytes: this.opts.maxBodyBytes });
+      const out = this.read(answer, opts.parse);
+      status = answer.status;
       return out;
     } catch (e) {
       const err = this.withoutKey(timedOut && !opts.signal?.aborted ? this.timeoutError(url, e) : this.toTqError(e, url));
@@ -146,6 +164,33 @@ export class Endpoint {
       replica.outstanding--;
       this.release();
       this.opts.log?.({ role: this.role, method, url, status, ms: Date.now() - t0 });
+    }
+  }
+
+  /** A success must be JSON (parsed once, from the whole body); an error status becomes an error with the server's words. */
+  private read(a: LeanAnswer, parse: (text: string) => unknown = JSON.parse): unknown {
+    const p = this.settingPrefix;
+    const url = a.url;
+    if (a.status < 200 || a.status > 299) {
+      const hint = a.status === 404 ? ' (wrong path or model name?)' : a.status === 401 || a.status === 403 ? ' (API key missing or wrong?)' : '';
+      const setting = a.status === 404 ? `${p}.baseUrl` : a.status === 401 || a.status === 403 ? `${p}.apiKeyEnv` : undefined;
+      const err = new TqError('http', `${url} answered HTTP ${a.status}${hint}: ${errorTextMessage(a.body.toString('utf8'))}`, { url, status: a.status, setting });
+      const ra = parseRetryAfter(header(a, 'retry-after'));
+      if (ra !== undefined) Object.assign(err, { retryAfterMs: ra });
+      throw err;
+    }
+    if (a.status === 204) return null;
+    const media = mediaType(header(a, 'content-type'));
+    const text = a.body.toString('utf8');
+    if (!isJsonMedia(media))
+      throw permanent(new TqError('protocol', `${url} answered HTTP ${a.status} with Content-Type ${JSON.stringify(header(a, 'content-type') ?? '(none)')}, not JSON: ${JSON.stringify(text.slice(0, 200))}`, { url, setting: `${p}.baseUrl` }));
+    if (isJsonStream(media)) return text;
+    try {
+      return parse(text);
+    } catch (e) {
+      if (e instanceof TqError) throw e;
+      if (!(e instanceof SyntaxError)) throw permanent(new TqError('protocol', `${url}: reading the answer failed: ${e instanceof Error ? e.message : String(e)}`, { url, cause: e }));
+      throw new TqError('protocol', `${url} answered with malformed JSON: ${(e as Error).message}`, { url, cause: e });
     }
   }
 
@@ -163,29 +208,14 @@ export class Endpoint {
   }
 
   private toTqError(e: unknown, url: string): TqError {
-    const p = this.settingPrefix;
     if (e instanceof TqError) return e;
-    if (e instanceof TransportRefusal) return e.tq;
-    if (e instanceof APIConnectionError && e.cause instanceof TransportRefusal) return e.cause.tq;
-    if (e instanceof APIUserAbortError) return new TqError('aborted', `cancelled: ${url}`, { url });
-    if (e instanceof APIConnectionTimeoutError) return this.timeoutError(url, e);
-    if (e instanceof APIConnectionError) {
-      const cause = (e.cause as { cause?: { code?: string; message?: string }; message?: string } | undefined) ?? undefined;
-      const detail = cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? e.message;
-      return new TqError('connection', `cannot reach ${url} (${detail}); is the server running, and is the URL right?`, { url, setting: `${p}.baseUrl`, cause: e });
-    }
-    if (e instanceof APIError && typeof e.status === 'number') {
-      const serverMsg = describeErrorBody(e.error) ?? e.message;
-      const hint = e.status === 404 ? ' (wrong path or model name?)' : e.status === 401 || e.status === 403 ? ' (API key missing or wrong?)' : '';
-      const setting = e.status === 404 ? `${p}.baseUrl` : e.status === 401 || e.status === 403 ? `${p}.apiKeyEnv` : undefined;
-      const err = new TqError('http', `${url} answered HTTP ${e.status}${hint}: ${serverMsg}`, { url, status: e.status, setting, cause: e });
-      const ra = parseRetryAfter(e.headers?.get?.('retry-after'));
-      if (ra !== undefined) Object.assign(err, { retryAfterMs: ra });
-      return err;
-    }
-    if (e instanceof SyntaxError) return new TqError('protocol', `${url} answered with malformed JSON: ${e.message}`, { url, cause: e });
     if (e instanceof Error && e.name === 'AbortError') return new TqError('aborted', `cancelled: ${url}`, { url });
-    return new TqError('connection', `request to ${url} failed: ${e instanceof Error ? e.message : String(e)}`, { url, setting: `${p}.baseUrl`, cause: e });
+    const code = (e as { code?: unknown }).code;
+    const detail = typeof code === 'string' ? code : e instanceof Error ? e.message : String(e);
+    // A certificate the client does not trust fails the same way every time: not retried.
+    if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))
+      return permanent(new TqError('connection', `cannot connect to ${url} securely (${detail}: ${e instanceof Error ? e.message : ''}); check the certificate, or the scheme in ${this.settingPrefix}.baseUrl`, { url, setting: `${this.settingPrefix}.baseUrl`, cause: e }));
+    return new TqError('connection', `cannot reach ${url} (${detail}); is the server running, and is the URL right?`, { url, setting: `${this.settingPrefix}.baseUrl`, cause: e });
   }
 
   /** Least-outstanding-requests dispatch; waits when every replica is at maxConcurrency. */
@@ -231,12 +261,7 @@ function resolve(r: Replica, route: Route, absoluteUrl?: string): string {
   return absoluteUrl;
 }
 
-function describeErrorBody(body: unknown): string | undefined {
-  if (!body || typeof body !== 'object') return typeof body === 'string' ? body.slice(0, 300) : undefined;
-  const b = body as { message?: unknown; error?: unknown; detail?: unknown };
-  if (typeof b.message === 'string') return b.message.slice(0, 300);
-  if (typeof b.error === 'string') return b.error.slice(0, 300);
-  if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string') return ((b.error as { message: string }).message).slice(0, 300);
-  if (typeof b.detail === 'string') return b.detail.slice(0, 300);
-  return JSON.stringify(body).slice(0, 300);
+function header(a: LeanAnswer, name: string): string | undefined {
+  const v = a.headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }

@@ -1,10 +1,11 @@
-// Error bodies of every server shape reach the error message: a fetch wrapper for the OpenAI SDK's client.
+// What a server's error answer says, for the error message: every server's error body shape, cut short.
 //
-// openai-node v6 (core/error.js APIError.generate) keeps only `body.error` of an error answer, so SGLang's top-level
-// {object: "error", message, …} (entrypoints/openai/protocol.py ErrorResponse) and FastAPI's {detail: …} became
-// "400 status code (no body)". This wraps such a body as {error: {message, …}} before the SDK reads it.
+// OpenAI and vLLM send {error: {message, type, code}}, llama.cpp {error: {code, message, type}}, TGI {error: "…"},
+// SGLang a top-level {object: "error", message, …} (entrypoints/openai/protocol.py ErrorResponse), FastAPI {detail: …}.
+// (openai-node v6, used before the lean transport, kept only `body.error` and printed "400 status code (no body)" for
+// the last two: the reason this module exists.)
 
-type Fetch = typeof globalThis.fetch;
+const cut = (s: string, n = 300) => s.slice(0, n);
 
 /** The server's message in a body without an `error` key, or undefined when it has one (or none is found). */
 export function errorMessageOf(body: unknown): string | undefined {
@@ -17,22 +18,26 @@ export function errorMessageOf(body: unknown): string | undefined {
   return undefined;
 }
 
-export function surfacingErrorBodies(inner: Fetch = globalThis.fetch): Fetch {
-  return async (input, init) => {
-    const res = await inner(input, init);
-    if (res.ok) return res;
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    const message = errorMessageOf(body);
-    const out = message === undefined ? text : JSON.stringify({ error: { ...(body as object), message } });
-    const headers = new Headers(res.headers);
-    headers.delete('content-length');
-    headers.delete('content-encoding');
-    return new Response(out, { status: res.status, statusText: res.statusText, headers });
-  };
+/** The message of a parsed error body (at most 300 characters). */
+export function describeErrorBody(body: unknown): string {
+  if (typeof body === 'string') return cut(body);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return cut(JSON.stringify(body) ?? String(body));
+  const e = (body as { error?: unknown }).error;
+  if (typeof e === 'string') return cut(e);
+  if (e && typeof e === 'object') {
+    const m = (e as { message?: unknown }).message;
+    return cut(typeof m === 'string' ? m : m !== undefined ? JSON.stringify(m) : JSON.stringify(e));
+  }
+  const own = errorMessageOf(body);
+  return cut(own ?? JSON.stringify(body));
+}
+
+/** The message of an error answer's raw text: JSON read by shape, other text as sent (cut), nothing as "(no body)". */
+export function errorTextMessage(text: string): string {
+  if (!text.trim()) return '(no body)';
+  try {
+    return describeErrorBody(JSON.parse(text));
+  } catch {
+    return cut(text);
+  }
 }

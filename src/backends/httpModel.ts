@@ -4,6 +4,7 @@ import { TqError } from '../core/errors';
 import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToken, ScoreItem, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
 import { logprobTokenIdsLimit, usesTokenIds, type Capabilities } from './capabilities';
 import type { Endpoint } from './endpoint';
+import { parseCompletionBody } from './leanJson';
 import { parseCompletion, promptLogprobsFor, type ParsedChoice, type ParsedPosition, type ParsedTop, type TokenKey } from './parse';
 import { isSampledTokenFailure } from './retry';
 import { greedyCopies, neutralSampling } from './sampler';
@@ -455,7 +456,7 @@ export class HttpLanguageModel implements LanguageModel {
     for (let attempt = 0; ; attempt++) {
       const s = seed === undefined ? undefined : attempt === 0 ? seed : seed + 1_000_003 * attempt;
       try {
-        return await this.ep.request({ v1: '/completions' }, s === undefined ? body : { ...body, seed: s }, opts);
+        return await this.ep.request({ v1: '/completions' }, s === undefined ? body : { ...body, seed: s }, { ...opts, parse: parseCompletionBody });
       } catch (e) {
         if (!sampling || attempt >= 8 || !isSampledTokenFailure(e)) throw e;
         this.resampled++;

@@ -1,6 +1,7 @@
 // Parsers for the completion response shapes of each server (legacy, llama.cpp, chat-style logprobs).
 import { TqError } from '../core/errors';
 import type { Capabilities } from './capabilities';
+import { RawTops } from './leanJson';
 import { uniqueTop } from './topList';
 import { logprobOf } from './validate';
 
@@ -38,20 +39,41 @@ export interface ParsedChoice {
   raw: Record<string, unknown>;
 }
 
-const TOKEN_ID = /^token_id:(\d+)$/;
+const ID_PREFIX = 'token_id:';
 
+/** "token_id:N" (N decimal digits) names token N when the server sends ids; anything else is a token string. */
 function keyOf(token: string, idsBack: boolean): TokenKey {
-  const m = idsBack ? TOKEN_ID.exec(token) : null;
-  return m ? { id: Number(m[1]) } : { str: token };
+  if (!idsBack || token.length <= ID_PREFIX.length || !token.startsWith(ID_PREFIX)) return { str: token };
+  let id = 0;
+  for (let i = ID_PREFIX.length; i < token.length; i++) {
+    const d = token.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return { str: token };
+    id = id * 10 + d;
+  }
+  // Beyond 2^53 the digits no longer name one integer; Number() rounds them as JSON numbers are rounded.
+  return { id: id <= Number.MAX_SAFE_INTEGER ? id : Number(token.slice(ID_PREFIX.length)) };
 }
 
 // vLLM clamps -inf to -9999: kept as a very small finite number, as sent. Anything not a log-probability is refused (validate.ts).
 const num = (x: unknown, url: string, field: string): number | null => logprobOf(x, { url, field });
-/** Marks a top-k entry whose tiny positive value was read as 0, so the candidate can say so. */
-const rounded = (x: unknown): { rounded?: number } => (typeof x === 'number' && x > 0 ? { rounded: x } : {});
+/** The usual value, a finite number ≤ 0: taken without building the field's name for a message (callers check this first). */
+const isLogprob = (x: unknown): x is number => typeof x === 'number' && x <= 0 && x > -Infinity;
+
+/** A top-k entry whose value is not a plain log-probability: validated, and a tiny positive value read as 0 is marked. */
+function checkedEntry(key: TokenKey, v: unknown, url: string, field: string): ParsedTop {
+  const t: ParsedTop = { key, logprob: num(v, url, field) ?? -Infinity };
+  if (typeof v === 'number' && v > 0) t.rounded = v;
+  return t;
+}
+
+const byLogprob = (a: ParsedTop, b: ParsedTop) => b.logprob - a.logprob;
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Python code-point offsets → JavaScript UTF-16 offsets within `text`. */
 function codePointToUtf16(text: string): (cp: number) => number {
+  // Without astral characters code points and UTF-16 units coincide.
+  if (!SURROGATE.test(text)) return (cp) => Math.max(0, Math.min(cp, text.length));
   const map: number[] = [];
   let u = 0;
   for (const ch of text) {
@@ -99,24 +121,44 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
   const idsBack = caps.idsBack === 'token_id';
   const tokens = o.tokens as string[];
   const lps = (o.token_logprobs as unknown[]) ?? [];
-  const tops = (o.top_logprobs as Array<Record<string, number> | null>) ?? [];
+  // A RawTops when the answer was read by leanJson.parseCompletionBody: each list parsed when read.
+  const raw = o.top_logprobs instanceof RawTops ? o.top_logprobs : undefined;
+  const tops = raw ? [] : ((o.top_logprobs as Array<Record<string, unknown> | null>) ?? []);
+  const listAt = (i: number): Record<string, unknown> | null | undefined => {
+    if (!raw) return tops[i];
+    try {
+      return raw.at(i) as Record<string, unknown> | null | undefined;
+    } catch (e) {
+      throw new TqError('protocol', `${url}: ${field}.top_logprobs[${i}] is not valid JSON (${(e as Error).message})`, { url, cause: e });
+    }
+  };
+  const hasList = (i: number) => (raw ? raw.has(i) : !!tops[i]);
   // SGLang sends -1 for every offset ("not supported yet").
   const offsets = Array.isArray(o.text_offset) && (o.text_offset as unknown[]).every((x) => typeof x === 'number' && x >= 0) ? (o.text_offset as number[]) : undefined;
   const toU16 = offsets ? codePointToUtf16(text) : undefined;
   const base = offsets && offsets.length ? offsets[0]! : 0;
-  const topOf = (m: Record<string, number> | null | undefined, i: number): ParsedTop[] =>
-    uniqueTop(
-      Object.entries(m ?? {}).map(([k, v]) => ({ key: keyOf(k, idsBack), logprob: num(v, url, `${field}.top_logprobs[${i}][${JSON.stringify(k)}]`) ?? -Infinity, ...rounded(v) })),
-      url,
-      `${field}.top_logprobs[${i}]`,
-    ).sort((a, b) => b.logprob - a.logprob);
-  return tokens.map((t, i) => {
-    const pos: ParsedPosition = { key: keyOf(String(t), idsBack), logprob: num(lps[i], url, `${field}.token_logprobs[${i}]`), top: i < topPositions ? topOf(tops[i], i) : [] };
-    if (i >= topPositions && tops[i]) pos.lazyTop = () => topOf(tops[i], i);
+  const topOf = (i: number): ParsedTop[] => {
+    const m = listAt(i);
+    const list: ParsedTop[] = [];
+    // (A string is not a list: its characters are entries, none a log-probability, so it is refused as before.)
+    const entries = m && typeof m === 'object' ? m : typeof m === 'string' ? Object.fromEntries(Object.entries(m)) : undefined;
+    for (const k in entries) {
+      if (!Object.hasOwn(entries, k)) continue;
+      const v = entries[k];
+      list.push(isLogprob(v) ? { key: keyOf(k, idsBack), logprob: v } : checkedEntry(keyOf(k, idsBack), v, url, `${field}.top_logprobs[${i}][${JSON.stringify(k)}]`));
+    }
+    return uniqueTop(list, url, `${field}.top_logprobs[${i}]`).sort(byLogprob);
+  };
+  const out: ParsedPosition[] = new Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    const lp = lps[i];
+    const pos: ParsedPosition = { key: keyOf(String(tokens[i]), idsBack), logprob: isLogprob(lp) ? lp : num(lp, url, `${field}.token_logprobs[${i}]`), top: i < topPositions ? topOf(i) : [] };
+    if (i >= topPositions && hasList(i)) pos.lazyTop = () => topOf(i);
     // text_offset counts from the start of the prompt when echo is on; relative offsets into `text` otherwise.
     if (offsets && toU16 && typeof offsets[i] === 'number') pos.offset = toU16(offsets[i]! - base);
-    return pos;
-  });
+    out[i] = pos;
+  }
+  return out;
 }
 
 /** llama.cpp: content[{id, token, bytes, logprob, top_logprobs:[{id, token, logprob}]}]; Ollama: the same without ids. */
@@ -125,14 +167,10 @@ function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Cap
     caps.idsBack !== 'none' && typeof e.id === 'number' ? { id: e.id, text: typeof e.token === 'string' ? e.token : undefined } : { str: String(e.token ?? '') };
   const topOf = (e: Record<string, unknown>, i: number): ParsedTop[] =>
     uniqueTop(
-      (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : []).map((t, j) => ({
-        key: key(t),
-        logprob: num(t?.logprob, url, `${field}[${i}].top_logprobs[${j}].logprob`) ?? -Infinity,
-        ...rounded(t?.logprob),
-      })),
+      (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : []).map((t, j) => checkedEntry(key(t), t?.logprob, url, `${field}[${i}].top_logprobs[${j}].logprob`)),
       url,
       `${field}[${i}].top_logprobs`,
-    ).sort((a, b) => b.logprob - a.logprob);
+    ).sort(byLogprob);
   return content.map((e, i) => ({
     key: key(e),
     logprob: num(e.logprob, url, `${field}[${i}].logprob`),

@@ -35,5 +35,9 @@ export function uniqueTop(list: ParsedTop[], url: string, field: string): Parsed
 
 /** The decoder's view of a parsed entry: its log-probability, how many server entries merged into it, a rounding read as 0. */
 export function tokenLogprob(token: Token, top: ParsedTop): TokenLogprob {
-  return { ...token, logprob: top.logprob, ...(top.merged ? { merged: top.merged } : {}), ...(top.rounded !== undefined ? { rounded: top.rounded } : {}) };
+  // Built field by field (not spread): one of these per top-k entry the decoder reads.
+  const out: TokenLogprob = { id: token.id, text: token.text, logprob: top.logprob };
+  if (top.merged) out.merged = top.merged;
+  if (top.rounded !== undefined) out.rounded = top.rounded;
+  return out;
 }
