@@ -207,3 +207,21 @@ test('over HTTP (reference server): depth-2 hits, exact final reward, and every 
   }
   assert.ok(hits > 0, 'hits two ahead over HTTP');
 });
+
+test('depth 2: a step that skips its rollouts (speed.skipMass) speculates on its known choice, so the next step is still served ahead', async () => {
+  let afterSkip = 0;
+  let servedAfterSkip = 0;
+  for (const [seed, skipMass] of [0, 1, 2, 3, 4, 5].flatMap((s) => [[s, 0.4], [s, 0.5], [s, 0.7]])) {
+    const r = await decode('tqstar', { text: '' }, directEnv(suite), params({ topK: 4, rollouts: 4, horizon: 8, maxTokens: 8, seed, speed: { ...SPEC2, skipMass } }));
+    assert.ok(!r.error, r.error?.message);
+    assert.equal(r.reward, suite.rewardFn(r.tokens.map((t) => t.id)));
+    r.steps.forEach((s, i) => {
+      const next = r.steps[i + 1];
+      if (!s.note?.includes('skipMass') || s.chosen.id === eos || !next || next.note?.includes('skipMass')) return;
+      afterSkip++;
+      if (next.note?.includes('drawn ahead by speculation')) servedAfterSkip++;
+    });
+  }
+  assert.ok(afterSkip > 0, 'some skipped steps are followed by a step with rollouts');
+  assert.equal(servedAfterSkip, afterSkip, 'every such step was served by speculation');
+});

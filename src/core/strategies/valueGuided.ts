@@ -277,13 +277,17 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   const below = hit?.below;
   let spec: Speculation | undefined;
   const speculating =
-    p.speed.speculate > 0 && reuse && proposer !== 'union' && !oracle && !skipTo && horizonNext > 0
+    p.speed.speculate > 0 && reuse && proposer !== 'union' && !oracle && (!skipTo || p.speed.speculateDepth > 1) && horizonNext > 0
       ? Promise.race([lookup, scoringApplied.then(() => -Infinity)]).then((bound) => {
-          const ranked = cands
-            .filter((c) => c.id !== eosId && (c.logprobBase !== null || bound > -Infinity))
-            .map((c) => ({ c, s: (c.logprobBase ?? bound) + p.alpha * partialQ(c) }))
-            .sort((a, b) => b.s - a.s)
-            .slice(0, p.speed.speculate);
+          // Depth 2: a step that skips its rollouts already knows its choice (by π_base's mass alone), so it
+          // speculates on that one state, and the layer under it keeps the step two after it served.
+          const ranked = skipTo
+            ? skipTo.id === eosId ? [] : [{ c: skipTo }]
+            : cands
+                .filter((c) => c.id !== eosId && (c.logprobBase !== null || bound > -Infinity))
+                .map((c) => ({ c, s: (c.logprobBase ?? bound) + p.alpha * partialQ(c) }))
+                .sort((a, b) => b.s - a.s)
+                .slice(0, p.speed.speculate);
           if (!ranked.length) return;
           const proposerModel = proposer === 'base' ? env.base : env.baseline;
           const wantBaseTop = p.speed.baseTopLookup && proposerModel !== env.base && !needNextBaseTop;
