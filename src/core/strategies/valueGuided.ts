@@ -277,18 +277,13 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   const below = hit?.below;
   let spec: Speculation | undefined;
   const speculating =
-    p.speed.speculate > 0 && reuse && proposer !== 'union' && !oracle && (!skipTo || !!below?.states.includes(skipTo.id)) && horizonNext > 0
+    p.speed.speculate > 0 && reuse && proposer !== 'union' && !oracle && !skipTo && horizonNext > 0
       ? Promise.race([lookup, scoringApplied.then(() => -Infinity)]).then((bound) => {
-          // Depth 2: a step that skips its rollouts already knows its choice (by π_base's mass alone). When that
-          // state is already in flight, the layer under it starts at once (its top-k is in: no wait added to a
-          // step that is otherwise over), and the step two after the skip is still served two ahead.
-          const ranked = skipTo
-            ? [{ c: skipTo }]
-            : cands
-                .filter((c) => c.id !== eosId && (c.logprobBase !== null || bound > -Infinity))
-                .map((c) => ({ c, s: (c.logprobBase ?? bound) + p.alpha * partialQ(c) }))
-                .sort((a, b) => b.s - a.s)
-                .slice(0, p.speed.speculate);
+          const ranked = cands
+            .filter((c) => c.id !== eosId && (c.logprobBase !== null || bound > -Infinity))
+            .map((c) => ({ c, s: (c.logprobBase ?? bound) + p.alpha * partialQ(c) }))
+            .sort((a, b) => b.s - a.s)
+            .slice(0, p.speed.speculate);
           if (!ranked.length) return;
           const proposerModel = proposer === 'base' ? env.base : env.baseline;
           const wantBaseTop = p.speed.baseTopLookup && proposerModel !== env.base && !needNextBaseTop;
