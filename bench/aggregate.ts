@@ -33,7 +33,7 @@ export interface RowResult {
   bytesReceivedPerOutputToken: number;
   bytesSentPerOutputToken: number;
   coreModelTokensPerOutputToken: number;
-  speedNotes: { skippedSteps: number; shrunkSteps: number; blockSteps: number; blockTokens: number; speculatedSteps: number; steps: number };
+  speedNotes: { skippedSteps: number; shrunkSteps: number; blockSteps: number; blockTokens: number; speculatedSteps: number; speculated2Steps: number; steps: number };
   decoderCpuMsPerStep: number | null;
   clientCpuMsPerStep: number;
   /** The reference server's CPU per step (its stand-in models, JSON), null with --in-process-server. */
@@ -103,6 +103,8 @@ export function aggregate(row: Row, p: DecodingParams, quality: RunMeasure[], ti
       blockSteps: sum(quality.map((r) => r.notes.blockSteps)),
       blockTokens: sum(quality.map((r) => r.notes.blockTokens)),
       speculatedSteps: sum(quality.map((r) => r.notes.speculated)),
+      /** Of those, served by rollouts drawn two steps before (speed.speculateDepth 2). */
+      speculated2Steps: sum(quality.map((r) => r.notes.speculated2)),
       steps,
     },
     decoderCpuMsPerStep: replayed.length ? sum(replayed.map((r) => r.coreCpuMs!)) / sum(replayed.map((r) => r.steps)) : null,

@@ -46,7 +46,7 @@ export interface RunMeasure {
   /** The decoder alone, replayed without servers (null when not replayed). */
   coreCpuMs: number | null;
   peakRssMb: number;
-  notes: { skipped: number; shrunk: number; blockSteps: number; blockTokens: number; speculated: number };
+  notes: { skipped: number; shrunk: number; blockSteps: number; blockTokens: number; speculated: number; speculated2: number };
   /** Sum over steps of log selectProb − log π_base of the chosen token (null when not defined, e.g. block-accepted tokens). */
   logRatio: number | null;
   /** Tabular direct rows: Q̂ − Q*_r of every rollout-valued candidate. */
@@ -171,6 +171,7 @@ export async function measureRow(row: Row, server: BenchServer, params: Decoding
           blockSteps: r.steps.filter((s) => s.accepted.length > 0).length,
           blockTokens: r.steps.reduce((n, s) => n + s.accepted.length, 0),
           speculated: r.steps.filter((s) => s.note?.includes('drawn ahead by speculation')).length,
+          speculated2: r.steps.filter((s) => s.note?.includes('drawn ahead by speculation two steps before')).length,
         },
         logRatio: logRatio(r),
         qErrors: row.world === 'tabular' && (row.strategy ?? 'tqstar') === 'tqstar' && p.transfer === 'direct' && !row.baseline ? qErrors(prompt, r) : [],

@@ -58,11 +58,17 @@ function lengthTargets(rows: RowResult[], compares: CompareMeasure[]): TargetChe
   if (l256?.timing) out.push({ target: '256-token answer ≤ 60 s, defaults', row: l256.id, measured: `${f(secs(l256), 1)} s (critical path ${f((l256.timing.criticalPathMsPerOutputToken * l256.outputTokensPerRun) / 1000, 1)} s)`, pass: secs(l256) <= 60 });
   for (const r of rows.filter((x) => x.id.startsWith('len256/') && x.timing))
     out.push({ target: 'estimate: critical path with a prefix-caching reward server', row: r.id, measured: `${f((r.timing!.criticalPathWithRewardCacheMsPerOutputToken * r.outputTokensPerRun) / 1000, 1)} s for 256 tokens (${f(r.timing!.criticalPathWithRewardCacheMsPerOutputToken, 0)} ms/tok; the latency model's ${f(r.timing!.criticalPathMsPerOutputToken, 0)})`, pass: null });
-  for (const id of ['len256/speculate', 'len256/fast']) {
+  const cpSecs = (r: RowResult) => (r.timing ? (r.timing.criticalPathMsPerOutputToken * r.outputTokensPerRun) / 1000 : NaN);
+  // Speculation alone computes the same estimator, so it is judged against the defaults' 60 s too; every speed row against 30 s.
+  for (const id of ['len256/speculate', 'len256/speculate2', 'len256/fast', 'len256/fast2']) {
     const r = row(id);
-    if (!r?.timing || !l256) continue;
+    if (!r?.timing) continue;
+    const n = r.speedNotes;
+    const measured = `${f(secs(r), 1)} s (critical path ${f(cpSecs(r), 1)} s, ${f(r.timing.criticalPathMsPerOutputToken, 0)} ms/tok); ${n.speculatedSteps} of ${n.steps} steps served by speculation (${n.speculatedSteps - n.speculated2Steps} one step ahead, ${n.speculated2Steps} two)`;
+    if (!r.setting.speed.blockAccept && r.setting.speed.skipMass >= 1 && r.setting.speed.coverMass >= 1) out.push({ target: '256-token answer ≤ 60 s, same estimator (speculation only)', row: id, measured, pass: secs(r) <= 60 });
+    out.push({ target: '256-token answer ≤ 30 s with speed flags', row: id, measured, pass: secs(r) <= 30 });
+    if (!l256) continue;
     const loss = (l256.reward.mean - r.reward.mean) / Math.abs(l256.reward.mean);
-    out.push({ target: '256-token answer ≤ 30 s with speed flags', row: id, measured: `${f(secs(r), 1)} s; ${r.speedNotes.speculatedSteps} of ${r.speedNotes.steps} steps served by speculation`, pass: secs(r) <= 30 });
     out.push({ target: '≤ 2% loss of mean reward against the default (256 tokens)', row: id, measured: `${f(100 * loss, 1)}% (${f(r.reward.mean, 3)} ± ${f(r.reward.se, 3)} vs ${f(l256.reward.mean, 3)} ± ${f(l256.reward.se, 3)}, n=${r.reward.n})`, pass: r.reward.n >= 8 ? loss <= 0.02 : null });
   }
   if (l16 && l256) {

@@ -67,6 +67,9 @@ export function rows(): Row[] {
     ...[16, 256].map((n): Row => ({ id: `len${n}/before`, world: 'demo', naive: false, eosOff: true, limit: { ...LONG, timed: 0 }, decoding: { ...DEMO, maxTokens: n, speed: { baseTopLookup: false } }, label: `TQ* as before issue 14 (every candidate scored with the echoed prefix), ${n} tokens, EOS off; not timed` })),
     { id: 'len256/speculate', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: 256, speed: { speculate: 2 } }, label: 'TQ* + speculation on the top-2 next states, 256 tokens, EOS off' },
     { id: 'len256/fast', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: 256, speed: { ...FAST, speculate: 2 } }, label: 'TQ* + speculation + adaptive + block, 256 tokens, EOS off' },
+    // Speculation two steps ahead (speed.speculateDepth 2): S·S' = 4 states two ahead per step beside the 2 one ahead.
+    ...[64, 256].map((n): Row => ({ id: `len${n}/speculate2`, world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: n, speed: { speculate: 2, speculateDepth: 2 } }, label: `TQ* + speculation two steps ahead (top-2 × top-2), ${n} tokens, EOS off` })),
+    { id: 'len256/fast2', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: 256, speed: { ...FAST, speculate: 2, speculateDepth: 2 } }, label: 'TQ* + speculation two steps ahead + adaptive + block, 256 tokens, EOS off' },
     { id: 'compare/demo', world: 'demo', naive: false, strategies: ['tqstar', 'cd', 'args', 'bon', 'blockwise', 'greedy', 'sample', 'baseline'], decoding: { ...DEMO }, label: 'Compare: all 8 strategies, k=10 N=4 H=20, 24 tokens' },
   ];
 }

@@ -65,6 +65,13 @@ export const DecodingParams = z
         coverMass: z.number().min(0).max(1).default(1).describe('Shrink k to the candidates covering this π_base mass (1 = keep all k).'),
         blockAccept: z.number().int().min(0).default(0).describe('Block acceptance: commit up to this many tokens of the best rollout when the choice leads by blockMargin (0 = off).'),
         blockMargin: z.number().min(0).default(2).describe('Lead in combined score needed for block acceptance.'),
+        speculateDepth: z
+          .number()
+          .int()
+          .min(1)
+          .max(2)
+          .default(1)
+          .describe("How many steps ahead speculation draws rollouts: 1 = the next step's; 2 = also, under each speculated next state, the step after's for its speculate likeliest next states (speculate² states; same estimator, more model work). Needs speculate ≥ 1."),
       })
       .prefault({})
       .describe('Speed options (see README, Performance).'),

@@ -85,7 +85,14 @@ const VALUE_GUIDED = [
   ...WHOLE,
   'topK', 'alpha', 'horizon', 'rollouts', 'rolloutTemperature', 'proposer', 'selection', 'selectionTemperature', 'transfer', 'indirectWeights', 'beta', 'betaBaseline',
   'speed.reuseRollouts', 'speed.skipMass', 'speed.coverMass', 'speed.blockAccept', 'speed.blockMargin',
+  'speed.baseTopLookup', 'speed.speculate', 'speed.speculateDepth', 'speed.extendReused',
 ];
+
+/**
+ * Keys that came after answers were committed (bench/eval): in a point's identity only when set away from
+ * their default, so that a point at the defaults keeps the key it had and earlier runs still resume.
+ */
+const LATE_DEFAULTS: Record<string, unknown> = { 'speed.baseTopLookup': true, 'speed.speculate': 0, 'speed.speculateDepth': 1, 'speed.extendReused': false };
 
 /** The decoding keys a strategy reads (src/core/strategies/*): a sweep over any other key does not re-run it. */
 export const KEYS_USED: Record<StrategyName, readonly string[]> = {
@@ -109,6 +116,10 @@ export function getKey(p: DecodingParams, key: string): unknown {
 /** The settings of `p` that `strategy` reads, as a canonical object (the identity of a point on the plots). */
 export function usedSettings(strategy: StrategyName, p: DecodingParams): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of KEYS_USED[strategy]) out[k] = getKey(p, k);
+  for (const k of KEYS_USED[strategy]) {
+    const v = getKey(p, k);
+    if (k in LATE_DEFAULTS && v === LATE_DEFAULTS[k]) continue;
+    out[k] = v;
+  }
   return out;
 }

@@ -31,6 +31,19 @@ test('planEval: a scoped sweep crosses only with its own strategy', () => {
   ]);
 });
 
+test('planEval: speculation keys sweep (speed.speculate × speed.speculateDepth); a point at their defaults keeps the identity it had before they existed', () => {
+  const config = loadRunConfig(demoRunConfig('http://127.0.0.1:1'));
+  const sweeps = ['tqstar:speed.speculate=0,2', 'tqstar:speed.speculateDepth=1,2'].map((s) => parseSweep(s, config.decoding));
+  const plan = planEval({ config, strategies: ['tqstar'], sweeps, prompts: BUILTIN_PROMPTS.slice(0, 1), seeds: [0], reference: 'tqstar' });
+  assert.deepEqual(plan.points.map((p) => p.label), [
+    'tqstar speed.speculate=0 speed.speculateDepth=1', 'tqstar speed.speculate=0 speed.speculateDepth=2', 'tqstar speed.speculate=2 speed.speculateDepth=1', 'tqstar speed.speculate=2 speed.speculateDepth=2',
+  ]);
+  assert.deepEqual(plan.points.map((p) => [p.params.speed.speculate, p.params.speed.speculateDepth]), [[0, 1], [0, 2], [2, 1], [2, 2]]);
+  const plain = planEval({ config, strategies: ['tqstar'], sweeps: [], prompts: BUILTIN_PROMPTS.slice(0, 1), seeds: [0], reference: 'tqstar' });
+  assert.equal(plan.points[0]!.key, plain.points[0]!.key, 'the default point resumes answers from before the speculation keys');
+  assert.equal(new Set(plan.points.map((p) => p.key)).size, 4);
+});
+
 test('crossSweeps: every combination', () => {
   const g = crossSweeps([parseSweep('k=2,4'), parseSweep('H=3,5,7')]);
   assert.equal(g.length, 6);

@@ -20,6 +20,12 @@ export interface SpeculatedState {
   top: Promise<TokenLogprob[] | undefined>;
   rollouts: Promise<Map<TokenId, Rollout[]>>;
   baseTop: Promise<TokenLogprob[] | undefined>;
+  /** The step that launched it (t, or t − 1 when it was speculated two steps ahead). */
+  launchedAt: number;
+  /** The batch it belongs to: kept alive until the step that takes it is done. */
+  from: Speculation;
+  /** speed.speculateDepth 2: the speculation on its own likeliest next states, already in flight. */
+  below?: Speculation;
 }
 
 export interface Speculation {
@@ -29,6 +35,10 @@ export interface Speculation {
   take(z: TokenId): SpeculatedState | undefined;
   /** A miss (or the end of the run): the requests still in flight are cancelled. */
   abort(): void;
+  /** The step that launched it. */
+  readonly launchedAt: number;
+  /** Depth 2: the speculations on the next states of each of its states, by state (see speculateBelow). */
+  readonly below: Map<TokenId, Speculation>;
 }
 
 export interface SpeculationPlan {
@@ -46,6 +56,10 @@ export interface SpeculationPlan {
   eosId: TokenId | null;
   /** Ask the rollouts' top-k at their first positions (the step after next proposes from them). */
   topLogprobsPositions?: number;
+  /** The step launching it (default nextStep − 1). */
+  launchedAt?: number;
+  /** Seed purpose of its rollouts: each batch for a step draws its own random numbers. */
+  seedPurpose?: string;
 }
 
 /**
@@ -86,7 +100,7 @@ export function speculate(ctx: RunContext, plan: SpeculationPlan): Speculation {
         maxTokens: plan.horizon,
         stop: p.stop,
         sharedPrefix: plan.stateIds.length + 1,
-        seed: ctx.seedFor(plan.nextStep, 'rollouts/speculated'),
+        seed: ctx.seedFor(plan.nextStep, plan.seedPurpose ?? 'rollouts/speculated'),
         ...(plan.topLogprobsPositions ? { topLogprobs: k, topLogprobsPositions: plan.topLogprobsPositions } : {}),
       },
       opts,
@@ -100,12 +114,15 @@ export function speculate(ctx: RunContext, plan: SpeculationPlan): Speculation {
   // A speculation nobody takes must not surface as an unhandled rejection.
   const settled = Promise.allSettled([tops, baseTops, rollouts]).then(() => ctx.signal?.removeEventListener('abort', onRunAbort));
   void settled;
-  return {
+  const self: Speculation = {
     states: plan.states,
+    launchedAt: plan.launchedAt ?? plan.nextStep - 1,
+    below: new Map(),
     take(z) {
       const i = plan.states.indexOf(z);
       if (i < 0) return undefined;
-      const share = { top: tops.then((t) => t[i]), rollouts: rollouts.then((m) => m[i]), baseTop: baseTops.then((b) => b?.[i]) };
+      const below = self.below.get(z);
+      const share: SpeculatedState = { top: tops.then((t) => t[i]), rollouts: rollouts.then((m) => m[i]), baseTop: baseTops.then((b) => b?.[i]), launchedAt: self.launchedAt, from: self, ...(below ? { below } : {}) };
       // Handled here; awaiting them still sees a failure.
       share.top.catch(() => undefined);
       share.rollouts.catch(() => undefined);
@@ -117,4 +134,5 @@ export function speculate(ctx: RunContext, plan: SpeculationPlan): Speculation {
       ctx.signal?.removeEventListener('abort', onRunAbort);
     },
   };
+  return self;
 }

@@ -13,7 +13,8 @@ import { select } from '../selection';
 import { topEntryFlags } from './flags';
 import { carryFrom, fromCompletion, type Carry, type Rollout } from './rollouts';
 import { extendReused } from './extendReused';
-import { speculate, type Speculation } from './speculation';
+import { speculate, type SpeculatedState, type Speculation } from './speculation';
+import { speculateBelow } from './speculateBelow';
 
 type Kind = 'tqstar' | 'cd';
 
@@ -61,19 +62,31 @@ export function valueGuided(kind: Kind): StrategyFactory {
 }
 
 async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined, live: Set<Speculation>): Promise<{ outcome: StepOutcome; carry?: Carry }> {
-  // What the last step speculated is either used now (a hit) or was cancelled then; either way it is done with after this step.
-  const previous = [...live];
+  const step = { open: true };
+  let out: { outcome: StepOutcome; carry?: Carry } | undefined;
   try {
-    return await tqStepInner(ctx, state, kind, carry, live);
+    out = await tqStepInner(ctx, state, kind, carry, live, () => step.open);
+    return out;
   } finally {
-    for (const s of previous) {
-      s.abort();
-      live.delete(s);
-    }
+    step.open = false;
+    settleSpeculations(live, out?.carry?.speculated);
   }
 }
 
-async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined, live: Set<Speculation>): Promise<{ outcome: StepOutcome; carry?: Carry }> {
+/**
+ * After a step, only the batch holding the state it chose (its rollouts may still be arriving) and
+ * the speculation under that state (depth 2) stay in flight; every other one missed and is cancelled.
+ */
+function settleSpeculations(live: Set<Speculation>, taken: SpeculatedState | undefined): void {
+  const keep = new Set<Speculation | undefined>([taken?.from, taken?.below]);
+  for (const s of live) {
+    if (keep.has(s)) continue;
+    s.abort();
+    live.delete(s);
+  }
+}
+
+async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carry: Carry | undefined, live: Set<Speculation>, open: () => boolean): Promise<{ outcome: StepOutcome; carry?: Carry }> {
   const { env, params: p, signal } = ctx;
   const k = p.topK;
   const N = p.rollouts;
@@ -218,7 +231,7 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
     if (hit) {
       // Speculated rollouts first; any candidate they lack (another top-k, a shrunk k) is topped up below.
       const got = await hit.rollouts.catch(() => undefined);
-      if (got) notes.push('rollouts drawn ahead by speculation (speed.speculate)');
+      if (got) notes.push(state.step - hit.launchedAt >= 2 ? 'rollouts drawn ahead by speculation two steps before (speed.speculateDepth)' : 'rollouts drawn ahead by speculation (speed.speculate)');
       else notes.push('speculation failed: rollouts drawn now (speed.speculate)');
       rollable.forEach((c, i) => {
         c.rollouts = (got?.get(c.id) ?? []).slice(0, N);
@@ -264,6 +277,8 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
   // the likeliest next states start, beside this step's rollouts and rewards (see speculation.ts).
   const scoringApplied = scored ? Promise.resolve(scored) : scoring.then(applyScores);
   const horizonNext = Math.min(p.horizon, remaining - 1);
+  // Depth 2: the speculation under s_t's likeliest next states that the last step already started.
+  const below = hit?.below;
   let spec: Speculation | undefined;
   const speculating =
     p.speed.speculate > 0 && reuse && proposer !== 'union' && !oracle && !skipTo && horizonNext > 0
@@ -275,18 +290,41 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
             .slice(0, p.speed.speculate);
           if (!ranked.length) return;
           const proposerModel = proposer === 'base' ? env.base : env.baseline;
-          spec = speculate(ctx, {
+          // With cheap token scoring the next step scores its candidates directly and needs no base top-k; the layer two
+          // ahead still ranks its states by log π_base from it.
+          const wantBaseTop = p.speed.baseTopLookup && proposerModel !== env.base && !needNextBaseTop && (p.speed.speculateDepth >= 2 || !env.base.cheapTokenScoring);
+          const zs = ranked.map((x) => x.c.id);
+          // States the last step already speculated on two ahead are in flight: only the others start now.
+          const missing = below ? zs.filter((z) => !below.states.includes(z)) : zs;
+          if (missing.length) {
+            spec = speculate(ctx, {
+              stateIds: state.ids,
+              nextStep: state.step + 1,
+              states: missing,
+              proposerModel,
+              rolloutModel,
+              wantBaseTop,
+              horizon: horizonNext,
+              eosId,
+              ...(wantTops ? { topLogprobsPositions: TOP_POSITIONS(p.speed.blockAccept) } : {}),
+            });
+            live.add(spec);
+          }
+          if (p.speed.speculateDepth < 2 || horizonNext - 1 <= 0) return;
+          return speculateBelow(ctx, {
             stateIds: state.ids,
-            nextStep: state.step + 1,
-            states: ranked.map((x) => x.c.id),
+            step: state.step,
+            parents: zs.map((z) => ({ z, batch: below?.states.includes(z) ? below : spec! })),
+            width: p.speed.speculate,
             proposerModel,
             rolloutModel,
-            wantBaseTop: p.speed.baseTopLookup && proposerModel !== env.base && !needNextBaseTop && !env.base.cheapTokenScoring,
-            horizon: horizonNext,
+            wantBaseTop,
+            horizon: Math.min(p.horizon, remaining - 2),
             eosId,
             ...(wantTops ? { topLogprobsPositions: TOP_POSITIONS(p.speed.blockAccept) } : {}),
+            live,
+            open,
           });
-          live.add(spec);
         })
       : undefined;
 
@@ -408,11 +446,9 @@ async function tqStepInner(ctx: RunContext, state: DecodeState, kind: Kind, carr
     ...(notes.length ? { note: notes.join('; ') } : {}),
     ...(chosen.id === eosId ? { end: 'eos' as const, eosChosen: true } : {}),
   };
-  const taken = spec && !accepted.length && chosen.id !== eosId ? spec.take(chosen.id) : undefined;
-  if (spec && !taken) {
-    spec.abort();
-    live.delete(spec);
-  }
+  // A hit: z_t is a state this step speculated on, or one the last step speculated on two ahead (depth 2). Misses are cancelled after the step.
+  const from = !accepted.length && chosen.id !== eosId ? [below, spec].find((b) => b?.states.includes(chosen.id)) : undefined;
+  const taken = from?.take(chosen.id);
   if (!reuse || chosen.id === eosId) return { outcome };
 
   // What this step leaves for s_{t+1}: the rollout model's top-k there, π_base's, and reusable rollouts.
