@@ -198,10 +198,11 @@ test('over HTTP (reference server): depth-2 hits, exact final reward, and every 
     assert.equal(r.reward, suite.rewardFn(r.tokens.map((t) => t.id)));
     hits += r.steps.filter((s) => depth2(s.note)).length;
     // Cancelled speculations may still reach this loaded server's handler a few ms after the run returns
-    // (their bytes were on the socket), so the check is that they were sent, and counted, before it did.
+    // (their bytes were on the socket), or never (aborted while their connection was still opening; the run
+    // counted them when it sent them), so the check is that nothing arrived that the run did not count.
     await new Promise((res) => setTimeout(res, 200));
     const seen = http.server().stats().requests - before;
-    assert.equal(seen, r.stats.requests, 'the server saw exactly the requests the run counted');
+    assert.ok(seen > 0 && seen <= r.stats.requests, `the server saw ${seen} requests, the run counted ${r.stats.requests}: none uncounted`);
     await new Promise((res) => setTimeout(res, 100));
     assert.equal(http.server().stats().requests - before, seen, 'nothing sent after the run ended');
   }
