@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { buildLogPath, ensureVsix } from './vsix';
 import { listZip, readZipEntry } from './zip';
 
-// Budgets stated in README (Development → Packaging). The bundle inlines openai, zod and sentiment.
+// Budgets stated in README (Development → Packaging). The bundle inlines zod and sentiment (the HTTP client is the project's own, src/backends/leanHttp.ts).
 const MAX_VSIX_BYTES = 1_500_000;
 const MAX_UNPACKED_BYTES = 4_000_000;
 
