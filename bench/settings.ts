@@ -64,7 +64,7 @@ export function rows(): Row[] {
     },
     // Speed II (issue 14): cost against the answer's length, EOS off, on one prompt (each 256-token timed run takes minutes).
     ...[16, 64, 256].map((n): Row => ({ id: `len${n}/tqstar`, world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: n }, label: `TQ* default, ${n} tokens, EOS off, k=10 N=4 H=20` })),
-    ...[16, 256].map((n): Row => ({ id: `len${n}/before`, world: 'demo', naive: false, eosOff: true, limit: { ...LONG, timed: 0 }, decoding: { ...DEMO, maxTokens: n, speed: { baseTopLookup: false } }, label: `TQ* as before issue 14 (every candidate scored with the echoed prefix), ${n} tokens, EOS off; not timed` })),
+    ...[16, 256].map((n): Row => ({ id: `len${n}/before`, world: 'demo', naive: false, eosOff: true, limit: { ...LONG, timed: 0 }, decoding: { ...DEMO, maxTokens: n, speed: { baseTopLookup: false } }, label: `TQ* with speed.baseTopLookup off (every candidate scored: by echo before issue 14, now in one logprob_token_ids request), ${n} tokens, EOS off; not timed` })),
     { id: 'len256/speculate', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: 256, speed: { speculate: 2 } }, label: 'TQ* + speculation on the top-2 next states, 256 tokens, EOS off' },
     { id: 'len256/fast', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: 256, speed: { ...FAST, speculate: 2 } }, label: 'TQ* + speculation + adaptive + block, 256 tokens, EOS off' },
     // Speculation two steps ahead (speed.speculateDepth 2): S·S' = 4 states two ahead per step beside the 2 one ahead.
