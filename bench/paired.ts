@@ -1,29 +1,18 @@
 // Mean reward per point of `tqstar eval` runs, and each point's paired difference against the first, from their answers.jsonl.
 // Usage: node --import tsx bench/paired.ts DIR_OR_JSONL... (the first point read is the reference)
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRecords, type AnswerRecord } from '../src/eval/records';
 import { meanSe } from './stats';
 
-interface Answer {
-  kind: string;
-  point: string;
-  label: string;
-  promptId: string;
-  seed: number;
-  reward: number | null;
-  outputTokens: number;
-  modelTokens: number;
-}
+type Answer = AnswerRecord;
 
 const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
+/** The answers of one eval run (its folder or its answers.jsonl), as `tqstar eval` itself reads them to resume. */
 function read(path: string): Answer[] {
   const file = statSync(path).isDirectory() ? join(path, 'answers.jsonl') : path;
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Answer)
-    .filter((a) => a.kind === 'answer');
+  return readRecords(file).filter((r): r is Answer => r.kind === 'answer');
 }
 
 function main(): void {

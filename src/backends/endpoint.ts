@@ -1,12 +1,11 @@
 // One role's HTTP endpoint: replicas, least-outstanding dispatch, per-replica concurrency, retries, request log.
 import { TqError } from '../core/errors';
 import { errorTextMessage } from './errorBodies';
-import { JsonText, LeanAgents, leanExchange, type LeanAnswer } from './leanHttp';
+import { LeanAgents, leanExchange, type LeanAnswer } from './leanHttp';
 import { DEFAULT_RETRY, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
 import { isJsonMedia, isJsonStream, mediaType, permanent } from './transport';
 import { openaiBaseUrl, serverRoot } from './url';
 
-export { JsonText } from './leanHttp';
 
 /** Node's timers overflow above this (they then fire after 1 ms). */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -108,12 +107,11 @@ export class Endpoint {
 
   /**
    * One logical request with retries. `absoluteUrl` is used with route {absolute:true} (generic JSON rewards).
-   * The body is serialised once for all attempts (a `JsonText` is sent as it is); a retry can move to another
-   * replica and is logged.
+   * The body is serialised once for all attempts; a retry can move to another replica and is logged.
    */
   async request<T = unknown>(route: Route, body: unknown, opts: RequestOpts = {}): Promise<T> {
     const policy = this.opts.retry ?? DEFAULT_RETRY;
-    const payload = (opts.method ?? 'POST') === 'GET' || body === undefined ? undefined : Buffer.from(body instanceof JsonText ? body.text : JSON.stringify(body));
+    const payload = (opts.method ?? 'POST') === 'GET' || body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | undefined;
       try {

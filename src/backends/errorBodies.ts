@@ -7,29 +7,24 @@
 
 const cut = (s: string, n = 300) => s.slice(0, n);
 
-/** The server's message in a body without an `error` key, or undefined when it has one (or none is found). */
-export function errorMessageOf(body: unknown): string | undefined {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
-  const b = body as Record<string, unknown>;
-  if (b.error !== undefined && b.error !== null) return undefined;
-  if (typeof b.message === 'string') return b.message;
-  if (typeof b.detail === 'string') return b.detail;
-  if (b.detail !== undefined) return JSON.stringify(b.detail).slice(0, 500);
-  return undefined;
-}
-
 /** The message of a parsed error body (at most 300 characters). */
-export function describeErrorBody(body: unknown): string {
+function describeErrorBody(body: unknown): string {
   if (typeof body === 'string') return cut(body);
   if (!body || typeof body !== 'object' || Array.isArray(body)) return cut(JSON.stringify(body) ?? String(body));
-  const e = (body as { error?: unknown }).error;
+  const b = body as Record<string, unknown>;
+  const e = b.error;
   if (typeof e === 'string') return cut(e);
   if (e && typeof e === 'object') {
     const m = (e as { message?: unknown }).message;
     return cut(typeof m === 'string' ? m : m !== undefined ? JSON.stringify(m) : JSON.stringify(e));
   }
-  const own = errorMessageOf(body);
-  return cut(own ?? JSON.stringify(body));
+  // No usable `error` key: SGLang's top-level message, FastAPI's detail.
+  if (e === undefined || e === null) {
+    if (typeof b.message === 'string') return cut(b.message);
+    if (typeof b.detail === 'string') return cut(b.detail);
+    if (b.detail !== undefined) return cut(JSON.stringify(b.detail));
+  }
+  return cut(JSON.stringify(body));
 }
 
 /** The message of an error answer's raw text: JSON read by shape, other text as sent (cut), nothing as "(no body)". */

@@ -6,11 +6,6 @@ import { TqError } from '../core/errors';
 import { bodyLimitFor, MAX_REDIRECTS, permanent } from './transport';
 import { redactUrl } from './url';
 
-/** A JSON body serialised by the caller (e.g. with a shared prompt prefix serialised once): sent as is. */
-export class JsonText {
-  constructor(readonly text: string) {}
-}
-
 export interface LeanAnswer {
   status: number;
   headers: IncomingHttpHeaders;

@@ -25,6 +25,14 @@ export const fromCompletion = (c: Completion): Rollout => ({
   ...(c.eosTop ? { eosTop: c.eosTop } : {}),
 });
 
+/**
+ * The candidate set a top-k list gives (ALGORITHM step 1): finite entries, best first, k of them. Servers may
+ * list top-k out of order or with the sampled token added (k+1): sort, then cut to k.
+ */
+export function topCandidates(top: readonly TokenLogprob[], k: number): TokenLogprob[] {
+  return top.filter((t) => Number.isFinite(t.logprob)).sort((a, b) => b.logprob - a.logprob).slice(0, k);
+}
+
 /** The rollout model's top-k at the state before position i of τ (i = tokens.length: where EOS was drawn). */
 export function topAt(r: Rollout, i: number): TokenLogprob[] | undefined {
   return i < r.tokens.length ? r.tokens[i].top : r.finish === 'eos' ? r.eosTop : undefined;

@@ -1,6 +1,7 @@
 // Speculation two steps ahead (speed.speculateDepth 2): under each speculated next state, the rollouts for its own likeliest next states.
 import type { RunContext } from '../context';
 import type { LanguageModel, TokenId, TokenLogprob } from '../model';
+import { topCandidates } from './rollouts';
 import { speculate, type Speculation } from './speculation';
 
 /**
@@ -11,8 +12,8 @@ import { speculate, type Speculation } from './speculation';
  * decides what is drawn, so a hit's rollouts are fresh draws (see speculation.ts).
  */
 export function likeliestNext(top: readonly TokenLogprob[] | undefined, baseTop: readonly TokenLogprob[] | undefined, k: number, eosId: TokenId | null, width: number): TokenId[] {
-  // The candidate set the step after builds from the proposer's top-k (finite, best first, k of them).
-  const cands = (top ?? []).filter((t) => Number.isFinite(t.logprob)).sort((a, b) => b.logprob - a.logprob).slice(0, k);
+  // The candidate set the step after builds from the proposer's top-k.
+  const cands = topCandidates(top ?? [], k);
   const base = new Map<TokenId, number>();
   for (const t of baseTop ?? []) if (Number.isFinite(t.logprob)) base.set(t.id, t.logprob);
   const bound = base.size ? Math.min(...base.values()) : -Infinity;

@@ -1,7 +1,7 @@
 // Speculation across steps: while step t runs, the next step's rollouts for the likeliest next states are already drawn.
 import type { RunContext } from '../context';
 import type { LanguageModel, TokenId, TokenLogprob } from '../model';
-import { fromCompletion, type Rollout } from './rollouts';
+import { fromCompletion, topCandidates, type Rollout } from './rollouts';
 
 /**
  * What a speculated state s_{t+1} = [s_t, z] hands to step t+1 when z is chosen: fresh rollouts
@@ -82,9 +82,8 @@ export function speculate(ctx: RunContext, plan: SpeculationPlan): Speculation {
     const prompts: TokenId[][] = [];
     const owner: Array<[number, TokenId]> = [];
     perState.forEach((top, i) => {
-      // The same candidate set the next step builds from the proposer's top-k (finite, best first, k of them).
-      const cands = top.filter((t) => Number.isFinite(t.logprob)).sort((a, b) => b.logprob - a.logprob).slice(0, k);
-      for (const t of cands) {
+      // The same candidate set the next step builds from the proposer's top-k.
+      for (const t of topCandidates(top, k)) {
         if (t.id === plan.eosId) continue;
         prompts.push([...nextStates[i], t.id]);
         owner.push([i, t.id]);

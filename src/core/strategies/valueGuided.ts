@@ -11,7 +11,7 @@ import { logSumExp } from '../logspace';
 import type { LanguageModel, Token, TokenId, TokenLogprob } from '../model';
 import { select } from '../selection';
 import { topEntryFlags } from './flags';
-import { carryFrom, fromCompletion, type Carry, type Rollout } from './rollouts';
+import { carryFrom, fromCompletion, topCandidates, type Carry, type Rollout } from './rollouts';
 import { extendReused } from './extendReused';
 import { speculate, type SpeculatedState, type Speculation } from './speculation';
 import { speculateBelow } from './speculateBelow';
@@ -29,13 +29,10 @@ interface Candidate extends Token {
   flags: string[];
 }
 
-// Servers may list top-k out of order or with the sampled token added (k+1): sort, then cut to k.
-const finite = (ts: readonly TokenLogprob[]) => ts.filter((t) => Number.isFinite(t.logprob)).sort((a, b) => b.logprob - a.logprob);
-
 /** C_t from the proposer's top-k (ALGORITHM step 1); union keeps the baseline's order, then the base's extra tokens. */
 function proposerSet(proposer: 'baseline' | 'base' | 'union', k: number, baselineTop?: TokenLogprob[], baseTop?: TokenLogprob[]): TokenLogprob[] {
-  const bl = finite(baselineTop ?? []).slice(0, k);
-  const b = finite(baseTop ?? []).slice(0, k);
+  const bl = topCandidates(baselineTop ?? [], k);
+  const b = topCandidates(baseTop ?? [], k);
   if (proposer === 'baseline') return bl;
   if (proposer === 'base') return b;
   const seen = new Set(bl.map((t) => t.id));
