@@ -1,8 +1,8 @@
 // Speculation two steps ahead (speed.speculateDepth 2): under each speculated next state, the rollouts for its own likeliest next states.
 import type { RunContext } from '../context';
-import type { LanguageModel, TokenId, TokenLogprob } from '../model';
+import type { TokenId, TokenLogprob } from '../model';
 import { topCandidates } from './rollouts';
-import { speculate, type Speculation } from './speculation';
+import { speculate, type Speculation, type SpeculationPlan } from './speculation';
 
 /**
  * The `width` likeliest next candidates of a speculated state, EOS left out (it needs no rollouts).
@@ -26,21 +26,14 @@ export function likeliestNext(top: readonly TokenLogprob[] | undefined, baseTop:
     .map((x) => x.id);
 }
 
-export interface BelowPlan {
-  stateIds: readonly TokenId[];
+/** As a speculation's plan (stateIds s_t; horizon: step t + 2's rollouts), plus where its parents are. */
+export interface BelowPlan extends Pick<SpeculationPlan, 'stateIds' | 'proposerModel' | 'rolloutModel' | 'wantBaseTop' | 'horizon' | 'eosId' | 'topLogprobsPositions'> {
   /** Index of the step launching it (t): the rollouts are step t + 2's. */
   step: number;
   /** The speculated next states z and the batch each belongs to (this step's, or the one drawn a step earlier). */
   parents: Array<{ z: TokenId; batch: Speculation }>;
   /** S': next states speculated under each parent. */
   width: number;
-  proposerModel: LanguageModel;
-  rolloutModel: LanguageModel;
-  wantBaseTop: boolean;
-  /** Horizon of step t + 2's rollouts. */
-  horizon: number;
-  eosId: TokenId | null;
-  topLogprobsPositions?: number;
   live: Set<Speculation>;
   /** False once the step is over: a launch after it would never be cancelled. */
   open: () => boolean;
