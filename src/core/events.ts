@@ -45,6 +45,16 @@ export interface StepDiagnostics {
   candidates: CandidateDiagnostics[];
   /** Why rollouts were skipped or k shrunk, if they were (speed options). */
   note?: string;
+  /**
+   * The base model's own favourite at s_t: argmax_z π_base(z | s_t) over the whole vocabulary (its
+   * real top-1, not the best of the proposed candidates). Absent when the strategy did not fetch it.
+   * The per-token view measures "how far the choice moved from π_base" against this token.
+   */
+  baseTop?: Token & { logprobBase: number; proposed: boolean };
+  /** The strength α actually used at this step (after any scale-free calibration); absent for strategies without one. */
+  alpha?: number;
+  /** False when the step was not steered (the proposer was confident, or the gate skipped it); absent when the strategy has no gate. */
+  steered?: boolean;
   timing: { wallMs: number };
   requests: number;
   modelTokens: number;
