@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packagedReadme } from './packaged-readme.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -32,7 +33,9 @@ delete pkg.devDependencies;
 delete pkg.scripts;
 delete pkg.allowScripts;
 writeFileSync(join(stage, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'dist/engine.mjs', 'media/icon.png', 'media/dist']) copy(f);
+// The README as the Details page shows it (images inlined, relative links as text): scripts/packaged-readme.mjs.
+writeFileSync(join(stage, 'README.md'), packagedReadme(readFileSync(join(root, 'README.md'), 'utf8')));
+for (const f of ['CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'dist/engine.mjs', 'media/icon.png', 'media/dist']) copy(f);
 for (const f of readdirSync(join(root, 'media'))) if (f.endsWith('.svg')) copy(`media/${f}`);
 // The walkthrough's pages (contributes.walkthroughs points at them).
 if (existsSync(join(root, 'media', 'walkthrough'))) copy('media/walkthrough');
@@ -70,7 +73,6 @@ writeFileSync(
   ['**', '!package.json', '!README.md', '!CHANGELOG.md', '!LICENSE', '!dist/extension.js', '!dist/engine.mjs', '!media/icon.png', '!media/*.svg', '!media/dist/*.js', '!media/dist/*.css', '!media/walkthrough/*.md', '!models/tiny/*.gguf', '!models/tiny/manifest.json', '!node_modules/**', ''].join('\n'),
 );
 const vsce = join(root, 'node_modules', '.bin', 'vsce');
-// As the universal package: the README's relative screenshot links need a base URL (the repository is not on GitHub).
-const baseImages = /--baseImagesUrl (\S+)/.exec(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.package)?.[1];
-run(vsce, ['package', '--target', 'linux-x64', ...(baseImages ? ['--baseImagesUrl', baseImages] : []), '--out', out], stage);
+// As the universal package: the README is already rewritten, and the project names no public repository.
+run(vsce, ['package', '--target', 'linux-x64', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', out], stage);
 console.log(`package-linux-x64: ${out} (${closure.size} packages from node_modules)`);
