@@ -24,8 +24,10 @@ export function packagedReadme(markdown, from = join(root, 'README.md')) {
   return markdown.split('\n').map((line) => {
     if (/^\s*(```|~~~)/.test(line)) { fenced = !fenced; return line; }
     if (fenced) return line;
-    // Split off inline code spans so that a `[x](y)` shown as code stays as written.
-    return line.split(/(`[^`]*`)/).map((part, i) => (i % 2 ? part : rewrite(part, base))).join('');
+    // A link whose label is inline code first; then split off inline code spans so that a `[x](y)`
+    // shown as code stays as written.
+    const codeLabels = line.replace(/\[(`[^`]+`)\]\(([^)\s]+)\)/g, (all, label, target) => (isRelative(target) ? linkText(label, target) : all));
+    return codeLabels.split(/(`[^`]*`)/).map((part, i) => (i % 2 ? part : rewrite(part, base))).join('');
   }).join('\n');
 }
 
@@ -40,11 +42,13 @@ function rewrite(text, base) {
       const data = readFileSync(file);
       return `![${alt}](data:${mime};base64,${data.toString('base64')})`;
     })
-    .replace(/(?<!!)\[([^\]]+)\]\(([^)\s]+)\)/g, (all, label, target) => {
-      if (!isRelative(target)) return all;
-      const path = target.split('#')[0];
-      return label === path || label === `\`${path}\`` ? `\`${path}\`` : `${label} (\`${path}\`)`;
-    });
+    .replace(/(?<!!)\[([^\]]+)\]\(([^)\s]+)\)/g, (all, label, target) => (isRelative(target) ? linkText(label, target) : all));
+}
+
+/** A relative link as text: its label and the path in the repository (the path alone when that is the label). */
+function linkText(label, target) {
+  const path = target.split('#')[0] || target;
+  return label === path || label === `\`${path}\`` ? `\`${path}\`` : `${label} (\`${path}\`)`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

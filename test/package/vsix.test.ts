@@ -21,7 +21,7 @@ const ALLOWED: RegExp[] = [
   /^extension\/media\/icon\.png$/,
   /^extension\/media\/[\w-]+\.svg$/,
   /^extension\/media\/dist\/[\w-]+\.(js|css)$/,
-  // The Get Started walkthrough's step pages (contributes.walkthroughs); README screenshots stay out.
+  // The Get Started walkthrough's step pages (contributes.walkthroughs); screenshots stay out (the README's are inlined).
   /^extension\/media\/walkthrough\/[\w-]+\.md$/,
 ];
 const REQUIRED = ['extension/package.json', 'extension/readme.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/media/icon.png', 'extension/media/dist/panel.js', 'extension/media/dist/sidebar.js'];
@@ -53,7 +53,9 @@ test('the packaged manifest carries what the Marketplace and vsce require, and i
   const vsix = await ensureVsix();
   const names = listZip(vsix).map((e) => e.name);
   const pkg = JSON.parse(readZipEntry(vsix, 'extension/package.json').toString('utf8'));
-  for (const k of ['publisher', 'license', 'repository', 'icon', 'engines']) assert.ok(pkg[k], `package.json lacks ${k}`);
+  for (const k of ['publisher', 'license', 'icon', 'engines']) assert.ok(pkg[k], `package.json lacks ${k}`);
+  // No public repository is known: none is named, rather than a placeholder the Details page would link.
+  assert.equal(pkg.repository, undefined, 'package.json names a repository: check that it is real, then drop this assertion');
   assert.ok(!(pkg.activationEvents ?? []).includes('*'), 'activation on "*" slows every window');
   const inside = (rel: string) => names.includes(`extension/${rel.replace(/^\.\//, '')}`);
   assert.ok(inside(pkg.main.endsWith('.js') ? pkg.main : `${pkg.main}.js`), `main ${pkg.main} is not in the .vsix`);
@@ -68,4 +70,16 @@ test('the packaged manifest carries what the Marketplace and vsce require, and i
   // The bundle must not require the Node modules it was supposed to inline.
   const main = readZipEntry(vsix, `extension/${pkg.main.replace(/^\.\//, '')}`).toString('utf8');
   for (const dep of Object.keys(pkg.dependencies ?? {})) assert.doesNotMatch(main, new RegExp(`require\\(["']${dep}["']\\)`), `${dep} is required at runtime, not bundled`);
+});
+
+test('the Details page (the packaged readme.md) shows its images: each inlined, none relative, no placeholder host', { timeout: 6 * 60_000 }, async () => {
+  const vsix = await ensureVsix();
+  const readme = readZipEntry(vsix, 'extension/readme.md').toString('utf8');
+  // VS Code's extension editor resolves no relative path in a README and allows only https: and data: images.
+  const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)|<img[^>]+src=["']([^"']+)["']/g)].map((m) => m[1] ?? m[2]);
+  assert.ok(images.length >= 1, 'the packaged README shows no picture');
+  for (const src of images) assert.match(src, /^(data:image\/(png|jpeg|gif);base64,|https:\/\/)/, `image the Details page cannot show: ${src.slice(0, 80)}`);
+  for (const name of ['extension/readme.md', 'extension/package.json', 'extension.vsixmanifest']) {
+    assert.doesNotMatch(readZipEntry(vsix, name).toString('utf8'), /example\.invalid/, `${name} names the placeholder host`);
+  }
 });

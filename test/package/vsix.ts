@@ -12,7 +12,7 @@ export const buildLogPath = join(repoRoot, '.cache', 'vsix-build.log');
 export const linuxVsixPath = join(repoRoot, 'tqstar-linux-x64.vsix');
 export const linuxBuildLogPath = join(repoRoot, '.cache', 'vsix-linux-x64-build.log');
 
-const inputs = ['src', 'media', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'scripts/build.mjs'];
+const inputs = ['src', 'media', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'scripts/build.mjs', 'scripts/packaged-readme.mjs'];
 const linuxInputs = [...inputs.filter((i) => i !== '.vscodeignore'), 'models/tiny', 'scripts/package-linux-x64.mjs'];
 
 function newestMtime(p: string): number {
