@@ -1,4 +1,4 @@
-// The bench's printed table and its verdict against README's Performance targets.
+// The bench's printed table and its verdict against the targets of docs/performance.md.
 import type { RowResult } from './aggregate';
 import type { CompareMeasure } from './measure';
 
@@ -37,7 +37,7 @@ export interface TargetCheck {
   pass: boolean | null;
 }
 
-/** README, Performance: the targets, each with the rows it is measured on. */
+/** docs/performance.md, Targets: the targets, each with the rows it is measured on. */
 export function compareTable(cs: Array<{ id: string } & CompareMeasure>): string {
   return [
     'Compare rows (timed pass): wall of each strategy alone, of all in turn, and of all side by side',

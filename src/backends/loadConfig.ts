@@ -40,7 +40,7 @@ export function describeIssue(issue: Issue): { path: string; text: string } {
     case 'unrecognized_keys': {
       const k = issue.keys ?? [];
       path = keyPath([...issue.path, k[0] ?? '?']);
-      what = `unknown key${k.length > 1 ? `s ${k.map((x) => `"${x}"`).join(', ')}` : ''} (check the spelling; allowed keys are listed in README, section CLI)`;
+      what = `unknown key${k.length > 1 ? `s ${k.map((x) => `"${x}"`).join(', ')}` : ''} (check the spelling; allowed keys are listed in docs/cli.md, Config file)`;
       break;
     }
     case 'invalid_union':

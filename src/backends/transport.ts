@@ -2,7 +2,7 @@
 import type { TqError } from '../core/errors';
 
 const MiB = 2 ** 20;
-/** Documented in README ("Reliability and security"): completions carry top-k lists for every position. */
+/** Documented in docs/reliability-and-security.md: completions carry top-k lists for every position. */
 export const BODY_LIMITS = { completions: 64 * MiB, other: 16 * MiB } as const;
 export const MAX_REDIRECTS = 5;
 

@@ -3,7 +3,7 @@ import { TqError } from '../core/errors';
 
 /**
  * Servers round: a log-probability of a near-certain token can come back as +1e-7. Up to this much
- * above 0 is read as 0 (documented in README, "Reliability and security"); more is a broken answer.
+ * above 0 is read as 0 (documented in docs/reliability-and-security.md); more is a broken answer.
  */
 export const LOGPROB_ROUNDING = 1e-6;
 

@@ -1,4 +1,4 @@
-// The exit codes of `tqstar` (documented in README, section CLI).
+// The exit codes of `tqstar` (documented in docs/cli.md, Exit codes).
 export const EXIT = {
   ok: 0,
   /** The run finished but a strategy ended with an error (its partial result was printed), or probe found problems. */

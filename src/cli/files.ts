@@ -3,7 +3,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { UsageError } from './args';
 
 const MiB = 2 ** 20;
-/** Documented in README ("Reliability and security"). */
+/** Documented in docs/reliability-and-security.md. */
 export const FILE_LIMITS = { config: MiB, prompt: 4 * MiB } as const;
 
 /**

@@ -34,18 +34,18 @@ Prints the URL it listens on; the OpenAI base URL is that URL + /v1. Ctrl-C stop
   probe: `tqstar probe — check every endpoint of a config file and print its capability report
 
 Options:
-  --config FILE    the run configuration (JSON; see README, section CLI)
+  --config FILE    the run configuration (JSON; see docs/cli.md)
 
 Exit code 1 when an endpoint is unreachable or lacks what the decoding settings need.`,
   decode: `tqstar decode — decode one prompt with Transfer Q* and its peers, ranked by reward
 
 Options:
-  --config FILE        the run configuration (JSON; see README, section CLI)
+  --config FILE        the run configuration (JSON; see docs/cli.md)
   --prompt TEXT        the prompt
   --prompt-file FILE   read the prompt from a file (instead of --prompt)
   --strategy NAME      tqstar, args, cd, bon, blockwise, greedy, sample or baseline; repeatable
                        (default: tqstar and the strategies the config lists)
-  --json               print one JSON object (schema in README) instead of the table
+  --json               print one JSON object (schema in docs/cli.md) instead of the table
   --verbose            log every HTTP request (role, method, URL, status, ms) to stderr
 
 Ctrl-C cancels and prints the partial result (exit code 130).`,

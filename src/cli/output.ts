@@ -1,4 +1,4 @@
-// What `tqstar decode` prints: the reward-ranked table, and the --json object (a public interface, see README).
+// What `tqstar decode` prints: the reward-ranked table, and the --json object (a public interface, see docs/cli.md).
 import type { DecodeResult, RunResult } from '../core/events';
 import { terminalLine } from './terminalText';
 

@@ -74,7 +74,7 @@ export const DecodingParams = z
           .describe("How many steps ahead speculation draws rollouts: 1 = the next step's; 2 = also, under each speculated next state, the step after's for its speculate likeliest next states (speculate² states; same estimator, more model work). Needs speculate ≥ 1."),
       })
       .prefault({})
-      .describe('Speed options (see README, Performance).'),
+      .describe('Speed options (see docs/performance.md).'),
   })
   .strict();
 export type DecodingParams = z.infer<typeof DecodingParams>;

@@ -1,5 +1,5 @@
 // What a decoding run reports: per-step diagnostics as plain data, run results and events.
-// This is also the shape of `tqstar decode --json` (a public interface: see README) and of
+// This is also the shape of `tqstar decode --json` (a public interface: see docs/cli.md) and of
 // what the webview renders. The core never formats any of it for display.
 import type { StrategyName } from '../config/schema';
 import type { Token } from './model';

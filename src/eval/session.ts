@@ -109,7 +109,7 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
   const files = { jsonl, report: join(i.outDir, 'report.html'), summaryJson: join(i.outDir, 'summary.json'), summaryTxt: join(i.outDir, 'summary.txt'), plots: [] as string[] };
   writeFileSync(files.summaryTxt, table + '\n' + (comparison ? `\nTQ* against each peer's best point at ≤ its compute and at ≤ its KL (Δ = TQ* − peer ± SE):\n${comparison}\n` : ''));
   writeFileSync(files.summaryJson, JSON.stringify({ notes, ...summary }, null, 2) + '\n');
-  // The plots also as files of their own (README images); the report inlines the same SVG.
+  // The plots also as files of their own (for documents that show them); the report inlines the same SVG.
   plotSpecs(summary).forEach((spec, k) => {
     const f = join(i.outDir, `plot-${['compute', 'kl', 'exact'][k]}.svg`);
     writeFileSync(f, scatterSvg(spec) + '\n');

@@ -83,7 +83,7 @@ export function runConfigFromSettings(read: SettingsReader): RunConfig {
     const v = (FLAT_GROUPS as readonly string[]).includes(key) ? groupValue(key, read) : read(key);
     if (isUnset(v)) {
       if (REQUIRED.has(key)) {
-        throw new TqError('config', `${settingId(key)} is not set: give the ${describeRole(key)} (see README, "The VS Code extension"), or run "Transfer Q*: Try the Demo" to see it work without any server.`, { setting: firstFlat(key) });
+        throw new TqError('config', `${settingId(key)} is not set: give the ${describeRole(key)} (the README's quick start shows how), or run "Transfer Q*: Try the Demo" to see it work without any server.`, { setting: firstFlat(key) });
       }
       if (key !== 'decoding') continue;
     }

@@ -1,11 +1,11 @@
-// The packaged .vsix: only allow-listed files, within the size budget README states, built without warnings.
+// The packaged .vsix: only allow-listed files, within the size budget docs/development.md states, built without warnings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { buildLogPath, ensureVsix } from './vsix';
 import { listZip, readZipEntry } from './zip';
 
-// Budgets stated in README (Development → Packaging). The bundle inlines zod and sentiment (the HTTP client is the project's own, src/backends/leanHttp.ts).
+// Budgets stated in docs/development.md (Packaging). The bundle inlines zod and sentiment (the HTTP client is the project's own, src/backends/leanHttp.ts).
 const MAX_VSIX_BYTES = 1_500_000;
 const MAX_UNPACKED_BYTES = 4_000_000;
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { ensureLinuxVsix, repoRoot } from './vsix';
 import { extractZip, listZip, readZipEntry } from './zip';
 
-// Budgets stated in README (Development → Packaging): the engine's JavaScript and CPU binaries (~36 MB unpacked) and three ~2 MB models.
+// Budgets stated in docs/development.md (Packaging): the engine's JavaScript and CPU binaries (~36 MB unpacked) and three ~2 MB models.
 const MAX_VSIX_BYTES = 25_000_000;
 const MAX_UNPACKED_BYTES = 60_000_000;
 
