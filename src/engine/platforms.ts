@@ -60,9 +60,14 @@ export function packageFileName(target: VsceTarget): string {
   return `tqstar-${target}.vsix`;
 }
 
-/** True on a Linux whose C library is musl (Alpine), read from the running Node's report. */
+let musl: boolean | undefined;
+
+/** True on a Linux whose C library is musl (Alpine), read once from the running Node's diagnostic report. */
 export function isMusl(): boolean {
   if (process.platform !== 'linux') return false;
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
-  return !header?.glibcVersionRuntime;
+  if (musl === undefined) {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    musl = !header?.glibcVersionRuntime;
+  }
+  return musl;
 }
