@@ -1,7 +1,7 @@
 // `tqstar serve`: the local reference server in the foreground, or with --model the local llama.cpp engine over GGUF files.
 import { EngineLoadError } from '../engine/loadFailure';
-import { resolveModelPath } from '../engine/pool';
 import { startEngineProcess } from '../engine/spawn';
+import { crashMessage, resolveModelPath } from '../engine/pool';
 import { SERVER_DIALECTS, startServer } from '../server/index';
 import { parseFlags, UsageError, type ParsedFlags } from './args';
 import { EXIT } from './exitCodes';
@@ -69,7 +69,12 @@ async function serveModels(f: ParsedFlags, port: number): Promise<number> {
   out(`tqstar local engine (llama.cpp through node-llama-cpp, CPU, in a child process) listening on ${engine.url}`);
   out(`OpenAI base URL: ${engine.url}/v1   (vLLM dialect: completions with logprobs, token-id prompts, n, echo scoring, /tokenize, /detokenize)`);
   for (const m of engine.models) out(`  ${m.name}: ${m.file} (${m.architecture}, vocabulary ${m.vocabSize}, EOS ${m.eosId ?? 'none'}, context ${m.contextSize} × ${m.sequences} sequences)`);
-  await untilStopped();
+  // The engine child can die on its own (a native crash): then say so and exit, rather than serve nothing.
+  const crashed = await Promise.race([untilStopped().then(() => null), engine.exited]);
+  if (crashed && !crashed.requested) {
+    process.stderr.write(`tqstar serve: ${crashMessage({ ...crashed, files: models.map((m) => m.file), url: engine.url }).replace(/; the next run starts a fresh engine$/, '')}\n`);
+    return EXIT.backend;
+  }
   await engine.close();
   return EXIT.ok;
 }

@@ -8,6 +8,8 @@ export interface ChildSpec {
   models: LoadOptions[];
   port?: number;
   host?: string;
+  /** The llama.cpp build to load: the CPU one, or Metal on Apple silicon (the only prebuild there); default CPU. */
+  gpu?: false | 'metal';
 }
 
 /** One JSON line on stdout: the parent waits for it. */
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   try {
-    const engine = await startEngine(spec.models, { port: spec.port, host: spec.host });
+    const engine = await startEngine(spec.models, { port: spec.port, host: spec.host, gpu: spec.gpu ?? false });
     say({ ready: true, url: engine.url, models: engine.models.map((m) => m.info) });
   } catch (e) {
     const failure = e instanceof EngineLoadError ? e.failure : classifyLoadError(spec.models.map((m) => m.file).join(', '), e);

@@ -1,53 +1,74 @@
-// Starts the engine in a child process (UV_THREADPOOL_SIZE=1, the host's own Node) and waits for its URL; the child dies with us.
+// Starts the engine in a child process (UV_THREADPOOL_SIZE=1, the host's own executable run as Node) and waits for its URL;
+// the child dies with us, and its death afterwards (a native crash) is reported through `exited`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ChildMessage, ChildSpec } from './child';
+import { chooseEngineBinary, engineChildCommand, thisHost, type HostFacts } from './launcher';
 import { EngineLoadError, type LoadFailure } from './loadFailure';
 import type { LoadOptions, ModelInfo } from './localModel';
+
+export interface EngineExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** True when close() asked for it; false for a crash or a kill from outside. */
+  requested: boolean;
+  /** The child's last lines on stderr. */
+  stderr: string[];
+}
 
 export interface EngineProcess {
   /** Root URL; the OpenAI base URL is url + '/v1'. */
   url: string;
   models: ModelInfo[];
   pid: number;
+  /** Settles when the child has exited, for whatever reason. */
+  exited: Promise<EngineExit>;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  timeoutMs?: number;
+  /** The executable that runs the child (default: this process's; inside desktop VS Code that is Electron's helper). */
+  execPath?: string;
+  /** Whether `execPath` is Electron (default: this process runs in Electron). */
+  electron?: boolean;
+  /** Another child entry (a module run under tsx) in place of the engine's own; tests use it for stand-in engines. */
+  entry?: string;
+  /** The platform to choose the llama.cpp binary for (default: this machine). */
+  hostFacts?: HostFacts;
 }
 
 const here = typeof __dirname !== 'undefined' ? __dirname : process.cwd();
 
-/** How to run the child entry: the bundle beside this one (dist/engine.mjs), or the TypeScript source under tsx (tests, bench). */
-function childCommand(): { args: string[]; missing?: string } {
-  if (typeof __filename !== 'undefined' && __filename.endsWith('.ts')) return { args: ['--import', 'tsx', join(here, 'child.ts')] };
-  const bundle = join(here, 'engine.mjs');
-  if (!existsSync(bundle)) return { args: [], missing: bundle };
-  return { args: [bundle] };
+/** The child entry: the bundle beside this one (dist/engine.mjs), or the TypeScript source under tsx (tests, bench). */
+function childEntry(): { entry: string; typescript: boolean } {
+  if (typeof __filename !== 'undefined' && __filename.endsWith('.ts')) return { entry: join(here, 'child.ts'), typescript: true };
+  return { entry: join(here, 'engine.mjs'), typescript: false };
 }
 
-export async function startEngineProcess(models: LoadOptions[], opts: { port?: number; host?: string; timeoutMs?: number } = {}): Promise<EngineProcess> {
-  // The child runs in its bundle's folder: it must get absolute paths.
-  const spec: ChildSpec = { models: models.map((m) => ({ ...m, file: resolve(m.file) })), port: opts.port, host: opts.host };
-  const { args, missing } = childCommand();
+export async function startEngineProcess(models: LoadOptions[], opts: StartOptions = {}): Promise<EngineProcess> {
   const files = models.map((m) => m.file).join(', ');
-  if (missing)
-    throw new EngineLoadError({
-      kind: 'load',
-      file: files,
-      message: `${files}: this installation of tqstar has no local engine (${missing} is missing): install the linux-x64 package of the extension, or build from a source checkout (npm run build)`,
-    });
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const own = childEntry();
+  const { entry, typescript } = opts.entry ? { entry: opts.entry, typescript: true } : own;
+  // The prebuilt llama.cpp binary for this platform must be installed beside the engine (the platform packages carry it).
+  const binary = chooseEngineBinary(opts.hostFacts ?? thisHost(), dirname(own.entry));
+  if (!binary.ok) throw new EngineLoadError({ kind: 'load', file: files, message: `${files}: ${binary.message}` });
+  if (!existsSync(entry))
+    throw new EngineLoadError({ kind: 'load', file: files, message: `${files}: this installation of tqstar has no local engine (${entry} is missing): build it from a source checkout (npm run build)` });
+  // The child runs in its bundle's folder: it must get absolute paths.
+  const spec: ChildSpec = { models: models.map((m) => ({ ...m, file: resolve(m.file) })), port: opts.port, host: opts.host, gpu: binary.target.gpu };
+  const cmd = engineChildCommand({ execPath: opts.execPath ?? process.execPath, electron: opts.electron ?? !!process.versions.electron, entry, typescript });
+  const child: ChildProcess = spawn(cmd.command, cmd.args, {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      // With more than one libuv worker, concurrent sequences can read each other's logits (ENGINE.md, pitfall 1).
-      UV_THREADPOOL_SIZE: '1',
-      NODE_LLAMA_CPP_SKIP_DOWNLOAD: 'true',
-      TQSTAR_ENGINE_SPEC: JSON.stringify(spec),
-      // Inside VS Code the host's executable is Electron: run it as plain Node.
-      ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}),
-    },
-    cwd: dirname(args[args.length - 1]!),
+    env: { ...process.env, ...cmd.env, TQSTAR_ENGINE_SPEC: JSON.stringify(spec) },
+    cwd: cmd.cwd,
+    shell: false,
+    // No console window flashing up on Windows.
+    windowsHide: true,
   });
   const stderr: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (l) => {
@@ -81,6 +102,12 @@ export async function startEngineProcess(models: LoadOptions[], opts: { port?: n
     });
   });
   child.removeAllListeners('exit');
+  let requested = false;
+  const exited = new Promise<EngineExit>((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal, requested, stderr: stderr.slice(-8) });
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode);
+    else child.once('exit', done);
+  });
   if (!msg.ready) {
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     throw new EngineLoadError(msg.failure as LoadFailure);
@@ -90,8 +117,10 @@ export async function startEngineProcess(models: LoadOptions[], opts: { port?: n
     url: msg.url,
     models: msg.models as ModelInfo[],
     pid: child.pid!,
+    exited,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        requested = true;
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const kill = setTimeout(() => child.kill('SIGKILL'), 3_000);
         child.once('exit', () => {

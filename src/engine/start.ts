@@ -6,13 +6,16 @@ import { LocalModel, type LoadOptions } from './localModel';
 
 let llama: Promise<Llama> | null = null;
 
-/** node-llama-cpp is ESM only: a CommonJS bundle reaches it through a dynamic import. */
-export function getLocalLlama(): Promise<Llama> {
+/**
+ * node-llama-cpp is ESM only: a CommonJS bundle reaches it through a dynamic import. `gpu`: false loads the CPU prebuild;
+ * 'metal' the Apple silicon one (node-llama-cpp has no CPU-only prebuild there). The first call's choice holds for the process.
+ */
+export function getLocalLlama(gpu: false | 'metal' = false): Promise<Llama> {
   llama ??= import('node-llama-cpp').catch((e: unknown) => {
-    throw new Error(`node-llama-cpp is not installed beside this engine (the universal package has none; the linux-x64 package does): ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`node-llama-cpp is not installed beside this engine (the universal package has none; the platform packages do): ${e instanceof Error ? e.message : String(e)}`);
   }).then(({ getLlama, LlamaLogLevel }) =>
-    // Only the CPU prebuild: no GPU probing, no download, no compile at run time (ENGINE.md).
-    getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, skipDownload: true, logLevel: LlamaLogLevel.warn, logger: (level, message) => recordLlamaLog(level, message) }),
+    // Only the prebuild the package carries: no GPU probing, no download, no compile at run time (ENGINE.md).
+    getLlama({ gpu, build: 'never', usePrebuiltBinaries: true, skipDownload: true, logLevel: LlamaLogLevel.warn, logger: (level, message) => recordLlamaLog(level, message) }),
   );
   return llama;
 }
@@ -21,8 +24,8 @@ export interface RunningEngine extends EngineServer {
   models: LocalModel[];
 }
 
-export async function startEngine(specs: LoadOptions[], opts: { port?: number; host?: string } = {}): Promise<RunningEngine> {
-  const l = await getLocalLlama();
+export async function startEngine(specs: LoadOptions[], opts: { port?: number; host?: string; gpu?: false | 'metal' } = {}): Promise<RunningEngine> {
+  const l = await getLocalLlama(opts.gpu ?? false);
   const models: LocalModel[] = [];
   try {
     for (const s of specs) models.push(await LocalModel.load(l, s));

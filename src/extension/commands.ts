@@ -13,6 +13,7 @@ import { ROLES, ROLE_LABELS, type Role } from './apiKeys';
 import { formatRequestLine } from './requestLog';
 import { evaluateOnPromptSet } from './evaluate';
 import { demoEngines, packagedTinyModels } from './demoModels';
+import { noticeNoEngineOnce } from './enginePackage';
 
 type Factory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -122,6 +123,8 @@ async function demoSetup(ctx: Ctx): Promise<{ config: RunConfig; engines?: Engin
     return { config: RunConfig.parse(engineDemoConfig(models, server.url, 'direct')), engines };
   }
   ctx.log.info('demo: no tiny transformer models in this installation (the universal package): the word-level n-gram demo pair instead');
+  if (ctx.ext.extensionPath)
+    noticeNoEngineOnce({ globalState: ctx.ext.globalState, showInformationMessage: (m, ...a) => vscode.window.showInformationMessage(m, ...a), executeCommand: (c, ...a) => vscode.commands.executeCommand(c, ...a) }, ctx.ext.extensionPath);
   return { config: RunConfig.parse(demoRunConfig(server.url)) };
 }
 

@@ -10,6 +10,7 @@ import { TqError, isAbort } from '../core/errors';
 import { explainModelError } from './modelCheck';
 import { preflight } from './preflight';
 import type { Capabilities } from '../backends/capabilities';
+import { crashMessage } from '../engine/pool';
 
 export interface PipelineHooks extends Pick<BackendOptions, 'apiKey' | 'log' | 'rewardFactories' | 'engines' | 'baseDir'> {
   /** After each decoder event, with the view it produced. */
@@ -102,9 +103,14 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
   }
 }
 
-/** A 404 from a model endpoint is checked against the models the server lists (a wrong model name, mostly). */
+/**
+ * A failed request to a local engine that died is reported as the engine's crash (naming its model files); a 404 from a
+ * model endpoint is checked against the models the server lists (a wrong model name, mostly).
+ */
 async function explain(error: ErrorView, config: RunConfig, hooks: PipelineHooks, signal: AbortSignal): Promise<ErrorView> {
   try {
+    const crash = await hooks.engines?.crashBehind(error);
+    if (crash) return { kind: 'connection', message: crashMessage(crash), url: crash.url, setting: config.base.gguf ? 'tqstar.base.gguf' : 'tqstar.baseline.gguf' };
     return await explainModelError(error, config, (role) => hooks.apiKey?.(role), signal);
   } catch {
     return error;

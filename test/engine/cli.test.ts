@@ -1,7 +1,7 @@
 // `tqstar serve --model NAME=PATH.gguf` and `tqstar decode` with gguf settings, as subprocesses of the built CLI (node dist/cli.js).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { before, test } from 'node:test';
@@ -50,6 +50,31 @@ test('serve --model serves GGUF files over the vLLM API, labelled as the local l
   assert.equal(code, 0);
   // The engine child went with it: its port no longer answers.
   await assert.rejects(fetch(`${url}/v1/models`));
+});
+
+test('serve --model: when the engine child dies (SIGSEGV), serve says it crashed, names the file, and exits 3', { timeout: 60_000, skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--model', `a=${A}`], { cwd: root });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (/\n {2}a: /.test(stdout)) resolve();
+    });
+    child.once('close', (code) => reject(new Error(`serve exited (${code}): ${stdout}${stderr}`)));
+  });
+  // The engine is serve's one child process.
+  const engine = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  assert.ok(engine > 0);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('close', resolve);
+    process.kill(engine, 'SIGSEGV');
+  });
+  clearTimeout(timer);
+  assert.equal(code, 3, stderr);
+  assert.match(stderr, /tqstar serve: the local llama\.cpp engine crashed \(killed by SIGSEGV\) while serving .*random-a\.gguf/);
 });
 
 test('serve --model: a bad spec or file is a usage error naming it', { timeout: 30_000 }, () => {

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_TARGETS, packageFileName, type VsceTarget } from '../../src/engine/platforms';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const vsixPath = join(repoRoot, 'tqstar.vsix');
@@ -13,7 +14,7 @@ export const linuxVsixPath = join(repoRoot, 'tqstar-linux-x64.vsix');
 export const linuxBuildLogPath = join(repoRoot, '.cache', 'vsix-linux-x64-build.log');
 
 const inputs = ['src', 'media', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'scripts/build.mjs', 'scripts/packaged-readme.mjs'];
-const linuxInputs = [...inputs.filter((i) => i !== '.vscodeignore'), 'models/tiny', 'scripts/package-linux-x64.mjs'];
+const linuxInputs = [...inputs.filter((i) => i !== '.vscodeignore'), 'models/tiny', 'scripts/package-targets.ts', 'test/package/platformCheck.ts'];
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;
@@ -46,26 +47,35 @@ export function ensureLinuxVsix(): Promise<string> {
   return ensure(linuxVsixPath, linuxInputs, 'package:linux-x64', linuxBuildLogPath);
 }
 
-async function ensure(path: string, from: string[], script: string, log: string): Promise<string> {
+/** Every platform package (`npm run package:all`), rebuilt unless each is newer than every input; returns target → path. */
+export async function ensureTargetVsixes(): Promise<Map<VsceTarget, string>> {
+  const paths = new Map(ENGINE_TARGETS.map((t) => [t.target, join(repoRoot, packageFileName(t.target))]));
+  await ensure([...paths.values()], [...linuxInputs, 'package-lock.json'], 'package:all', join(repoRoot, '.cache', 'vsix-all-build.log'), 15 * 60_000);
+  return paths;
+}
+
+async function ensure(path: string | string[], from: string[], script: string, log: string, timeoutMs = 5 * 60_000): Promise<string> {
   const lock = join(repoRoot, '.cache', 'vsix.lock');
   mkdirSync(join(repoRoot, '.cache'), { recursive: true });
-  const deadline = Date.now() + 5 * 60_000;
+  // Long enough to wait for the longest build (every platform package) another test may be running.
+  const deadline = Date.now() + 16 * 60_000;
   for (;;) {
     try { mkdirSync(lock); break; } catch {
-      // A lock older than the deadline belongs to a crashed run.
+      // A lock older than the longest build belongs to a crashed run.
       const held = statSync(lock, { throwIfNoEntry: false });
-      if (held && (Date.now() - held.mtimeMs > 5 * 60_000 || Date.now() > deadline)) { rmSync(lock, { recursive: true, force: true }); continue; }
+      if (held && (Date.now() - held.mtimeMs > 16 * 60_000 || Date.now() > deadline)) { rmSync(lock, { recursive: true, force: true }); continue; }
       await sleep(500);
     }
   }
+  const paths = Array.isArray(path) ? path : [path];
   try {
-    if (!isFresh(path, from)) {
-      const r = spawnSync('npm', ['run', script], { cwd: repoRoot, encoding: 'utf8', timeout: 5 * 60_000 });
+    if (!paths.every((p) => isFresh(p, from))) {
+      const r = spawnSync('npm', ['run', script], { cwd: repoRoot, encoding: 'utf8', timeout: timeoutMs });
       if (r.status !== 0) throw new Error(`npm run ${script} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
       // Kept so the package test can check the build that produced this .vsix printed no warning.
       writeFileSync(log, `${r.stdout}\n${r.stderr}`);
     }
-    return path;
+    return paths[0]!;
   } finally {
     rmdirSync(lock);
   }

@@ -1,7 +1,7 @@
-// Owns listing a zip archive's entries (a .vsix is a zip) from its central directory, without unzipping.
+// Owns reading a zip archive (a .vsix is a zip) from its central directory without unzipping, and writing a small one (test fixtures).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 export interface ZipEntry { name: string; size: number; compressedSize: number; method: number; offset: number }
 
@@ -54,4 +54,74 @@ export function extractZip(path: string, dest: string): number {
     writeFileSync(file, e.method === 8 ? inflateRawSync(data) : data);
   }
   return entries.length;
+}
+
+/** Calls `fn` with every file entry and its bytes (reading the archive once). */
+export function forEachZipEntry(path: string, fn: (entry: ZipEntry, data: Buffer) => void): void {
+  const buf = readFileSync(path);
+  for (const e of listZip(path)) {
+    if (e.name.endsWith('/')) continue;
+    const p = e.offset;
+    if (buf.readUInt32LE(p) !== 0x04034b50) throw new Error(`${path}: bad local header for ${e.name}`);
+    const start = p + 30 + buf.readUInt16LE(p + 26) + buf.readUInt16LE(p + 28);
+    const data = buf.subarray(start, start + e.compressedSize);
+    if (e.method !== 0 && e.method !== 8) throw new Error(`${path}: ${e.name} uses compression method ${e.method}`);
+    fn(e, e.method === 8 ? inflateRawSync(data) : Buffer.from(data));
+  }
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(b: Buffer): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Writes a zip of deflated entries (what vsce writes, enough for the readers above and for VS Code). */
+export function writeZip(path: string, entries: Array<{ name: string; data: Buffer }>): void {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const { name, data } of entries) {
+    const nameBuf = Buffer.from(name, 'utf8');
+    const packed = deflateRawSync(data);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x800, 6); // UTF-8 names
+    local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBuf.length, 26);
+    const cd = Buffer.alloc(46);
+    cd.writeUInt32LE(0x02014b50, 0);
+    cd.writeUInt16LE(20, 4);
+    cd.writeUInt16LE(20, 6);
+    cd.writeUInt16LE(0x800, 8);
+    cd.writeUInt16LE(8, 10);
+    cd.writeUInt32LE(crc, 16);
+    cd.writeUInt32LE(packed.length, 20);
+    cd.writeUInt32LE(data.length, 24);
+    cd.writeUInt16LE(nameBuf.length, 28);
+    cd.writeUInt32LE(offset, 42);
+    locals.push(local, nameBuf, packed);
+    central.push(cd, nameBuf);
+    offset += 30 + nameBuf.length + packed.length;
+  }
+  const cdSize = central.reduce((s, b) => s + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cdSize, 12);
+  end.writeUInt32LE(offset, 16);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, Buffer.concat([...locals, ...central, end]));
 }
