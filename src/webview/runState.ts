@@ -25,6 +25,38 @@ export function rankResults(results: ResultView[], run?: Pick<RunView, 'status' 
     .map(({ r }) => r);
 }
 
+/** Rewards closer than this are a tie: the order between them is a tie-break, not a result. */
+export const TIE_EPS = 1e-9;
+
+/**
+ * Competition ranks over ranked results (best first, as rankResults orders them): tied rewards share
+ * a rank ("1, 1, 3"), and each result lists the others it is tied with.
+ */
+export function tiedRanks(scored: ResultView[]): Map<ResultView, { rank: number; tiedWith: ResultView[] }> {
+  const out = new Map<ResultView, { rank: number; tiedWith: ResultView[] }>();
+  scored.forEach((r, i) => {
+    const tiedWith = scored.filter((o) => o !== r && Math.abs(o.reward! - r.reward!) <= TIE_EPS);
+    const first = scored.findIndex((o) => Math.abs(o.reward! - r.reward!) <= TIE_EPS);
+    out.set(r, { rank: first < 0 ? i : first, tiedWith });
+  });
+  return out;
+}
+
+export interface RewardScale {
+  kind: 'unit' | 'logistic';
+  /** Where a reward sits on the bar, 0..1. */
+  frac(reward: number): number;
+}
+
+/**
+ * A bar scale that means the same in every run: rewards in [0, 1] (the built-in ones, probabilities)
+ * on 0–1; anything else through the logistic σ(r), which is 0.5 at r = 0. Never the run's own min–max.
+ */
+export function rewardScale(rewards: number[]): RewardScale {
+  if (rewards.every((r) => r >= 0 && r <= 1)) return { kind: 'unit', frac: (r) => Math.min(1, Math.max(0, r)) };
+  return { kind: 'logistic', frac: (r) => 1 / (1 + Math.exp(-r)) };
+}
+
 /** Applies one streamed decoder event; returns a new RunView (the input is not modified). */
 export function applyEvent(run: RunView, event: DecodeEventView): RunView {
   if (event.type === 'warning') {

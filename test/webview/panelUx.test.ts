@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWebview, buildWebview } from './loadWebview';
-import { result, run, tqResult } from './fixtures';
+import { result, run, tqResult, tqResultWithBaseTop } from './fixtures';
 import { RunConfig } from '../../src/config/schema';
 import { progressOf, progressText } from '../../src/webview/progress';
 import { xTicks } from '../../src/webview/chart';
@@ -115,8 +115,8 @@ test('every card button has an accessible name with its strategy; the reward bar
   assert.ok([...w.document.querySelectorAll('button')].some((b) => b.textContent === 'Replace Prompt'));
   const meter = w.document.querySelector('[data-strategy="tqstar"] [role="meter"]')!;
   assert.equal(meter.getAttribute('aria-valuenow'), '0.9');
-  assert.equal(meter.getAttribute('aria-valuemin'), '0.2');
-  assert.equal(meter.getAttribute('aria-valuemax'), '0.9');
+  assert.equal(meter.getAttribute('aria-valuemin'), '0', 'a fixed 0–1 scale, not the run\'s lowest reward');
+  assert.equal(meter.getAttribute('aria-valuemax'), '1');
   assert.match(meter.getAttribute('aria-label')!, /Transfer Q\* reward/);
   const tqCard = w.document.querySelector('[data-strategy="tqstar"]')!;
   const focusables = [...tqCard.querySelectorAll<HTMLElement>('button, select, [tabindex="0"]')];
@@ -126,14 +126,15 @@ test('every card button has an accessible name with its strategy; the reward bar
 });
 
 test('the legend explains every shading level the tokens can show, and the chart has labelled axes (items 16, 17)', () => {
-  assert.deepEqual(SHIFT_LEVELS.map((l) => l.level), [0, 1, 2, 3, 4]);
+  assert.deepEqual(SHIFT_LEVELS.map((l) => l.level), [0, 1, 2, 3, 4, 'unmeasured']);
   for (const shift of [null, 0, 0.3, 0.7, 1.5, 9]) assert.ok(SHIFT_LEVELS.some((l) => l.level === shiftLevel(shift)));
   assert.deepEqual(xTicks(1), [1]);
   assert.deepEqual(xTicks(2), [1, 2]);
   assert.deepEqual(xTicks(64), [1, 14, 27, 40, 53, 64]);
   const w = loadWebview('panel');
-  w.send({ type: 'showRun', run: run([tqResult()], { config }) });
+  w.send({ type: 'showRun', run: run([tqResultWithBaseTop()], { config }) });
   const legend = w.document.querySelector('[data-testid="legend"]')!;
+  // Every step was measured: the five measured levels, not the "not measured" one.
   assert.equal(legend.querySelectorAll('li').length, 5);
   assert.match(legend.textContent!, /red.*≥ 2 nats/);
   for (const l of [0, 1, 2, 3, 4]) assert.equal(legend.querySelectorAll(`.swatch.shift-${l}`).length, 1);
