@@ -13,6 +13,7 @@ import { ROLES, ROLE_LABELS, type Role } from './apiKeys';
 import { formatRequestLine } from './requestLog';
 import { evaluateOnPromptSet } from './evaluate';
 import { demoEngines, packagedTinyModels } from './demoModels';
+import { openWalkthrough as openWalkthroughCmd } from './walkthrough';
 
 type Factory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -153,8 +154,7 @@ const rerun: Factory = (ctx) => async () => {
 
 const openSettings: Factory = () => () => vscode.commands.executeCommand('workbench.action.openSettings', SETTINGS_QUERY);
 
-export const WALKTHROUGH_ID = 'tqstar-dev.tqstar#tqstar.gettingStarted';
-const openWalkthrough: Factory = () => () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false);
+const openWalkthrough: Factory = (ctx) => () => openWalkthroughCmd(ctx.log);
 
 export const COMMAND_TABLE: Record<string, Factory> = {
   'tqstar.generateFromSelection': generateFromSelection,

@@ -84,7 +84,7 @@ export class Ctx implements vscode.Disposable {
       else if (m.type === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', m.setting ?? SETTINGS_QUERY);
       else if (m.type === 'output' || m.type === 'diff' || m.type === 'export') {
         const shown = this.panel.run;
-        await handleOutputMessage(m, this.editors, this.outputs, shown ? this.origins.get(shown.id) : undefined);
+        await handleOutputMessage(m, this.editors, this.outputs, shown ? this.origins.get(shown.id) : undefined, shown?.prompt);
       }
     } catch (e) {
       this.log.error(`panel action ${m.type} failed: ${e instanceof Error ? e.message : String(e)}`);

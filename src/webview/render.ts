@@ -158,7 +158,7 @@ function card(r: ResultView, place: { rank: number; tiedWith: ResultView[] } | n
     // After the text in tab order: Tab reaches the tokens without crossing the buttons.
     h('div', { class: 'actions', role: 'group', 'aria-label': `${name} actions` },
       act(origin ? 'Insert after Prompt' : 'Insert at Cursor', origin ? `Insert the ${name} output after the prompt (${run.origin!.label})` : `Insert the ${name} output at the cursor`, 'insert'),
-      act(origin ? 'Replace Prompt' : 'Replace Selection', origin ? `Replace the prompt (${run.origin!.label}) with the ${name} output` : `Replace the selection with the ${name} output`, 'replace'),
+      act(origin ? 'Replace Prompt' : 'Replace Selection', origin ? `Replace the prompt (${run.origin!.label}) with the prompt followed by the ${name} output` : `Replace the selection with the prompt followed by the ${name} output`, 'replace'),
       act('Copy', `Copy the ${name} output`, 'copy'),
       act('Open as Document', `Open the ${name} output as a read-only document`, 'openDocument'),
       diffRow),

@@ -119,3 +119,13 @@ export function refersToRun(msg: Extract<PanelToHost, { type: 'output' | 'diff' 
   const refs = msg.type === 'output' ? [msg.output] : [msg.left, msg.right];
   return !!run && refs.every((ref) => run.results.some((r) => r.strategy === ref.strategy && r.text === ref.text));
 }
+
+/**
+ * The prompt followed by its continuation, as one text: what "Replace Prompt" writes. The continuation
+ * was generated right after the prompt, so it is appended as is, except that a prompt already ending
+ * in whitespace does not get a second space from the continuation's leading one.
+ */
+export function joinContinuation(prompt: string, continuation: string): string {
+  if (/\s$/.test(prompt) && /^[ \t]/.test(continuation)) return prompt + continuation.replace(/^[ \t]+/, '');
+  return prompt + continuation;
+}
