@@ -7,7 +7,7 @@ import type { ErrorView, RunStatus, RunView } from '../webview/protocol';
 import { applyEvent, finishRun } from '../webview/runState';
 import { STRATEGY_LABELS } from '../webview/labels';
 import { TqError, isAbort } from '../core/errors';
-import { explainModelError } from './modelCheck';
+import { explainModelError, explainNotAModelServer } from './modelCheck';
 import { preflight } from './preflight';
 import type { Capabilities } from '../backends/capabilities';
 
@@ -105,8 +105,8 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
 /** A 404 from a model endpoint is checked against the models the server lists (a wrong model name, mostly). */
 async function explain(error: ErrorView, config: RunConfig, hooks: PipelineHooks, signal: AbortSignal): Promise<ErrorView> {
   try {
-    return await explainModelError(error, config, (role) => hooks.apiKey?.(role), signal);
+    return explainNotAModelServer(await explainModelError(error, config, (role) => hooks.apiKey?.(role), signal), config);
   } catch {
-    return error;
+    return explainNotAModelServer(error, config);
   }
 }

@@ -95,6 +95,10 @@ function runView(run: RunView, ctx: RenderContext): HTMLElement {
   );
 }
 
+function sameError(runError: ErrorView, cardError: ErrorView, name: string): boolean {
+  return runError.message === cardError.message || runError.message.startsWith(`${name}: ${cardError.message}`);
+}
+
 function errorBox(e: ErrorView, quiet = false, strategy?: string): HTMLElement {
   // A cancel is the user's own doing: a note, not an error.
   if (quiet || e.kind === 'aborted') return h('p', { class: 'note', 'data-testid': 'cancel-note' }, strategy ? `${strategy}: stopped by Cancel.` : 'Cancelled.');
@@ -151,7 +155,8 @@ function card(r: ResultView, place: { rank: number; tiedWith: ResultView[] } | n
     h('div', { class: 'cost' }, `${r.stats.requests} requests · ${r.stats.modelTokens} model tokens · ${(r.stats.wallMs / 1000).toFixed(2)} s`),
     inline ? h('div', { 'data-testid': 'output-text', class: 'output tokens', 'aria-label': `${name} output, token by token` }, ...tokenSpans(r.steps, ctx)) : h('div', { 'data-testid': 'output-text', class: 'output' }, ...visibleText(r.text)),
     isTq && !inline ? h('div', { class: 'output tokens', 'aria-label': 'Decided tokens' }, ...tokenSpans(r.steps, ctx)) : null,
-    r.error ? errorBox(r.error, false, name) : null,
+    // The run's error box above already says this strategy failed, and why: not repeated here.
+    r.error && !(run.error && sameError(run.error, r.error, name)) ? errorBox(r.error, false, name) : r.error ? h('p', { class: 'note', 'data-testid': 'failed-note' }, 'Failed: see the error above.') : null,
     isTq ? legend(r.steps) : null,
     isTq ? qChart(r) : null,
     isTq ? candidatePanel(r.steps, ctx.ui.selectedStep) : null,

@@ -102,3 +102,13 @@ test('reward bars use a fixed scale: the same reward fills the same fraction in 
   assert.equal(fill([result('greedy', 'g', 0.462), result('tqstar', 't', 0.9)]), '0.462');
   assert.equal(fill([result('greedy', 'g', 0.462), result('tqstar', 't', 0.1)]), '0.462');
 });
+
+test('a failed strategy\'s error shows once: in the run\'s error box, with a pointer on its card', () => {
+  const failed = { ...result('args', 'partial', null), finish: 'error' as const, error: { kind: 'connection', message: 'cannot reach http://127.0.0.1:9/v1 (ECONNREFUSED)', setting: 'tqstar.base.baseUrl' } };
+  const w = loadWebview('panel');
+  w.send({ type: 'showRun', run: run([result('greedy', 'ok', 0.2), failed], { status: 'error', error: { ...failed.error, message: `ARGS: ${failed.error.message}` } }) });
+  const errors = [...w.document.querySelectorAll('[data-testid="error"]')].map((e) => e.textContent);
+  assert.equal(errors.length, 1, errors.join(' | '));
+  assert.match(errors[0]!, /^ARGS: cannot reach/);
+  assert.equal(w.document.querySelector('[data-strategy="args"] [data-testid="failed-note"]')!.textContent, 'Failed: see the error above.');
+});
