@@ -14,6 +14,7 @@ import { formatRequestLine } from './requestLog';
 import { evaluateOnPromptSet } from './evaluate';
 import { demoEngines, packagedTinyModels } from './demoModels';
 import { openWalkthrough as openWalkthroughCmd } from './walkthrough';
+import { connectModels as connectModelsFlow } from './connectModels';
 
 type Factory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -156,7 +157,10 @@ const openSettings: Factory = () => () => vscode.commands.executeCommand('workbe
 
 const openWalkthrough: Factory = (ctx) => () => openWalkthroughCmd(ctx.log);
 
+const connectModels: Factory = (ctx) => () => connectModelsFlow(ctx);
+
 export const COMMAND_TABLE: Record<string, Factory> = {
+  'tqstar.connectModels': connectModels,
   'tqstar.generateFromSelection': generateFromSelection,
   'tqstar.generateFromPrompt': generateFromPrompt,
   'tqstar.compareStrategies': compareStrategies,
