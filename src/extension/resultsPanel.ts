@@ -26,6 +26,8 @@ export class ResultsPanel implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri, private readonly onMessage: (msg: PanelToHost) => void, private readonly log: vscode.LogOutputChannel) {}
 
   get run(): RunView | null { return this.current; }
+  /** Whether the panel is on screen (its error box then tells the user; no toast needed). */
+  get visible(): boolean { return !!this.panel?.visible; }
 
   show(preserveFocus = true): void {
     if (this.panel) { this.panel.reveal(undefined, preserveFocus); return; }

@@ -106,6 +106,8 @@ export const RunView = z.object({
   warnings: z.array(z.string().max(4000)).max(200).optional(),
   /** Where the prompt came from, e.g. "prompt.txt, line 3": Insert and Replace act there. */
   origin: z.object({ label: z.string().max(300) }).optional(),
+  /** When the run ended (ms since the epoch): with startedAt, the wait the user had, engine loading and probing included. */
+  finishedAt: num.optional(),
 });
 export type RunView = z.infer<typeof RunView>;
 

@@ -43,7 +43,10 @@ function empty(): HTMLElement {
 
 function statusText(run: RunView, ctx: RenderContext): string {
   const n = run.results.length;
-  const secs = run.stats ? ` in ${(run.stats.wallMs / 1000).toFixed(1)} s` : '';
+  // The whole wait (servers probed, a local engine loading) first; the decoding time alone after it.
+  const total = run.finishedAt !== undefined ? (run.finishedAt - run.startedAt) / 1000 : null;
+  const decoding = run.stats ? run.stats.wallMs / 1000 : null;
+  const secs = total !== null && total >= 0 ? ` in ${total.toFixed(1)} s${decoding !== null && total - decoding > 0.5 ? ` (${decoding.toFixed(1)} s decoding)` : ''}` : decoding !== null ? ` in ${decoding.toFixed(1)} s of decoding` : '';
   switch (run.status) {
     case 'running': return progressText(progressOf(run, (ctx.now ?? Date.now)()));
     case 'done': return `done — ${n} strategies${secs}`;

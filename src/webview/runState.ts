@@ -88,12 +88,14 @@ function updateResult(run: RunView, strategy: StrategyName, f: (r: ResultView) =
   return { ...run, results };
 }
 
+const now = () => Date.now();
+
 /** Ends a run: the final results replace the streamed ones, but a strategy the final set lacks keeps what streamed (a failed run shows what it decoded). */
 export function finishRun(run: RunView, status: RunStatus, result: RunResultView | null, error?: ErrorView): RunView {
   const finals = result?.results ?? [];
   const kept = run.results.filter((r) => !finals.some((f) => f.strategy === r.strategy)).map((r) => (r.finish === 'aborted' && status === 'error' ? { ...r, finish: 'error' as const } : r));
   const done = [...new Set([...(run.done ?? []), ...finals.map((f) => f.strategy)])];
-  return { ...run, status, results: rankResults([...finals, ...kept]), done, stats: result?.stats ?? run.stats, ...(error ? { error } : {}) };
+  return { ...run, status, results: rankResults([...finals, ...kept]), done, stats: result?.stats ?? run.stats, finishedAt: run.finishedAt ?? now(), ...(error ? { error } : {}) };
 }
 
 /**

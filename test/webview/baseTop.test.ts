@@ -112,3 +112,9 @@ test('a failed strategy\'s error shows once: in the run\'s error box, with a poi
   assert.match(errors[0]!, /^ARGS: cannot reach/);
   assert.equal(w.document.querySelector('[data-strategy="args"] [data-testid="failed-note"]')!.textContent, 'Failed: see the error above.');
 });
+
+test('"done" reports the whole wait, with the decoding time beside it (item 5)', () => {
+  const w = loadWebview('panel');
+  w.send({ type: 'showRun', run: run([result('greedy', 'ok', 0.2), result('bon', 'ok', 0.3)], { startedAt: 1_000_000, finishedAt: 1_016_600, stats: { requests: 4, modelTokens: 10, wallMs: 8_600 } }) });
+  assert.equal(w.document.querySelector('[data-testid="run-status"]')!.textContent, 'done — 2 strategies in 16.6 s (8.6 s decoding)');
+});
