@@ -1,20 +1,27 @@
 // Opening the Get Started walkthrough so that it really shows, also on first start when VS Code's own Welcome page is up.
 //
-// `workbench.action.openWalkthrough` (VS Code's gettingStarted contribution) behaves differently when a
-// Welcome editor is already the active editor of a group: it then asks that page to switch to the
-// walkthrough ("makeCategoryVisibleWhenAvailable") instead of opening one, and that switch can be lost
-// (it returns early when the page already has a selected step, and the page may not have listed the
-// extension's walkthroughs yet). With no Welcome editor open, the command opens a new Welcome editor
+// `workbench.action.openWalkthrough` (VS Code's gettingStarted contribution, 1.100) behaves differently
+// when a Welcome editor is already the active editor of a group: it asks that page to switch to the
+// walkthrough instead of opening one, and returns without doing anything when that page already shows
+// a walkthrough step (`if (input.selectedCategory && input.selectedStep) return;`) — the case on first
+// start, where VS Code (code-server: "Walkthrough: Setup VS Code Web") opens its own walkthrough. With no Welcome editor open, the command opens a new Welcome editor
 // with the walkthrough selected, which is reliable. So: close VS Code's own Welcome tab first (an
 // editor VS Code opened for first start, with no user state), then open the walkthrough.
 import * as vscode from 'vscode';
 
 export const WALKTHROUGH_ID = 'tqstar-dev.tqstar#tqstar.gettingStarted';
 
-/** VS Code's Welcome / walkthrough editor: a tab with no API-visible input, labelled "Welcome" (or a walkthrough's page title). */
+/**
+ * VS Code's Welcome / walkthrough editors: tabs with no API-visible input, labelled "Welcome" or
+ * "Walkthrough: …" (the title a walkthrough gives the page, e.g. "Walkthrough: Setup VS Code Web").
+ */
+export function isWelcomeTab(t: { input: unknown; label: string }): boolean {
+  return t.input === undefined && /^(Welcome|Walkthrough: .+)$/i.test(t.label);
+}
+
 function welcomeTabs(): vscode.Tab[] {
   const tabs = vscode.window.tabGroups?.all.flatMap((g) => g.tabs) ?? [];
-  return tabs.filter((t) => t.input === undefined && /^Welcome$/i.test(t.label));
+  return tabs.filter(isWelcomeTab);
 }
 
 export async function openWalkthrough(log?: { info(s: string): void }): Promise<void> {
