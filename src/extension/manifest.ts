@@ -49,9 +49,13 @@ const ROLE_TITLES: Record<string, string> = { base: 'Base model π_base', baseli
 // Markdown: the star of "Q*" would open emphasis ("Transfer Q: Set API Key…*" in the Settings UI).
 const md = (s: string) => s.replaceAll('Q*', 'Q\\*');
 
+/** Lower bounds the Settings UI checks where the schema leaves them open (a negative seed or ARGS weight is never meant). */
+const UI_MINIMUM: Record<string, number> = { 'tqstar.decoding.seed': 0, 'tqstar.decoding.argsWeight': 0 };
+
 function flatProperty(f: FlatSetting, order: number): Json {
   const { description, ...schema } = f.schema;
-  return { ...schema, markdownDescription: md(`**${ROLE_TITLES[f.group]}** — ${description as string}`), order, scope: 'resource' };
+  const min = UI_MINIMUM[f.id];
+  return { ...schema, ...(min !== undefined && schema.minimum === undefined ? { minimum: min } : {}), markdownDescription: md(`**${ROLE_TITLES[f.group]}** — ${description as string}`), order, scope: 'resource' };
 }
 
 function objectProperty(key: SettingKey, props: Record<SettingKey, Json>): Json {

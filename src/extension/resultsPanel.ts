@@ -87,7 +87,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   /** Changes what the live run records about itself (e.g. the decoding it really uses) and redraws it. */
-  patch(runId: string, change: Partial<Pick<RunView, 'config'>>): void {
+  patch(runId: string, change: Partial<Pick<RunView, 'config' | 'warnings'>>): void {
     if (this.current?.id !== runId) return;
     this.current = { ...this.current, ...change };
     this.send({ type: 'showRun', run: this.current });

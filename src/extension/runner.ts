@@ -34,8 +34,9 @@ async function mayStart(ctx: Ctx): Promise<boolean> {
   if (!ctx.active) return true;
   const shown = ctx.panel.run;
   const what = shown?.status === 'running' ? `on "${shown.prompt.length > 40 ? `${shown.prompt.slice(0, 40)}…` : shown.prompt}"` : '';
-  const pick = await vscode.window.showWarningMessage(`Transfer Q*: a run ${what} is still decoding. Cancel it and start the new one?`, { modal: true }, 'Cancel It and Start', 'Keep It Running');
-  if (pick !== 'Cancel It and Start') return false;
+  // One action: VS Code adds its own "Cancel" to a modal dialog, which keeps the running one.
+  const pick = await vscode.window.showWarningMessage(`Transfer Q*: a run ${what} is still decoding. Stop it and start the new one?`, { modal: true, detail: 'Cancel keeps the running one.' }, 'Stop It and Start');
+  if (pick !== 'Stop It and Start') return false;
   ctx.cancel();
   return true;
 }
@@ -97,7 +98,8 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
         onRisk: async (risk) => {
           const fix = 'Use Proposer "base" for This Run';
           const pick = await vscode.window.showWarningMessage(notificationText(`Transfer Q*: ${risk.message}`), { modal: true }, fix, 'Run Anyway');
-          if (pick === fix) ctx.panel.patch(run.id, { config: { ...run.config!, decoding: { ...config.decoding, proposer: 'base' } } });
+          // The header shows the override, and the warnings that said to set the proposer to "base" go: this run does.
+          if (pick === fix) ctx.panel.patch(run.id, { config: { ...run.config!, decoding: { ...config.decoding, proposer: 'base' } }, warnings: (ctx.panel.run?.warnings ?? []).filter((w) => !/proposer to "?base"?/i.test(w)) });
           return pick === fix ? 'fix' : pick === 'Run Anyway' ? 'run' : 'stop';
         },
       });

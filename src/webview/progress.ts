@@ -103,9 +103,10 @@ export function runSummary(run: RunView): Array<[string, string]> {
     ['α', String(d.alpha)],
     ['k · N · H', `${d.topK} · ${d.rollouts} · ${d.horizon}`],
     ['transfer', d.transfer],
+    ['proposer', d.proposer],
     ['max tokens', String(d.maxTokens)],
     ['seed', String(d.seed)],
-    ['from', run.source === 'demo' ? 'the built-in demo (tiny demo models or a test backend, not a real LLM)' : 'your settings'],
+    ['from', run.source !== 'demo' ? 'your settings' : c.base.gguf !== undefined ? 'the built-in demo: tiny demo transformers on the local llama.cpp engine (too small to be useful)' : 'the built-in demo: word-level demo models on the reference server (not a language model)'],
   ];
 }
 

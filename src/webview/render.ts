@@ -141,7 +141,7 @@ function card(r: ResultView, place: { rank: number; tiedWith: ResultView[] } | n
     const diff = button('Diff…', `Diff ${name} against the chosen output`, () => {
       const other = others.find((o) => o.strategy === select.value) ?? others[0]!;
       ctx.post({ type: 'diff', left: { strategy: other.strategy, text: other.text }, right: output });
-    }, undefined, live);
+    }, 'secondary', live);
     diffRow = h('span', { class: 'diff' }, diff, select);
   }
   const isTq = r.strategy === 'tqstar' && r.steps.length > 0;

@@ -66,6 +66,8 @@ test('the Settings UI gets typed settings in "Transfer Q*" sections: each scalar
   const adv = sections.find((s) => s.id === 'tqstar.advanced')!;
   assert.ok(sections.every((s) => s === adv || s.order < adv.order));
   assert.doesNotMatch(allProps['tqstar.base']!.markdownDescription!, /settings above;/);
+  assert.equal(allProps['tqstar.decoding.seed']!.minimum, 0);
+  assert.equal(allProps['tqstar.decoding.argsWeight']!.minimum, 0);
   const topK = allProps['tqstar.decoding.topK']!;
   assert.equal(topK.type, 'integer');
   assert.equal(topK.default, 10);
