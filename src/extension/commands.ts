@@ -76,6 +76,7 @@ const testConnections: Factory = (ctx) => async () => {
       probeAll(config, { apiKey: (role: Role) => ctx.keys.get(role), log: (l) => ctx.log.info(formatRequestLine(l)), engines: ctx.engines, baseDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }));
   } catch (e) { return showError(e, ctx.log); }
   ctx.log.info(`Test Connections:\n${formatCapabilityReport(reports)}`);
+  ctx.modelsView.report(reports);
   const bad = reports.filter((r) => !r.ok);
   if (!bad.length) {
     const pick = await vscode.window.showInformationMessage(`Transfer Q*: all ${reports.length} endpoints are reachable and OK (${reports.map((r) => r.role).join(', ')}).`, 'Show Log');

@@ -107,8 +107,8 @@ export const COMMANDS: Array<{ command: string; title: string; icon?: string; en
   { command: 'tqstar.compareStrategies', title: 'Compare Strategies' },
   { command: 'tqstar.cancel', title: 'Cancel Run', enablement: 'tqstar.running' },
   { command: 'tqstar.openPanel', title: 'Open Results Panel' },
-  { command: 'tqstar.connectModels', title: 'Connect Models…' },
-  { command: 'tqstar.testConnections', title: 'Test Connections' },
+  { command: 'tqstar.connectModels', title: 'Connect Models…', icon: '$(plug)' },
+  { command: 'tqstar.testConnections', title: 'Test Connections', icon: '$(pulse)' },
   { command: 'tqstar.setApiKey', title: 'Set API Key…' },
   { command: 'tqstar.clearApiKey', title: 'Clear API Key' },
   { command: 'tqstar.tryDemo', title: 'Try the Demo' },
@@ -141,12 +141,16 @@ export function contributes(): Json {
     commands: COMMANDS.map((c) => ({ ...c, category: CATEGORY })),
     menus: {
       'editor/context': [{ command: 'tqstar.generateFromSelection', when: 'editorTextFocus && !editorReadonly', group: '9_tqstar@1' }],
-      'view/title': [{ command: 'tqstar.clearHistory', when: 'view == tqstar.history', group: 'navigation' }],
+      'view/title': [
+        { command: 'tqstar.clearHistory', when: 'view == tqstar.history', group: 'navigation' },
+        { command: 'tqstar.connectModels', when: 'view == tqstar.models', group: 'navigation@1' },
+        { command: 'tqstar.testConnections', when: 'view == tqstar.models', group: 'navigation@2' },
+      ],
       commandPalette: [{ command: 'tqstar.cancel', when: 'tqstar.running' }],
     },
     keybindings: [{ command: 'tqstar.generateFromSelection', key: 'ctrl+alt+enter', mac: 'cmd+alt+enter', when: 'editorTextFocus && editorHasSelection' }],
     viewsContainers: { activitybar: [{ id: 'tqstar', title: 'Transfer Q*', icon: 'media/activitybar.svg' }] },
-    views: { tqstar: [{ id: 'tqstar.start', name: 'Get Started', when: '!tqstar.hasRuns' }, { type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
+    views: { tqstar: [{ id: 'tqstar.start', name: 'Get Started', when: '!tqstar.hasRuns' }, { id: 'tqstar.models', name: 'Models' }, { type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
     viewsWelcome: [{
       view: 'tqstar.start',
       contents: [

@@ -160,6 +160,8 @@ export function createFakeVscode(settings: Record<string, unknown>) {
     ProgressLocation: { Notification: 15 },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ThemeColor: class { constructor(readonly id: string) {} },
+    ThemeIcon: class { constructor(readonly id: string, readonly color?: unknown) {} },
+    TreeItem: class { description?: string; tooltip?: unknown; iconPath?: unknown; command?: unknown; constructor(readonly label: string) {} },
     MarkdownString: class { value = ''; constructor(v?: string, readonly supportThemeIcons?: boolean) { this.value = v ?? ''; } appendText(t: string) { this.value += t; return this; } appendMarkdown(t: string) { this.value += t; return this; } },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
     LanguageModelError: class extends Error { code = ''; },
