@@ -186,4 +186,4 @@ export function capabilities(): Json {
 
 // Contributed commands and views activate the extension themselves (VS Code ≥ 1.74); the serializer needs its event;
 // onStartupFinished (after the window is up, never "*") opens the walkthrough once after install.
-export const ACTIVATION_EVENTS = ['onWebviewPanel:tqstar.results', 'onStartupFinished'];
+export const ACTIVATION_EVENTS = ['onWebviewPanel:tqstar.results', 'onWebviewPanel:tqstar.evaluation', 'onStartupFinished'];
