@@ -97,7 +97,7 @@ describe('e2e ux: first install, typed settings, the panel as people use it', { 
       try {
         const welcome = page().locator('.welcome-view-content', { hasText: 'See Transfer Q* work without any server' });
         await welcome.waitFor({ timeout: 60_000 });
-        for (const b of ['Try the Demo', 'Open Settings', 'Get Started Walkthrough']) assert.equal(await welcome.getByRole('button', { name: b }).count(), 1, `welcome button "${b}"`);
+        for (const b of ['Try the Demo', 'Connect Models…', 'Get Started Walkthrough']) assert.equal(await welcome.getByRole('button', { name: b }).count(), 1, `welcome button "${b}"`);
         await screenshot(page(), 'ux-4-welcome-view-shown');
       } finally {
         await page().locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
