@@ -2,13 +2,9 @@
 // models, or a local GGUF file), the reward kind and its fields, written to the workspace settings, then Test Connections.
 import * as vscode from 'vscode';
 import { isAbsolute, relative } from 'node:path';
-import { Endpoint } from '../backends/endpoint';
-import { listModels } from '../backends/probe';
 import { checkGgufFile } from '../engine/ggufFile';
-import { TqError } from '../core/errors';
 import type { Ctx } from './ctx';
-import type { Role } from './apiKeys';
-import { REWARD_FIELDS, REWARD_KINDS, connectionSettings, normaliseUrl, rewardKindDoc, type ModelSource, type RewardAnswer } from './connectPlan';
+import { REWARD_FIELDS, REWARD_KINDS, connectionSettings, normaliseUrl, probeModels, rewardKindDoc, type ModelSource, type RewardAnswer } from './connectPlan';
 import { ENUM_DOCS } from './settingsSchema';
 
 const STEPS = 4;
@@ -16,16 +12,6 @@ const title = (step: number, what: string) => `Transfer Q*: Connect Models (${st
 const ROLE_NAMES = { base: 'base model π_base (your reference / SFT model)', baseline: 'baseline model ρ_BL (an aligned model, e.g. DPO; same tokenizer as the base)' } as const;
 
 type Pick<T> = vscode.QuickPickItem & { value: T };
-
-/** The models a server lists at /v1/models: fast (no retries of a refused connection), bounded in time. */
-export async function probeModels(url: string, apiKey?: string, role: Role = 'base'): Promise<{ ok: true; models: string[] } | { ok: false; message: string }> {
-  const ep = new Endpoint({ role, baseUrls: [url], apiKey, timeoutMs: 8_000, maxConcurrency: 1, settingPrefix: `tqstar.${role}`, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
-  try {
-    return { ok: true, models: await listModels(ep) };
-  } catch (e) {
-    return { ok: false, message: e instanceof TqError ? e.message : String(e) };
-  }
-}
 
 const current = (key: string): string | undefined => {
   const v = vscode.workspace.getConfiguration('tqstar').get<unknown>(key);

@@ -1,5 +1,11 @@
-// What "Connect Models…" writes: the answers of the guided flow as typed flat settings. Pure (no vscode), so it is unit-tested.
+// What "Connect Models…" asks a server and writes: its model list, and the answers of the guided flow as typed flat settings. No vscode, so it is unit-tested.
+import { Endpoint } from '../backends/endpoint';
+import { listModels } from '../backends/probe';
+import { TqError } from '../core/errors';
 import { ENUM_DOCS } from './settingsSchema';
+
+type Role = 'base' | 'baseline' | 'reward';
+
 
 export type ModelSource = { kind: 'server'; baseUrl: string; model: string } | { kind: 'gguf'; path: string };
 
@@ -57,3 +63,14 @@ export function normaliseUrl(input: string): { ok: true; url: string } | { ok: f
   if (u.username || u.password) return { ok: false, reason: 'no credentials in the URL: store keys with "Transfer Q*: Set API Key…"' };
   return { ok: true, url: t.replace(/\/+$/, '') };
 }
+
+/** The models a server lists at /v1/models: fast (no retries of a refused connection), bounded in time. */
+export async function probeModels(url: string, apiKey?: string, role: Role = 'base'): Promise<{ ok: true; models: string[] } | { ok: false; message: string }> {
+  const ep = new Endpoint({ role, baseUrls: [url], apiKey, timeoutMs: 8_000, maxConcurrency: 1, settingPrefix: `tqstar.${role}`, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
+  try {
+    return { ok: true, models: await listModels(ep) };
+  } catch (e) {
+    return { ok: false, message: e instanceof TqError ? e.message : String(e) };
+  }
+}
+
