@@ -24,9 +24,17 @@ export function isSampledTokenFailure(e: unknown): boolean {
   return e instanceof TqError && e.kind === 'http' && e.status === 500 && /does not match the expected .* format/i.test(e.message);
 }
 
+/** A refused connection (ECONNREFUSED): no server listens at that address. */
+export function isRefused(e: TqError): boolean {
+  const code = (e.cause as { code?: unknown } | undefined)?.code;
+  return code === 'ECONNREFUSED' || /\bECONNREFUSED\b/.test(e.message);
+}
+
 /** Transient failures worth another attempt: rate limits, server errors, resets, truncated or malformed bodies. */
 export function isRetryable(e: unknown): boolean {
   if (!(e instanceof TqError) || (e as { retryable?: boolean }).retryable === false) return false;
+  // Nothing listens there: asking again within seconds gets the same refusal, and only delays the report.
+  if (e.kind === 'connection' && isRefused(e)) return false;
   if (e.kind === 'connection' || e.kind === 'protocol') return true;
   if (isDeterministicServerError(e)) return false;
   if (e.kind === 'http') return e.status === 429 || e.status === 408 || (e.status !== undefined && e.status >= 500);

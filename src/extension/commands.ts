@@ -14,6 +14,8 @@ import { formatRequestLine } from './requestLog';
 import { evaluateOnPromptSet } from './evaluate';
 import { demoEngines, packagedTinyModels } from './demoModels';
 import { noticeNoEngineOnce } from './enginePackage';
+import { openWalkthrough as openWalkthroughCmd } from './walkthrough';
+import { connectModels as connectModelsFlow } from './connectModels';
 
 type Factory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -75,6 +77,7 @@ const testConnections: Factory = (ctx) => async () => {
       probeAll(config, { apiKey: (role: Role) => ctx.keys.get(role), log: (l) => ctx.log.info(formatRequestLine(l)), engines: ctx.engines, baseDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath }));
   } catch (e) { return showError(e, ctx.log); }
   ctx.log.info(`Test Connections:\n${formatCapabilityReport(reports)}`);
+  ctx.modelsView.report(reports);
   const bad = reports.filter((r) => !r.ok);
   if (!bad.length) {
     const pick = await vscode.window.showInformationMessage(`Transfer Q*: all ${reports.length} endpoints are reachable and OK (${reports.map((r) => r.role).join(', ')}).`, 'Show Log');
@@ -156,10 +159,12 @@ const rerun: Factory = (ctx) => async () => {
 
 const openSettings: Factory = () => () => vscode.commands.executeCommand('workbench.action.openSettings', SETTINGS_QUERY);
 
-export const WALKTHROUGH_ID = 'tqstar-dev.tqstar#tqstar.gettingStarted';
-const openWalkthrough: Factory = () => () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false);
+const openWalkthrough: Factory = (ctx) => () => openWalkthroughCmd(ctx.log);
+
+const connectModels: Factory = (ctx) => () => connectModelsFlow(ctx);
 
 export const COMMAND_TABLE: Record<string, Factory> = {
+  'tqstar.connectModels': connectModels,
   'tqstar.generateFromSelection': generateFromSelection,
   'tqstar.generateFromPrompt': generateFromPrompt,
   'tqstar.compareStrategies': compareStrategies,

@@ -1,5 +1,6 @@
 // The extension's one context object: owns every disposable, the settings wrapper, keys, log, panel, history and the active run.
 import * as vscode from 'vscode';
+import { MODELS_VIEW_ID, ModelsView } from './modelsView';
 import { Config } from './config';
 import { ApiKeys } from './apiKeys';
 import { HistoryStore } from './history';
@@ -32,6 +33,7 @@ export class Ctx implements vscode.Disposable {
   /** Where each recent run's prompt is in its document, tracked through edits. */
   readonly origins: OriginTracker;
   readonly statusBar: vscode.StatusBarItem;
+  readonly modelsView: ModelsView;
   /** The run in progress; one at a time, so Cancel has one meaning. */
   active: AbortController | undefined;
   /** The built-in reference server, started on the first "Try the Demo" and stopped on deactivate. */
@@ -54,6 +56,8 @@ export class Ctx implements vscode.Disposable {
     this.origins = this.own(new OriginTracker());
     this.own(vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, resultsSerializer(this.panel)));
     this.own(vscode.window.registerWebviewViewProvider(HISTORY_VIEW_ID, this.historyView));
+    this.modelsView = this.own(new ModelsView(this.config));
+    this.own(vscode.window.registerTreeDataProvider(MODELS_VIEW_ID, this.modelsView));
     // Always empty: VS Code draws its welcome content (buttons) in an empty tree view, never in a webview view.
     this.own(vscode.window.registerTreeDataProvider(START_VIEW_ID, { getChildren: () => [], getTreeItem: (x: vscode.TreeItem) => x }));
     void vscode.commands.executeCommand('setContext', 'tqstar.hasRuns', this.history.list().length > 0);
@@ -84,7 +88,7 @@ export class Ctx implements vscode.Disposable {
       else if (m.type === 'openSettings') await vscode.commands.executeCommand('workbench.action.openSettings', m.setting ?? SETTINGS_QUERY);
       else if (m.type === 'output' || m.type === 'diff' || m.type === 'export') {
         const shown = this.panel.run;
-        await handleOutputMessage(m, this.editors, this.outputs, shown ? this.origins.get(shown.id) : undefined);
+        await handleOutputMessage(m, this.editors, this.outputs, shown ? this.origins.get(shown.id) : undefined, shown?.prompt);
       }
     } catch (e) {
       this.log.error(`panel action ${m.type} failed: ${e instanceof Error ? e.message : String(e)}`);

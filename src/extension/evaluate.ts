@@ -35,8 +35,13 @@ class EvalPanel {
 
   show(): void {
     if (this.panel) return this.panel.reveal(undefined, true);
-    const p = vscode.window.createWebviewPanel(EVAL_VIEW_TYPE, TITLE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.ctx.ext.extensionUri));
+    this.attach(vscode.window.createWebviewPanel(EVAL_VIEW_TYPE, TITLE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(this.ctx.ext.extensionUri)));
+  }
+
+  /** A new panel, or one VS Code restored after a reload (the page redraws its saved evaluation itself). */
+  attach(p: vscode.WebviewPanel): void {
     this.panel = p;
+    p.webview.options = webviewOptions(this.ctx.ext.extensionUri);
     const uri = (f: string) => p.webview.asWebviewUri(vscode.Uri.joinPath(this.ctx.ext.extensionUri, 'media', 'dist', f)).toString();
     p.webview.html = webviewHtml({ cspSource: p.webview.cspSource, scriptUri: uri('eval.js'), styleUri: uri('eval.css'), nonce: makeNonce(), title: TITLE });
     p.webview.onDidReceiveMessage((data) => {
@@ -64,6 +69,19 @@ class EvalPanel {
 }
 
 let panel: EvalPanel | undefined;
+
+/** Restores the evaluation panel after a window reload: the page saved its evaluation with setState. */
+export function evalSerializer(ctx: Ctx): vscode.WebviewPanelSerializer {
+  return {
+    async deserializeWebviewPanel(p: vscode.WebviewPanel) {
+      panel ??= new EvalPanel(ctx);
+      panel.attach(p);
+    },
+  };
+}
+
+/** "2/5": the judge step is there only when VS Code offers language models. */
+const stepOf = (n: number) => `${n}/${vscode.lm ? 5 : 4}`;
 
 /** A VS Code chat model (vscode.lm) asked which of two answers is better; the eval randomises their order. */
 function lmPairJudge(): PairJudge {
@@ -101,7 +119,7 @@ async function pickPrompts(): Promise<{ prompts: EvalPrompt[]; source: string } 
       { label: `Built-in prompts (${BUILTIN_PROMPTS.length})`, description: `reviews, customer replies, support answers (the demo domain; ${TINY_EVAL_PROMPTS.length} of them on the tiny transformers)`, file: false },
       { label: 'Open a prompt file…', description: 'JSONL ({"prompt": …, "id": …} per line) or plain text, one prompt per line', file: true },
     ],
-    { title: 'Transfer Q*: Evaluate on Prompt Set (1/4): prompts', ignoreFocusOut: true },
+    { title: `Transfer Q*: Evaluate on Prompt Set (${stepOf(1)}): prompts`, ignoreFocusOut: true },
   );
   if (!pick) return undefined;
   if (!pick.file) return { prompts: [...BUILTIN_PROMPTS], source: 'built-in set' };
@@ -125,7 +143,7 @@ async function pickBackend(ctx: Ctx): Promise<BackendPick | undefined> {
       ...(tiny ? [{ label: 'Built-in demo: tiny transformers', description: `${TINY_EVAL_PROMPTS.length} prompts by default; ~1M-parameter models trained by the project on the local llama.cpp engine (CPU), not for real use`, world: 'tiny' as const }] : []),
       { label: 'Built-in demo: word-level n-gram pair', description: 'the local reference server: word-level demo models, not a real LLM', world: 'demo' as const },
     ],
-    { title: 'Transfer Q*: Evaluate on Prompt Set (2/4): models', ignoreFocusOut: true },
+    { title: `Transfer Q*: Evaluate on Prompt Set (${stepOf(2)}): models`, ignoreFocusOut: true },
   );
   if (!pick) return undefined;
   if (!pick.world) return { config: ctx.config.runConfig() };
@@ -146,7 +164,7 @@ async function pickBackend(ctx: Ctx): Promise<BackendPick | undefined> {
 async function pickStrategies(initial: readonly StrategyName[]): Promise<StrategyName[] | undefined> {
   const picks = await vscode.window.showQuickPick(
     STRATEGY_NAMES.map((s) => ({ label: STRATEGY_LABELS[s], description: s, picked: initial.includes(s), strategy: s })),
-    { canPickMany: true, title: 'Transfer Q*: Evaluate on Prompt Set (3/4): strategies', ignoreFocusOut: true },
+    { canPickMany: true, title: `Transfer Q*: Evaluate on Prompt Set (${stepOf(3)}): strategies`, ignoreFocusOut: true },
   );
   return picks?.length ? picks.map((p) => p.strategy).sort((a, b) => EVAL_STRATEGIES.indexOf(a) - EVAL_STRATEGIES.indexOf(b)) : undefined;
 }
@@ -156,9 +174,24 @@ export function parseSweepLine(line: string, config: RunConfig): Sweep[] {
   return line.split(/\s+/).filter(Boolean).map((s) => parseSweep(s, config.decoding));
 }
 
-async function pickSweep(config: RunConfig): Promise<Sweep[] | undefined> {
+/** The sweeps offered as choices (each checked against the schema before it is offered); "Custom…" types one. */
+export function sweepPresets(strategies: readonly StrategyName[], config: RunConfig): Array<{ label: string; description: string; line: string }> {
+  const all = [
+    { label: 'No sweep', description: 'the settings as they are', line: '', needs: [] as StrategyName[] },
+    { label: 'Transfer Q* α: 0.5, 2, 8', description: 'how far the reward may pull the output from the base model', line: 'tqstar:alpha=0.5,2,8', needs: ['tqstar'] as StrategyName[] },
+    { label: 'Best-of-N N: 1, 4, 16', description: 'compute against reward for the Best-of-N baseline', line: 'bon:bestOfN=1,4,16', needs: ['bon'] as StrategyName[] },
+    { label: 'Both: Transfer Q* α and Best-of-N N', description: 'tqstar:alpha=0.5,2,8 bon:bestOfN=1,4,16', line: 'tqstar:alpha=0.5,2,8 bon:bestOfN=1,4,16', needs: ['tqstar', 'bon'] as StrategyName[] },
+  ];
+  return all.filter((p) => p.needs.every((s) => strategies.includes(s))).filter((p) => { try { parseSweepLine(p.line, config); return true; } catch { return false; } }).map(({ needs: _n, ...p }) => p);
+}
+
+async function pickSweep(config: RunConfig, strategies: readonly StrategyName[]): Promise<Sweep[] | undefined> {
+  const presets = sweepPresets(strategies, config);
+  const choice = await vscode.window.showQuickPick([...presets, { label: 'Custom…', description: 'type [STRATEGY:]KEY=v1,v2 …', line: null as string | null }], { title: `Transfer Q*: Evaluate on Prompt Set (${stepOf(4)}): sweep`, ignoreFocusOut: true });
+  if (!choice) return undefined;
+  if (choice.line !== null) return parseSweepLine(choice.line, config);
   const line = await vscode.window.showInputBox({
-    title: 'Transfer Q*: Evaluate on Prompt Set (4/4): optional sweep',
+    title: `Transfer Q*: Evaluate on Prompt Set (${stepOf(4)}): custom sweep`,
     prompt: 'Space-separated [STRATEGY:]KEY=v1,v2,… (crossed), e.g. "bon:bon=1,4,16 tqstar:alpha=2,8". Empty: the settings as they are.',
     ignoreFocusOut: true,
     validateInput: (v) => {
@@ -188,13 +221,13 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
     if (backend.world?.name === 'tiny' && prompts.source === 'built-in set') prompts = { prompts: [...backend.world.prompts], source: 'built-in tiny set' };
     strategies = await pickStrategies(backend.world ? ['tqstar', 'bon', 'softbon', 'args', 'baseline'] : ['tqstar', ...backend.config.strategies]);
     if (!strategies) return;
-    sweeps = await pickSweep(backend.config);
+    sweeps = await pickSweep(backend.config, strategies);
     if (!sweeps) return;
   } catch (e) {
     return showError(e, ctx.log);
   }
   const judgeUse = vscode.lm
-    ? await vscode.window.showQuickPick([{ label: 'No judge', judge: false }, { label: 'Judge pairs with a VS Code language model', description: 'vscode.lm, answers in random order', judge: true }], { title: 'Transfer Q*: win/tie/loss by a judge?' })
+    ? await vscode.window.showQuickPick([{ label: 'No judge', judge: false }, { label: 'Judge pairs with a VS Code language model', description: 'vscode.lm, answers in random order', judge: true }], { title: `Transfer Q*: Evaluate on Prompt Set (${stepOf(5)}): win/tie/loss by a judge?` })
     : undefined;
   const reference: StrategyName = strategies.includes('baseline') ? 'baseline' : strategies[strategies.length - 1]!;
   // One folder per setup, so that the same choice again resumes instead of starting over.

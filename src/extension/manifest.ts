@@ -49,16 +49,20 @@ const ROLE_TITLES: Record<string, string> = { base: 'Base model π_base', baseli
 // Markdown: the star of "Q*" would open emphasis ("Transfer Q: Set API Key…*" in the Settings UI).
 const md = (s: string) => s.replaceAll('Q*', 'Q\\*');
 
+/** Lower bounds the Settings UI checks where the schema leaves them open (a negative seed or ARGS weight is never meant). */
+const UI_MINIMUM: Record<string, number> = { 'tqstar.decoding.seed': 0, 'tqstar.decoding.argsWeight': 0 };
+
 function flatProperty(f: FlatSetting, order: number): Json {
   const { description, ...schema } = f.schema;
-  return { ...schema, markdownDescription: md(`**${ROLE_TITLES[f.group]}** — ${description as string}`), order, scope: 'resource' };
+  const min = UI_MINIMUM[f.id];
+  return { ...schema, ...(min !== undefined && schema.minimum === undefined ? { minimum: min } : {}), markdownDescription: md(`**${ROLE_TITLES[f.group]}** — ${description as string}`), order, scope: 'resource' };
 }
 
 function objectProperty(key: SettingKey, props: Record<SettingKey, Json>): Json {
   const { description: _d, ...rest } = props[key];
   const doc = SETTING_DOCS[key];
   const flat = (FLAT_GROUPS as readonly string[]).includes(key)
-    ? `\n\nThe JSON form of the typed \`tqstar.${key}.*\` settings above; it is read too, and where both give a field the typed setting wins.`
+    ? `\n\nAdvanced: the JSON form of the typed \`tqstar.${key}.*\` settings (in the sections above this one), for what they cannot hold (replica lists, request templates). It is read too; where both give a field, the typed setting wins. Most users leave it empty and use **Transfer Q*: Connect Models…**.`
     : '';
   const value: Json = { ...rest, markdownDescription: md(doc.markdownDescription + flat), order: doc.order, scope: 'resource' };
   // Object settings without a schema default: VS Code's own default for type object is {} (read as "not set").
@@ -85,14 +89,15 @@ export function configurationContribution(): Json[] {
       properties[f.id] = flatProperty(f, ++order);
     }
     if (sec.id === 'decoding') properties[settingId('strategies')] = { ...objectProperty('strategies', props), order: ++order };
-    return { id: `tqstar.${sec.id}`, title: `Transfer Q*: ${sec.title}`, order: i + 1, properties };
+    // Short, distinct titles: VS Code's table of contents lists them under the extension's name, and cuts long ones.
+    return { id: `tqstar.${sec.id}`, title: sec.title, order: i + 1, properties };
   });
   const advanced: Json = {};
   for (const key of SETTING_KEYS) if (key !== 'strategies') advanced[settingId(key)] = objectProperty(key, props);
   // First in the array, last on screen (its order): VS Code builds the default value tree in
   // registration order, and an object setting's default {} registered after "tqstar.base.dialect"
   // would replace the tree node holding that flat setting's default (the Settings UI then shows "undefined").
-  return [{ id: 'tqstar.advanced', title: 'Transfer Q*: Advanced (JSON)', order: SECTIONS.length + 1, properties: advanced }, ...sections];
+  return [{ id: 'tqstar.advanced', title: 'Advanced (JSON objects)', order: SECTIONS.length + 1, properties: advanced }, ...sections];
 }
 
 const CATEGORY = 'Transfer Q*';
@@ -102,7 +107,8 @@ export const COMMANDS: Array<{ command: string; title: string; icon?: string; en
   { command: 'tqstar.compareStrategies', title: 'Compare Strategies' },
   { command: 'tqstar.cancel', title: 'Cancel Run', enablement: 'tqstar.running' },
   { command: 'tqstar.openPanel', title: 'Open Results Panel' },
-  { command: 'tqstar.testConnections', title: 'Test Connections' },
+  { command: 'tqstar.connectModels', title: 'Connect Models…', icon: '$(plug)' },
+  { command: 'tqstar.testConnections', title: 'Test Connections', icon: '$(pulse)' },
   { command: 'tqstar.setApiKey', title: 'Set API Key…' },
   { command: 'tqstar.clearApiKey', title: 'Clear API Key' },
   { command: 'tqstar.tryDemo', title: 'Try the Demo' },
@@ -122,9 +128,9 @@ export function walkthroughs(): Json[] {
     title: 'Get Started with Transfer Q*',
     description: 'Align a model\'s output to a reward at decoding time, and see why each token was chosen.',
     steps: [
-      { id: 'tryDemo', title: 'Try the demo', description: 'See a run without any server: a built-in test backend (not a real LLM) on your machine.\n[Try the Demo](command:tqstar.tryDemo)', media: { markdown: 'media/walkthrough/demo.md' }, completionEvents: ['onCommand:tqstar.tryDemo'] },
-      { id: 'connect', title: 'Connect your servers or a local GGUF file', description: `Point the base and baseline model settings at your OpenAI-compatible servers (vLLM, or llama.cpp's llama-server on a GGUF file).\n[Open the Model Settings](${settingsLink('tqstar.base')})`, media: { markdown: 'media/walkthrough/servers.md' }, completionEvents: ['onSettingChanged:tqstar.base.baseUrl', 'onSettingChanged:tqstar.base'] },
-      { id: 'reward', title: 'Pick a reward', description: `Choose what scores the output, then check every endpoint.\n[Open the Reward Settings](${settingsLink('tqstar.reward')})\n[Test Connections](command:tqstar.testConnections)`, media: { markdown: 'media/walkthrough/reward.md' }, completionEvents: ['onSettingChanged:tqstar.reward.kind', 'onSettingChanged:tqstar.reward', 'onCommand:tqstar.testConnections'] },
+      { id: 'tryDemo', title: 'Try the demo', description: 'See a run without any server: tiny demo models on your machine (small trained transformers on the bundled llama.cpp engine where the package carries them, else a word-level demo model), far too small to be useful — only to show the method.\n[Try the Demo](command:tqstar.tryDemo)', media: { markdown: 'media/walkthrough/demo.md' }, completionEvents: ['onCommand:tqstar.tryDemo'] },
+      { id: 'connect', title: 'Connect your models', description: 'Pick the base and baseline models — a server URL (its models are listed for you) or a local GGUF file — and a reward, saved to this workspace\'s settings and tested.\n[Connect Models…](command:tqstar.connectModels)', media: { markdown: 'media/walkthrough/servers.md' }, completionEvents: ['onCommand:tqstar.connectModels', 'onSettingChanged:tqstar.base.baseUrl', 'onSettingChanged:tqstar.base.gguf'] },
+      { id: 'reward', title: 'Check the reward and the connections', description: `Connect Models sets the reward too; its other fields are in the Reward settings. Then check every endpoint.\n[Test Connections](command:tqstar.testConnections)\n[Open the Reward Settings](${settingsLink('tqstar.reward.kind')})`, media: { markdown: 'media/walkthrough/reward.md' }, completionEvents: ['onSettingChanged:tqstar.reward.kind', 'onSettingChanged:tqstar.reward', 'onCommand:tqstar.testConnections'] },
       { id: 'tokens', title: 'Read the per-token view', description: 'Select a prompt in an editor and generate; then Tab through the Transfer Q* tokens for their candidates, Q̂ and rollouts.\n[Generate from Selection](command:tqstar.generateFromSelection)', media: { markdown: 'media/walkthrough/tokens.md' }, completionEvents: ['onCommand:tqstar.generateFromSelection'] },
     ],
   }];
@@ -135,19 +141,23 @@ export function contributes(): Json {
     commands: COMMANDS.map((c) => ({ ...c, category: CATEGORY })),
     menus: {
       'editor/context': [{ command: 'tqstar.generateFromSelection', when: 'editorTextFocus && !editorReadonly', group: '9_tqstar@1' }],
-      'view/title': [{ command: 'tqstar.clearHistory', when: 'view == tqstar.history', group: 'navigation' }],
+      'view/title': [
+        { command: 'tqstar.clearHistory', when: 'view == tqstar.history', group: 'navigation' },
+        { command: 'tqstar.connectModels', when: 'view == tqstar.models', group: 'navigation@1' },
+        { command: 'tqstar.testConnections', when: 'view == tqstar.models', group: 'navigation@2' },
+      ],
       commandPalette: [{ command: 'tqstar.cancel', when: 'tqstar.running' }],
     },
     keybindings: [{ command: 'tqstar.generateFromSelection', key: 'ctrl+alt+enter', mac: 'cmd+alt+enter', when: 'editorTextFocus && editorHasSelection' }],
     viewsContainers: { activitybar: [{ id: 'tqstar', title: 'Transfer Q*', icon: 'media/activitybar.svg' }] },
-    views: { tqstar: [{ id: 'tqstar.start', name: 'Get Started', when: '!tqstar.hasRuns' }, { type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
+    views: { tqstar: [{ id: 'tqstar.start', name: 'Get Started', when: '!tqstar.hasRuns' }, { id: 'tqstar.models', name: 'Models' }, { type: 'webview', id: 'tqstar.history', name: 'Run History' }] },
     viewsWelcome: [{
       view: 'tqstar.start',
       contents: [
-        'See Transfer Q* work without any server: the built-in demo is a small test backend on your machine, not a real LLM.',
+        'See Transfer Q* work without any server: the built-in demo runs tiny demo models on your machine.',
         '[Try the Demo](command:tqstar.tryDemo)',
-        'Then connect your base and baseline model servers (or a local GGUF file through llama.cpp) and pick a reward.',
-        `[Open Settings](${settingsLink('tqstar.base')})`,
+        'Then connect your base and baseline models (a server URL or a local GGUF file) and a reward.',
+        '[Connect Models…](command:tqstar.connectModels)',
         '[Get Started Walkthrough](command:tqstar.openWalkthrough)',
         'Or select a prompt in an editor and run [Generate from Selection](command:tqstar.generateFromSelection).',
       ].join('\n'),
@@ -176,4 +186,4 @@ export function capabilities(): Json {
 
 // Contributed commands and views activate the extension themselves (VS Code ≥ 1.74); the serializer needs its event;
 // onStartupFinished (after the window is up, never "*") opens the walkthrough once after install.
-export const ACTIVATION_EVENTS = ['onWebviewPanel:tqstar.results', 'onStartupFinished'];
+export const ACTIVATION_EVENTS = ['onWebviewPanel:tqstar.results', 'onWebviewPanel:tqstar.evaluation', 'onStartupFinished'];

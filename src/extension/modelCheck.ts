@@ -47,3 +47,26 @@ export async function explainModelError(error: ErrorView, config: RunConfig, api
   const found = await missingModel({ ...config[role], baseUrl, model }, role, await apiKey(role), signal);
   return found ? modelErrorView(role, model, found) : error;
 }
+
+/** The configured URLs by the setting that holds them, for naming the setting behind an error's URL. */
+function urlSettings(config: RunConfig): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const add = (setting: string, u: unknown) => { for (const x of Array.isArray(u) ? u : [u]) if (typeof x === 'string' && x) out.push([setting, x.replace(/\/+$/, '')]); };
+  add('tqstar.base.baseUrl', config.base.baseUrl);
+  add('tqstar.baseline.baseUrl', config.baseline.baseUrl);
+  add('tqstar.reward.baseUrl', (config.reward as { baseUrl?: unknown }).baseUrl);
+  if (config.baselineReward) add('tqstar.baselineReward.baseUrl', (config.baselineReward as { baseUrl?: unknown }).baseUrl);
+  return out;
+}
+
+/**
+ * "answered HTTP 405" (a method the server does not allow) means the URL is not a model server's
+ * API at all (a web page, a proxy's root): the error says so and names the setting holding the URL.
+ */
+export function explainNotAModelServer(error: ErrorView, config: RunConfig): ErrorView {
+  if (error.kind !== 'http' || !/\bHTTP 405\b/.test(error.message)) return error;
+  const at = error.url ?? /(https?:\/\/\S+?) answered/.exec(error.message)?.[1];
+  const setting = error.setting ?? (at ? urlSettings(config).find(([, u]) => at.startsWith(u))?.[0] : undefined);
+  const where = setting ? `check ${setting}` : 'check the model and reward URLs in the settings';
+  return { ...error, ...(setting ? { setting } : {}), message: `${error.message} — this URL does not look like an OpenAI-compatible model server (it does not accept the request's method); ${where}: it should end in /v1 for a model, e.g. http://localhost:8000/v1.` };
+}

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { PanelToHost, RunResultView } from '../webview/protocol';
 import { STRATEGY_LABELS } from '../webview/labels';
 import type { Origin } from './promptOrigin';
+import { joinContinuation } from '../webview/runState';
 
 export const OUTPUT_SCHEME = 'tqstar-output';
 
@@ -34,10 +35,11 @@ export class EditorTracker implements vscode.Disposable {
 
 /**
  * Acts on a panel button. Insert and Replace act on the run's prompt where it still is (`origin`,
- * tracked through edits): insert right after it, replace it. A run without one (a typed prompt, a
- * run reopened after a reload) inserts at the cursor and replaces the selection.
+ * tracked through edits): insert the continuation right after it, or replace it with the prompt
+ * followed by the continuation. A run without one (a typed prompt, a run reopened after a reload)
+ * inserts at the cursor and replaces the selection with the run's prompt and continuation.
  */
-export async function handleOutputMessage(msg: Extract<PanelToHost, { type: 'output' | 'diff' | 'export' }>, editors: EditorTracker, docs: OutputDocuments, origin?: Origin): Promise<void> {
+export async function handleOutputMessage(msg: Extract<PanelToHost, { type: 'output' | 'diff' | 'export' }>, editors: EditorTracker, docs: OutputDocuments, origin?: Origin, prompt?: string): Promise<void> {
   if (msg.type === 'diff') {
     const left = docs.add(STRATEGY_LABELS[msg.left.strategy], msg.left.text);
     const right = docs.add(STRATEGY_LABELS[msg.right.strategy], msg.right.text);
@@ -60,11 +62,12 @@ export async function handleOutputMessage(msg: Extract<PanelToHost, { type: 'out
     case 'insert':
     case 'replace': {
       if (origin) return atOrigin(msg.action, text, origin);
+      const whole = msg.action === 'replace' && prompt !== undefined ? joinContinuation(prompt, text) : text;
       const editor = editors.target();
       if (!editor) { void vscode.window.showWarningMessage('Transfer Q*: open an editor to insert the output into.'); return; }
       const ok = await editor.edit((b) => {
         for (const sel of editor.selections) {
-          if (msg.action === 'replace') b.replace(sel, text);
+          if (msg.action === 'replace') b.replace(sel, whole);
           else b.insert(sel.active, text);
         }
       });
@@ -80,7 +83,9 @@ async function atOrigin(action: 'insert' | 'replace', text: string, origin: Orig
   const doc = editor.document;
   const start = doc.positionAt(origin.range.start);
   const end = doc.positionAt(origin.range.end);
-  const ok = await editor.edit((b) => (action === 'replace' ? b.replace(new vscode.Range(start, end), text) : b.insert(end, text)));
+  const range = new vscode.Range(start, end);
+  // Replace writes the prompt as it now stands in the document, followed by the continuation.
+  const ok = await editor.edit((b) => (action === 'replace' ? b.replace(range, joinContinuation(doc.getText(range), text)) : b.insert(end, text)));
   if (!ok) { void vscode.window.showWarningMessage(`Transfer Q*: could not ${action === 'replace' ? 'replace the prompt' : 'insert after the prompt'} in ${origin.label}.`); return; }
   await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preserveFocus: false });
 }
@@ -90,5 +95,6 @@ async function exportJson(data: RunResultView): Promise<void> {
   const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, 'tqstar-run.json') : undefined, filters: { JSON: ['json'] }, title: 'Export Transfer Q* run (re-run it with: tqstar decode --config FILE)' });
   if (!uri) return;
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`));
-  void vscode.window.setStatusBarMessage(`Transfer Q*: exported ${uri.fsPath}`, 5000);
+  const open = await vscode.window.showInformationMessage(`Transfer Q*: exported the run to ${uri.fsPath}. Re-run it with: tqstar decode --config FILE`, 'Open File');
+  if (open === 'Open File') await vscode.window.showTextDocument(uri, { preview: false });
 }

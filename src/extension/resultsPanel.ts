@@ -26,6 +26,8 @@ export class ResultsPanel implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri, private readonly onMessage: (msg: PanelToHost) => void, private readonly log: vscode.LogOutputChannel) {}
 
   get run(): RunView | null { return this.current; }
+  /** Whether the panel is on screen (its error box then tells the user; no toast needed). */
+  get visible(): boolean { return !!this.panel?.visible; }
 
   show(preserveFocus = true): void {
     if (this.panel) { this.panel.reveal(undefined, preserveFocus); return; }
@@ -85,7 +87,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   /** Changes what the live run records about itself (e.g. the decoding it really uses) and redraws it. */
-  patch(runId: string, change: Partial<Pick<RunView, 'config'>>): void {
+  patch(runId: string, change: Partial<Pick<RunView, 'config' | 'warnings'>>): void {
     if (this.current?.id !== runId) return;
     this.current = { ...this.current, ...change };
     this.send({ type: 'showRun', run: this.current });

@@ -7,7 +7,7 @@ import type { ErrorView, RunStatus, RunView } from '../webview/protocol';
 import { applyEvent, finishRun } from '../webview/runState';
 import { STRATEGY_LABELS } from '../webview/labels';
 import { TqError, isAbort } from '../core/errors';
-import { explainModelError } from './modelCheck';
+import { explainModelError, explainNotAModelServer } from './modelCheck';
 import { preflight } from './preflight';
 import type { Capabilities } from '../backends/capabilities';
 import { crashMessage } from '../engine/pool';
@@ -111,8 +111,8 @@ async function explain(error: ErrorView, config: RunConfig, hooks: PipelineHooks
   try {
     const crash = await hooks.engines?.crashBehind(error);
     if (crash) return { kind: 'connection', message: crashMessage(crash), url: crash.url, setting: config.base.gguf ? 'tqstar.base.gguf' : 'tqstar.baseline.gguf' };
-    return await explainModelError(error, config, (role) => hooks.apiKey?.(role), signal);
+    return explainNotAModelServer(await explainModelError(error, config, (role) => hooks.apiKey?.(role), signal), config);
   } catch {
-    return error;
+    return explainNotAModelServer(error, config);
   }
 }

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { RunConfig, StrategyName } from '../config/schema';
 import type { DecodeEvent } from '../core/events';
 import type { RunView } from '../webview/protocol';
-import { progressOf, progressText } from '../webview/progress';
+import { progressOf, progressText, shortProgress } from '../webview/progress';
 import type { EnginePool } from '../backends';
 import type { Ctx } from './ctx';
 import { showError } from './errorsUi';
@@ -34,8 +34,9 @@ async function mayStart(ctx: Ctx): Promise<boolean> {
   if (!ctx.active) return true;
   const shown = ctx.panel.run;
   const what = shown?.status === 'running' ? `on "${shown.prompt.length > 40 ? `${shown.prompt.slice(0, 40)}…` : shown.prompt}"` : '';
-  const pick = await vscode.window.showWarningMessage(`Transfer Q*: a run ${what} is still decoding. Cancel it and start the new one?`, { modal: true }, 'Cancel It and Start', 'Keep It Running');
-  if (pick !== 'Cancel It and Start') return false;
+  // One action: VS Code adds its own "Cancel" to a modal dialog, which keeps the running one.
+  const pick = await vscode.window.showWarningMessage(`Transfer Q*: a run ${what} is still decoding. Stop it and start the new one?`, { modal: true, detail: 'Cancel keeps the running one.' }, 'Stop It and Start');
+  if (pick !== 'Stop It and Start') return false;
   ctx.cancel();
   return true;
 }
@@ -58,23 +59,30 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
   const run: RunView = { ...base, config: { ...config, strategies }, source: req.source ?? (req.config ? 'demo' : 'settings'), done: [], ...(origin ? { origin: { label: origin.label } } : {}) };
   ctx.panel.startRun(run);
   void vscode.commands.executeCommand('setContext', 'tqstar.running', true);
-  ctx.statusBar.text = '$(loading~spin) Transfer Q*';
-  ctx.statusBar.tooltip = 'Transfer Q* is decoding — click to cancel';
+  // Progress lives in one short status-bar item (details on hover) and in the panel; no toast that updates twice a second.
+  const showProgress = (view: RunView) => {
+    const p = progressOf(view, Date.now());
+    ctx.statusBar.text = `$(loading~spin) ${shortProgress(p)}`;
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendText(`Transfer Q* ${progressText(p)}`);
+    tip.appendMarkdown('\n\n$(stop-circle) Click to cancel the run.');
+    ctx.statusBar.tooltip = tip;
+    ctx.statusBar.command = 'tqstar.cancel';
+    ctx.statusBar.backgroundColor = undefined;
+  };
+  showProgress(run);
   ctx.statusBar.show();
+  // Before the first token (servers probed, a local engine loading), the item still ticks.
+  const ticker = setInterval(() => { const v = ctx.panel.run; if (v?.id === run.id && v.status === 'running') showProgress(v); }, 1000);
   ctx.log.info(`run ${run.id}: ${run.strategies.join(', ')} on a ${req.prompt.length}-character prompt`);
 
+  let keepStatus = false;
   try {
-    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Decoding', cancellable: true }, (progress, token) => {
-      token.onCancellationRequested(() => abort.abort());
-      progress.report({ message: 'connecting…' });
+    const outcome = await (async () => {
       const onEvent = (ev: DecodeEvent, view: RunView) => {
         ctx.panel.event(run.id, ev);
-        if (ev.type === 'step') {
-          // The panel's own progress line (every strategy decoding side by side, tokens / maxTokens), without its "running".
-          const msg = progressText(progressOf(view, Date.now())).replace(/^running /, '');
-          progress.report({ message: msg });
-          ctx.statusBar.text = `$(loading~spin) TQ* ${msg}`;
-        } else if (ev.type === 'warning') ctx.log.warn(`${ev.strategy ?? 'run'}: ${ev.message}`);
+        if (ev.type === 'step') showProgress(view);
+        else if (ev.type === 'warning') ctx.log.warn(`${ev.strategy ?? 'run'}: ${ev.message}`);
         else if (ev.type === 'end') ctx.log.info(`${ev.result.strategy}: ${ev.result.finish}, reward ${ev.result.reward ?? '—'}, ${ev.result.stats.requests} requests, ${Math.round(ev.result.stats.wallMs)} ms`);
       };
       return runPipeline(run, config, abort.signal, {
@@ -90,21 +98,36 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
         onRisk: async (risk) => {
           const fix = 'Use Proposer "base" for This Run';
           const pick = await vscode.window.showWarningMessage(notificationText(`Transfer Q*: ${risk.message}`), { modal: true }, fix, 'Run Anyway');
-          if (pick === fix) ctx.panel.patch(run.id, { config: { ...run.config!, decoding: { ...config.decoding, proposer: 'base' } } });
+          // The header shows the override, and the warnings that said to set the proposer to "base" go: this run does.
+          if (pick === fix) ctx.panel.patch(run.id, { config: { ...run.config!, decoding: { ...config.decoding, proposer: 'base' } }, warnings: (ctx.panel.run?.warnings ?? []).filter((w) => !/proposer to "?base"?/i.test(w)) });
           return pick === fix ? 'fix' : pick === 'Run Anyway' ? 'run' : 'stop';
         },
       });
-    });
+    })();
+    clearInterval(ticker);
     ctx.panel.endRun(run.id, outcome.status, outcome.result, outcome.error);
     ctx.log.info(`run ${run.id}: ${outcome.status}`);
     await ctx.history.add(outcome.view);
     ctx.historyView.refresh();
-    if (outcome.error) void showError(outcome.error, ctx.log);
+    if (outcome.error && ctx.active === abort) {
+      // VS Code gives no way to close a notification (showErrorMessage has no dismiss), so an error the
+      // visible panel already shows is not raised as a toast that would outlive the run: the status
+      // item turns into an error item (replaced by the next run), and the log has the full text.
+      if (ctx.panel.visible) {
+        ctx.log.error(`run ${run.id}: ${outcome.error.message}`);
+        ctx.statusBar.text = '$(error) TQ* failed';
+        ctx.statusBar.tooltip = `Transfer Q*: ${outcome.error.message}${outcome.error.setting ? `\n\nSetting: ${outcome.error.setting}` : ''}\n\nClick to show the results panel.`;
+        ctx.statusBar.command = 'tqstar.openPanel';
+        ctx.statusBar.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+        keepStatus = true;
+      } else void showError(outcome.error, ctx.log);
+    }
     return outcome.view;
   } finally {
+    clearInterval(ticker);
     if (ctx.active === abort) {
       ctx.active = undefined;
-      ctx.statusBar.hide();
+      if (!keepStatus) ctx.statusBar.hide();
       void vscode.commands.executeCommand('setContext', 'tqstar.running', false);
     }
   }

@@ -3,6 +3,7 @@ import { scatterSvg } from '../eval/svg';
 import { fmt, h } from './dom';
 import { EvalToHost, HostToEval, type EvalPointView, type EvalView } from './evalProtocol';
 import { vscodeApi } from './vscodeApi';
+import { ESTIMATOR_MARKS, pointTag, productNotes } from './evalNotes';
 
 interface State {
   view: EvalView | null;
@@ -18,10 +19,29 @@ const post = (m: EvalToHost) => api.postMessage(EvalToHost.parse(m));
 const ms = (m: { mean: number; se: number | null } | null, d = 3) => (m ? `${fmt(m.mean, d)} ± ${m.se === null ? '—' : fmt(m.se, d)}` : '—');
 const wtl = (w: EvalPointView['vsReference']) => (w && w.n ? `${w.win}/${w.tie}/${w.loss}` : '—');
 
-/** Our own SVG text (labels escaped by scatterSvg, no model output in it) parsed as XML and adopted; colours come from eval.css. */
-function plotNode(spec: EvalView['plots'][number]): Node {
+/**
+ * Our own SVG text (labels escaped by scatterSvg, no model output in it) parsed as XML and adopted; colours come from eval.css.
+ * Each point gets a short tag beside it — its swept values (α=2) and, on the KL plot, its estimators' markers — so two
+ * points of one strategy, and KL values of different kinds, can be told apart.
+ */
+function plotNode(spec: EvalView['plots'][number], view: EvalView): Node {
   const doc = new DOMParser().parseFromString(scatterSvg(spec), 'image/svg+xml');
-  return document.importNode(doc.documentElement, true);
+  const node = document.importNode(doc.documentElement, true) as unknown as SVGSVGElement;
+  const isKl = /\bKL\b/.test(spec.xLabel) || /\bKL\b/.test(spec.yLabel);
+  for (const g of node.querySelectorAll('g.pt')) {
+    const p = view.points.find((x) => x.point === g.getAttribute('data-point'));
+    const dot = g.querySelector('circle');
+    if (!p || !dot) continue;
+    const tag = pointTag(isKl ? p : { ...p, kl: null });
+    if (!tag) continue;
+    const t = document.createElementNS('http://www.w3.org/2000/svg', 'text');
+    t.setAttribute('x', String(Number(dot.getAttribute('cx')) + 7));
+    t.setAttribute('y', String(Number(dot.getAttribute('cy')) - 6));
+    t.setAttribute('class', 'pt-tag');
+    t.textContent = tag;
+    g.appendChild(t);
+  }
+  return node;
 }
 
 function table(view: EvalView): HTMLElement {
@@ -92,10 +112,12 @@ function render(): void {
   );
   if (running && progress!.total) app.append(h('progress', { max: progress!.total, value: progress!.done }));
   if (!view) return;
-  app.append(h('ul', { class: 'notes' }, ...view.notes.map((n) => h('li', {}, n))));
+  app.append(h('ul', { class: 'notes' }, ...productNotes(view.notes).map((n) => h('li', {}, n))));
   app.append(table(view));
-  app.append(h('div', { class: 'plots' }, ...view.plots.map(plotNode)));
-  app.append(h('p', { class: 'note' }, 'Click a point or a row for its answers. Dashed: the Pareto frontier. Bars: ±1 standard error.'));
+  app.append(h('div', { class: 'plots' }, ...view.plots.map((s) => plotNode(s, view))));
+  const kinds = [...new Set(view.points.flatMap((p) => p.kl?.estimators ?? []))];
+  app.append(h('p', { class: 'note' }, 'Click a point or a row for its answers. Dashed: the Pareto frontier. Bars: ±1 standard error. Beside each point: its swept values (α=…)',
+    kinds.length ? `; on the KL plot, how its KL was estimated: ${kinds.map((k) => `${ESTIMATOR_MARKS[k] ?? k[0]?.toUpperCase()} ${k}`).join(', ')} (exact and plug-in are estimates of KL; upper and bound are upper bounds, so those points may sit further right than they are).` : '.'));
   if (state.selected) app.append(answers(view, state.selected));
 }
 

@@ -16,6 +16,14 @@ export interface Progress {
    * tokens it may still decode. A run ends sooner when the model stops (EOS, a stop sequence).
    */
   atMostLeftMs: number | null;
+  /**
+   * An estimate of the time left: each running strategy's measured time per token times the tokens it
+   * is expected to still decode — as many as the strategies that finished decoded (their median), or up
+   * to maxTokens when none has finished. null until a token has been timed.
+   */
+  estimateLeftMs: number | null;
+  /** Before the first token: what the run is waiting for (the local engine loading its models, or the servers). */
+  waitingFor: string;
   queued: StrategyName[];
   /** Every strategy decoding now (strategies run side by side), with its tokens so far; `current` is the first. */
   running: Array<{ strategy: StrategyName; tokens: number }>;
@@ -30,6 +38,10 @@ export function progressOf(run: RunView, now: number): Progress {
   const tokens = current?.tokens.length ?? 0;
   // The run ends with its slowest strategy: the bound is the largest of the running ones'.
   const bounds = live.map((r) => (r.tokens.length > 0 && maxTokens !== null ? Math.max(0, maxTokens - r.tokens.length) * (r.stats.wallMs / r.tokens.length) : null));
+  const finishedLengths = run.results.filter((r) => done.has(r.strategy) && r.tokens.length > 0).map((r) => r.tokens.length).sort((a, b) => a - b);
+  const typical = finishedLengths.length ? finishedLengths[Math.floor(finishedLengths.length / 2)]! : maxTokens;
+  const estimates = live.map((r) => (r.tokens.length > 0 && typical !== null ? Math.max(maxTokens !== null && r.tokens.length < maxTokens ? 1 : 0, Math.min(maxTokens ?? Infinity, typical) - r.tokens.length) * (r.stats.wallMs / r.tokens.length) : null));
+  const ggufs = run.config ? [run.config.base.gguf, run.config.baseline.gguf].filter((g): g is string => typeof g === 'string').map((g) => g.split(/[\\/]/).pop()!) : [];
   return {
     index: Math.min(run.strategies.length, done.size + (current ? 1 : 0)),
     total: run.strategies.length,
@@ -38,6 +50,8 @@ export function progressOf(run: RunView, now: number): Progress {
     maxTokens,
     elapsedMs: Math.max(0, now - run.startedAt),
     atMostLeftMs: bounds.length && bounds.every((b) => b !== null) ? Math.max(...(bounds as number[])) : null,
+    estimateLeftMs: estimates.length && estimates.every((b) => b !== null) ? Math.max(...(estimates as number[])) : null,
+    waitingFor: ggufs.length ? `loading ${[...new Set(ggufs)].join(' and ')} on the local llama.cpp engine (the first run after a start takes longest)` : 'connecting to the model servers',
     queued: run.strategies.filter((s) => !run.results.some((r) => r.strategy === s)),
     running: live.map((r) => ({ strategy: r.strategy, tokens: r.tokens.length })),
     done: done.size,
@@ -51,13 +65,14 @@ const secs = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${M
  * several side by side: "running Transfer Q* 38 / 64, Best-of-N 0 / 64 tokens (2 of 6 finished) · 12 s elapsed · at most ~8 s more · 2 queued".
  */
 export function progressText(p: Progress): string {
-  if (!p.current) return `running… connecting · ${secs(p.elapsedMs)} elapsed`;
+  if (!p.current) return `running… ${p.waitingFor} · ${secs(p.elapsedMs)} elapsed`;
   const of = (tokens: number) => `${tokens}${p.maxTokens !== null ? ` / ${p.maxTokens}` : ''}`;
   const side = p.running.length > 1;
   const parts = [
     side ? null : `${of(p.tokens)} tokens`,
     `${secs(p.elapsedMs)} elapsed`,
-    p.atMostLeftMs !== null ? `at most ~${secs(p.atMostLeftMs)} more${side ? '' : ' for it'}` : null,
+    p.estimateLeftMs !== null ? `~${secs(p.estimateLeftMs)} left` : null,
+    p.atMostLeftMs !== null && (p.estimateLeftMs === null || p.atMostLeftMs > p.estimateLeftMs * 1.5) ? `at most ~${secs(p.atMostLeftMs)}${side ? '' : ' for it'}` : null,
     p.queued.length ? `${p.queued.length} queued` : null,
   ].filter(Boolean);
   if (!side) return `running ${STRATEGY_LABELS[p.current]} (${p.index} of ${p.total}) — ${parts.join(' · ')}`;
@@ -88,8 +103,17 @@ export function runSummary(run: RunView): Array<[string, string]> {
     ['α', String(d.alpha)],
     ['k · N · H', `${d.topK} · ${d.rollouts} · ${d.horizon}`],
     ['transfer', d.transfer],
+    ['proposer', d.proposer],
     ['max tokens', String(d.maxTokens)],
     ['seed', String(d.seed)],
-    ['from', run.source === 'demo' ? 'the built-in demo (tiny demo models or a test backend, not a real LLM)' : 'your settings'],
+    ['from', run.source !== 'demo' ? 'your settings' : c.base.gguf !== undefined ? 'the built-in demo: tiny demo transformers on the local llama.cpp engine (too small to be useful)' : 'the built-in demo: word-level demo models on the reference server (not a language model)'],
   ];
+}
+
+/** The status bar's short form: "TQ* 38/64 · ~8 s" (details are in its tooltip). */
+export function shortProgress(p: Progress): string {
+  if (!p.current) return p.waitingFor.startsWith('loading') ? 'TQ* loading model…' : 'TQ* connecting…';
+  const tokens = p.running.reduce((s, r) => s + r.tokens, 0);
+  const max = p.maxTokens !== null ? p.maxTokens * p.running.length : null;
+  return `TQ* ${tokens}${max !== null ? `/${max}` : ''}${p.estimateLeftMs !== null ? ` · ~${secs(p.estimateLeftMs)}` : ''}`;
 }

@@ -35,6 +35,12 @@ export const StepView = z.object({
   accepted: z.array(TokenView),
   candidates: z.array(CandidateView),
   note: z.string().optional(),
+  /** The base model's real top-1 at this step (whole vocabulary), its log π_base, and whether the proposer offered it. */
+  baseTop: TokenView.extend({ logprobBase: num, proposed: z.boolean() }).optional(),
+  /** The strength α used at this step. */
+  alpha: num.optional(),
+  /** False when the step was not steered (the proposer's choice was kept). */
+  steered: z.boolean().optional(),
   timing: z.object({ wallMs: num }),
   requests: num,
   modelTokens: num,
@@ -100,6 +106,8 @@ export const RunView = z.object({
   warnings: z.array(z.string().max(4000)).max(200).optional(),
   /** Where the prompt came from, e.g. "prompt.txt, line 3": Insert and Replace act there. */
   origin: z.object({ label: z.string().max(300) }).optional(),
+  /** When the run ended (ms since the epoch): with startedAt, the wait the user had, engine loading and probing included. */
+  finishedAt: num.optional(),
 });
 export type RunView = z.infer<typeof RunView>;
 

@@ -25,6 +25,38 @@ export function rankResults(results: ResultView[], run?: Pick<RunView, 'status' 
     .map(({ r }) => r);
 }
 
+/** Rewards closer than this are a tie: the order between them is a tie-break, not a result. */
+export const TIE_EPS = 1e-9;
+
+/**
+ * Competition ranks over ranked results (best first, as rankResults orders them): tied rewards share
+ * a rank ("1, 1, 3"), and each result lists the others it is tied with.
+ */
+export function tiedRanks(scored: ResultView[]): Map<ResultView, { rank: number; tiedWith: ResultView[] }> {
+  const out = new Map<ResultView, { rank: number; tiedWith: ResultView[] }>();
+  scored.forEach((r, i) => {
+    const tiedWith = scored.filter((o) => o !== r && Math.abs(o.reward! - r.reward!) <= TIE_EPS);
+    const first = scored.findIndex((o) => Math.abs(o.reward! - r.reward!) <= TIE_EPS);
+    out.set(r, { rank: first < 0 ? i : first, tiedWith });
+  });
+  return out;
+}
+
+export interface RewardScale {
+  kind: 'unit' | 'logistic';
+  /** Where a reward sits on the bar, 0..1. */
+  frac(reward: number): number;
+}
+
+/**
+ * A bar scale that means the same in every run: rewards in [0, 1] (the built-in ones, probabilities)
+ * on 0–1; anything else through the logistic σ(r), which is 0.5 at r = 0. Never the run's own min–max.
+ */
+export function rewardScale(rewards: number[]): RewardScale {
+  if (rewards.every((r) => r >= 0 && r <= 1)) return { kind: 'unit', frac: (r) => Math.min(1, Math.max(0, r)) };
+  return { kind: 'logistic', frac: (r) => 1 / (1 + Math.exp(-r)) };
+}
+
 /** Applies one streamed decoder event; returns a new RunView (the input is not modified). */
 export function applyEvent(run: RunView, event: DecodeEventView): RunView {
   if (event.type === 'warning') {
@@ -56,12 +88,14 @@ function updateResult(run: RunView, strategy: StrategyName, f: (r: ResultView) =
   return { ...run, results };
 }
 
+const now = () => Date.now();
+
 /** Ends a run: the final results replace the streamed ones, but a strategy the final set lacks keeps what streamed (a failed run shows what it decoded). */
 export function finishRun(run: RunView, status: RunStatus, result: RunResultView | null, error?: ErrorView): RunView {
   const finals = result?.results ?? [];
   const kept = run.results.filter((r) => !finals.some((f) => f.strategy === r.strategy)).map((r) => (r.finish === 'aborted' && status === 'error' ? { ...r, finish: 'error' as const } : r));
   const done = [...new Set([...(run.done ?? []), ...finals.map((f) => f.strategy)])];
-  return { ...run, status, results: rankResults([...finals, ...kept]), done, stats: result?.stats ?? run.stats, ...(error ? { error } : {}) };
+  return { ...run, status, results: rankResults([...finals, ...kept]), done, stats: result?.stats ?? run.stats, finishedAt: run.finishedAt ?? now(), ...(error ? { error } : {}) };
 }
 
 /**
@@ -86,4 +120,14 @@ export function exportDocument(run: RunView): ExportDocument {
 export function refersToRun(msg: Extract<PanelToHost, { type: 'output' | 'diff' }>, run: RunView | null): boolean {
   const refs = msg.type === 'output' ? [msg.output] : [msg.left, msg.right];
   return !!run && refs.every((ref) => run.results.some((r) => r.strategy === ref.strategy && r.text === ref.text));
+}
+
+/**
+ * The prompt followed by its continuation, as one text: what "Replace Prompt" writes. The continuation
+ * was generated right after the prompt, so it is appended as is, except that a prompt already ending
+ * in whitespace does not get a second space from the continuation's leading one.
+ */
+export function joinContinuation(prompt: string, continuation: string): string {
+  if (/\s$/.test(prompt) && /^[ \t]/.test(continuation)) return prompt + continuation.replace(/^[ \t]+/, '');
+  return prompt + continuation;
 }

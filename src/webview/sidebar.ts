@@ -1,6 +1,6 @@
 // Entry of the history side view: lists past runs from the host and asks it to reopen or clear them.
 import './noEval';
-import { HostToSidebar, SidebarToHost, parseMessage, type HistorySummary, type WELCOME_COMMANDS } from './protocol';
+import { HostToSidebar, SidebarToHost, parseMessage, type HistorySummary } from './protocol';
 import { h, fmt, visibleText } from './dom';
 import { STRATEGY_LABELS } from './labels';
 import { vscodeApi } from './vscodeApi';
@@ -14,34 +14,38 @@ function post(msg: SidebarToHost) {
   if (checked.ok) api.postMessage(checked.value);
 }
 
-/** The empty view's welcome: what to do first, as buttons (a webview view has no viewsWelcome content). */
+/** The empty history: one line. The "Get Started" view above it carries the buttons (not repeated here). */
 function welcome(): HTMLElement {
-  const go = (label: string, command: (typeof WELCOME_COMMANDS)[number], primary = false) => {
-    const b = h('button', { type: 'button', class: primary ? 'welcome-button' : 'welcome-button secondary', 'data-command': command }, label);
-    b.addEventListener('click', () => post({ type: 'command', command }));
-    return b;
-  };
-  return h('section', { class: 'welcome', 'data-testid': 'welcome' },
-    h('p', { class: 'empty' }, 'No runs yet in this workspace.'),
-    h('p', {}, 'See Transfer Q* work without any server — the built-in demo is a small test backend, not a real LLM:'),
-    go('Try the Demo', 'tqstar.tryDemo', true),
-    h('p', {}, 'Then connect your own base and baseline model servers and a reward:'),
-    go('Open Settings', 'tqstar.openSettings'),
-    go('Get Started Walkthrough', 'tqstar.openWalkthrough'),
-    h('p', {}, 'Or decode a prompt you type:'),
-    go('Generate from Prompt…', 'tqstar.generateFromPrompt'));
+  return h('section', { class: 'welcome', 'data-testid': 'welcome' }, h('p', { class: 'empty' }, 'No runs yet in this workspace. Runs you start appear here, newest first.'));
+}
+
+const STATUS_MARK: Record<HistorySummary['status'], { mark: string; label: string }> = {
+  done: { mark: '✓', label: 'finished' },
+  error: { mark: '✗', label: 'failed' },
+  cancelled: { mark: '◼', label: 'cancelled' },
+  running: { mark: '…', label: 'running' },
+};
+
+/** A title that tells runs apart: the prompt's first line, then when. */
+function entryTitle(e: HistorySummary): string {
+  const first = e.prompt.split('\n').find((l) => l.trim()) ?? '';
+  const excerpt = first.length > 48 ? `${first.slice(0, 48)}…` : first;
+  return excerpt || '(empty prompt)';
 }
 
 function render() {
   const clear = h('button', { type: 'button', class: 'secondary', disabled: entries.length === 0 }, 'Clear History');
   clear.addEventListener('click', () => post({ type: 'clear' }));
   const items = entries.map((e) => {
-    const excerpt = e.prompt.length > 80 ? `${e.prompt.slice(0, 80)}…` : e.prompt;
-    const b = h('button', { type: 'button', class: 'entry', 'data-testid': 'history-entry', title: 'Open this run in the results panel' },
-      h('span', { class: 'excerpt' }, ...(excerpt ? visibleText(excerpt) : ['(empty prompt)'])),
-      h('span', { class: 'meta' }, `${e.bestStrategy ? `${STRATEGY_LABELS[e.bestStrategy]} ${fmt(e.bestReward)}` : 'no reward'} · ${e.strategies.length} strategies · ${e.status}`),
-      e.detail ? h('span', { class: 'meta', 'data-testid': 'history-detail' }, e.detail) : null,
-      h('span', { class: 'meta' }, new Date(e.startedAt).toLocaleString()));
+    const st = STATUS_MARK[e.status];
+    const when = new Date(e.startedAt);
+    const b = h('button', { type: 'button', class: `entry status-${e.status}`, 'data-testid': 'history-entry', title: `Open this run in the results panel${e.detail ? `\n${e.detail}` : ''}` },
+      h('span', { class: 'entry-title' },
+        h('span', { class: 'status-mark', 'data-testid': 'status-mark', role: 'img', 'aria-label': st.label, title: st.label }, st.mark),
+        h('span', { class: 'excerpt' }, ...visibleText(entryTitle(e))),
+        h('span', { class: 'when' }, when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }))),
+      h('span', { class: 'meta' }, `${e.bestStrategy ? `best ${STRATEGY_LABELS[e.bestStrategy]} ${fmt(e.bestReward)}` : 'no reward'} · ${e.strategies.length} strategies · ${when.toLocaleDateString()}`),
+      e.detail ? h('span', { class: 'meta detail', 'data-testid': 'history-detail' }, e.detail) : null);
     b.addEventListener('click', () => post({ type: 'open', id: e.id }));
     return h('li', {}, b);
   });

@@ -44,7 +44,10 @@ describe('e2e: Evaluate on Prompt Set on the built-in demo backend', { skip: e2e
       await page.locator('.quick-input-widget .quick-input-title', { hasText: 'strategies' }).waitFor();
       await page.keyboard.press('Enter');
       const box = page.locator('.quick-input-widget .quick-input-box input');
-      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'optional sweep' }).waitFor();
+      // The sweep is a choice; "Custom…" types one.
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'sweep' }).waitFor();
+      await pick(page, 'Custom…');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'custom sweep' }).waitFor();
       await box.fill('bon:bon=2,32');
       await page.keyboard.press('Enter');
       await pick(page, 'No judge');

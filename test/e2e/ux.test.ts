@@ -97,7 +97,7 @@ describe('e2e ux: first install, typed settings, the panel as people use it', { 
       try {
         const welcome = page().locator('.welcome-view-content', { hasText: 'See Transfer Q* work without any server' });
         await welcome.waitFor({ timeout: 60_000 });
-        for (const b of ['Try the Demo', 'Open Settings', 'Get Started Walkthrough']) assert.equal(await welcome.getByRole('button', { name: b }).count(), 1, `welcome button "${b}"`);
+        for (const b of ['Try the Demo', 'Connect Models…', 'Get Started Walkthrough']) assert.equal(await welcome.getByRole('button', { name: b }).count(), 1, `welcome button "${b}"`);
         await screenshot(page(), 'ux-4-welcome-view-shown');
       } finally {
         await page().locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
@@ -147,10 +147,10 @@ describe('e2e ux: first install, typed settings, the panel as people use it', { 
       await tqCard.getByRole('button', { name: /^Insert the Transfer Q\* output after the prompt/ }).click();
       const afterInsert = await poll(page(), () => editorText(page(), 'prompt.txt'), (t) => t !== PROMPT);
       assert.equal(norm(afterInsert), norm(PROMPT + output));
-      await tqCard.getByRole('button', { name: /^Replace the prompt .* with the Transfer Q\* output/ }).click();
-      const afterReplace = await poll(page(), () => editorText(page(), 'prompt.txt'), (t) => !t.includes(PROMPT));
-      // The prompt is replaced; the inserted output stays (the bug replaced both with one output).
-      assert.equal(norm(afterReplace), norm(output + output));
+      await tqCard.getByRole('button', { name: /^Replace the prompt .* with the prompt followed by the Transfer Q\* output/ }).click();
+      const afterReplace = await poll(page(), () => editorText(page(), 'prompt.txt'), (t) => norm(t) !== norm(PROMPT + output));
+      // The prompt is replaced by prompt + output; the inserted output stays after it.
+      assert.equal(norm(afterReplace), norm(PROMPT + output + output));
     }));
 
   test('Compare Strategies with no selection asks for the prompt, pre-filled with the cursor line (item 3)', { timeout: 120_000 }, () =>

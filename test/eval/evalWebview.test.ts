@@ -98,3 +98,16 @@ test('eval.css has the colour rules of every strategy in STRATEGY_COLORS, with t
     assert.ok(css.includes(`.tq-plot .ln.s-${k}, .tq-plot .err.s-${k} { stroke: ${col}; }`), `line rule for ${k}`);
   }
 });
+
+test('the panel\'s notes carry no source-file paths or CLI flags; KL points are tagged with their estimator, swept points with their values', async () => {
+  const { productNotes, pointTag } = await import('../../src/webview/evalNotes');
+  const notes = productNotes(['KL estimators (src/eval/kl.ts): exact = known policy', 'critical path: not computed (give --latency SPEC on --world demo or tabular)', 'a note']);
+  assert.deepEqual(notes, ['KL estimators: exact = known policy', 'a note']);
+  assert.equal(pointTag({ label: 'tqstar alpha=2', strategy: 'tqstar', kl: { mean: 1, se: null, n: 1, estimators: ['upper'] } }), 'α=2 · U');
+  assert.equal(pointTag({ label: 'bon', strategy: 'bon', kl: { mean: 1, se: null, n: 1, estimators: ['bound', 'exact'] } }), 'B+E');
+  const w = load();
+  w.send({ type: 'result', view: { ...view(), notes: ['KL estimators (src/eval/kl.ts): exact = known policy'] } });
+  assert.doesNotMatch(w.document.querySelector('.notes')!.textContent!, /src\//);
+  const tags = [...w.document.querySelectorAll('.pt-tag')].map((t) => t.textContent);
+  assert.ok(tags.some((t) => /(^| · )E$/.test(t!)), `KL plot tags: ${tags.join(', ')}`);
+});

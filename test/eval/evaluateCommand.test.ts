@@ -40,8 +40,15 @@ let modelsWorld: string | undefined = 'demo';
 let strategiesPicked = ['bon', 'softbon', 'baseline'];
 const offeredWorlds: Array<Array<string | undefined>> = [];
 const w = fake.vscode.window as Record<string, unknown>;
+const sweepOffered: string[][] = [];
+const pickTitles: string[] = [];
 w.showQuickPick = async (items: Item[] | Promise<Item[]>, o: { title: string }) => {
   const its = await items;
+  pickTitles.push(o.title);
+  if (/sweep/.test(o.title)) {
+    sweepOffered.push(its.map((i) => (i as { label: string }).label));
+    return its.find((i) => (i as { line?: unknown }).line === null);
+  }
   if (/prompts/.test(o.title)) return its.find((i) => i.file);
   if (/models/.test(o.title)) {
     offeredWorlds.push(its.map((i) => i.world));
@@ -93,6 +100,10 @@ test('Evaluate on Prompt Set…: demo backend, a prompt file, three strategies, 
   assert.ok(fake.commands.has('tqstar.evaluate'));
   await fake.vscode.commands.executeCommand('tqstar.evaluate');
   assert.equal(validation[0]?.includes('bon does not read alpha'), true, 'the sweep box rejects a key the strategy does not read');
+  // The sweep is a choice (presets for the picked strategies, checked against the schema), "Custom…" types one.
+  assert.deepEqual(sweepOffered[0], ['No sweep', 'Best-of-N N: 1, 4, 16', 'Custom…']);
+  // Five numbered steps, the judge's included.
+  assert.deepEqual(pickTitles.slice(0, 5).map((t) => /\((\d)\/(\d)\)/.exec(t)?.slice(1).join('/')), ['1/5', '2/5', '3/5', '4/5', '5/5']);
   assert.equal(validation[1], undefined);
   const panel = fake.panels.find((p) => p.viewType === 'tqstar.evaluation')!;
   assert.ok(panel, 'the evaluation panel opened');

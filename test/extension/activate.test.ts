@@ -221,7 +221,7 @@ async function until(cond: () => boolean, what: string, tries = 600): Promise<vo
   assert.ok(cond(), `timed out waiting for ${what}`);
 }
 
-test('Replace Prompt after Insert after Prompt replaces only the prompt, wherever edits moved it (issue 12, item 1)', { timeout: 120_000 }, async () => {
+test('Replace Prompt after Insert after Prompt writes prompt + continuation in place of only the prompt, wherever edits moved it (issue 12, item 1)', { timeout: 120_000 }, async () => {
   setDemoSettings();
   const doc = new FakeDocument('# Notes\nThe movie was\nend');
   const editor = new FakeEditor(doc);
@@ -239,8 +239,9 @@ test('Replace Prompt after Insert after Prompt replaces only the prompt, whereve
   await editor.edit((b) => b.insert(doc.positionAt(0), 'Intro\n'));
   editor.select(0, doc.text.length);
   w.receive({ type: 'output', action: 'replace', output: { strategy: 'tqstar', text: tq.text } });
-  await until(() => !doc.text.includes('The movie was'), 'the replace');
-  assert.equal(doc.text, `Intro\n# Notes\n${tq.text}${tq.text}\nend`);
+  await until(() => doc.text.startsWith('Intro\n# Notes\nThe movie was' + tq.text + tq.text), 'the replace');
+  // Replace writes prompt + continuation in place of the prompt: the text reads on, the prompt is not lost.
+  assert.equal(doc.text, `Intro\n# Notes\nThe movie was${tq.text}${tq.text}\nend`);
 });
 
 test('Compare Strategies with no selection asks for the prompt, pre-filled with the cursor line (item 3)', { timeout: 120_000 }, async () => {
@@ -263,7 +264,7 @@ test('Compare Strategies with no selection asks for the prompt, pre-filled with 
   assert.equal(run.origin, undefined, 'a typed prompt has no place in the document to act on');
 });
 
-test('starting a run while one decodes asks: Keep It Running leaves it, Cancel It and Start replaces it (item 2)', { timeout: 180_000 }, async () => {
+test('starting a run while one decodes asks: Cancel leaves it, Stop It and Start replaces it (item 2)', { timeout: 180_000 }, async () => {
   const slow = await startServer({ port: 0, quiet: true, latency: 'request=150' });
   try {
     setDemoSettings(Object.fromEntries(Object.entries(demoRunConfig(slow.url)).filter(([k]) => k !== 'decoding')));
@@ -272,12 +273,12 @@ test('starting a run while one decodes asks: Keep It Running leaves it, Cancel I
     await until(() => fake.context['tqstar.running'] === true, 'the first run to start');
     const firstId = (lastPanel().webview.posted.find((m) => (m as { type: string }).type === 'runStart') as { run: { id: string } } | undefined)?.run.id;
     fake.shown.length = 0;
-    fake.state.messageAnswer = 'Keep It Running';
+    fake.state.messageAnswer = undefined; // VS Code's own Cancel of the modal dialog
     await fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
     assert.match(fake.shown.at(-1)!.message, /still decoding/);
-    assert.deepEqual(fake.shown.at(-1)!.actions, ['Cancel It and Start', 'Keep It Running']);
+    assert.deepEqual(fake.shown.at(-1)!.actions, ['Stop It and Start'], 'one action; VS Code adds Cancel to a modal');
     assert.equal(fake.context['tqstar.running'], true, 'the first run goes on');
-    fake.state.messageAnswer = 'Cancel It and Start';
+    fake.state.messageAnswer = 'Stop It and Start';
     const second = fake.vscode.commands.executeCommand('tqstar.generateFromSelection');
     await first;
     fake.state.messageAnswer = undefined;

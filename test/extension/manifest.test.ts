@@ -57,7 +57,17 @@ test('endpoint and reward settings, object and typed, are restricted in untruste
 
 test('the Settings UI gets typed settings in "Transfer Q*" sections: each scalar with its type, default, range and description', () => {
   assert.ok(Array.isArray(pkg.contributes.configuration), 'configuration is an array of sections');
-  assert.ok(sections.every((s) => s.title.startsWith('Transfer Q*: ') && typeof s.order === 'number'));
+  assert.ok(sections.every((s) => typeof s.order === 'number'));
+  // Distinct short titles (VS Code lists them under the extension's name in the table of contents and cuts long ones).
+  const titles = sections.map((s) => s.title);
+  assert.equal(new Set(titles).size, titles.length);
+  assert.ok(titles.every((t) => t.length <= 24 && !t.startsWith('Transfer Q*')), titles.join(' | '));
+  // The JSON objects come last on screen, after every typed section.
+  const adv = sections.find((s) => s.id === 'tqstar.advanced')!;
+  assert.ok(sections.every((s) => s === adv || s.order < adv.order));
+  assert.doesNotMatch(allProps['tqstar.base']!.markdownDescription!, /settings above;/);
+  assert.equal(allProps['tqstar.decoding.seed']!.minimum, 0);
+  assert.equal(allProps['tqstar.decoding.argsWeight']!.minimum, 0);
   const topK = allProps['tqstar.decoding.topK']!;
   assert.equal(topK.type, 'integer');
   assert.equal(topK.default, 10);
@@ -81,7 +91,7 @@ test('the Settings UI gets typed settings in "Transfer Q*" sections: each scalar
 
 test('the contract commands are contributed under the "Transfer Q*" category, with a keybinding and an editor menu entry', () => {
   const ids = pkg.contributes.commands.map((c: { command: string }) => c.command);
-  for (const id of ['generateFromSelection', 'generateFromPrompt', 'compareStrategies', 'cancel', 'openPanel', 'testConnections', 'setApiKey', 'clearApiKey', 'tryDemo']) assert.ok(ids.includes(`tqstar.${id}`), id);
+  for (const id of ['generateFromSelection', 'generateFromPrompt', 'compareStrategies', 'cancel', 'openPanel', 'connectModels', 'testConnections', 'setApiKey', 'clearApiKey', 'tryDemo']) assert.ok(ids.includes(`tqstar.${id}`), id);
   assert.ok(pkg.contributes.commands.every((c: { category: string }) => c.category === 'Transfer Q*'));
   assert.equal(pkg.contributes.commands.find((c: { command: string }) => c.command === 'tqstar.tryDemo').title, 'Try the Demo');
   assert.ok(pkg.contributes.keybindings.some((k: { command: string }) => k.command === 'tqstar.generateFromSelection'));
@@ -109,7 +119,7 @@ test('an empty Transfer Q* side bar welcomes with buttons (viewsWelcome on a tre
   assert.equal(start.type, undefined, 'a tree view');
   assert.equal(start.when, '!tqstar.hasRuns');
   const welcome = (pkg.contributes.viewsWelcome as Array<{ view: string; contents: string }>).find((w) => w.view === 'tqstar.start')!;
-  for (const cmd of ['tqstar.tryDemo', 'tqstar.openWalkthrough', 'workbench.action.openSettings', 'tqstar.generateFromSelection']) assert.match(welcome.contents, new RegExp(`\\(command:${cmd.replace(/\./g, '\\.')}`), cmd);
+  for (const cmd of ['tqstar.tryDemo', 'tqstar.openWalkthrough', 'tqstar.connectModels', 'tqstar.generateFromSelection']) assert.match(welcome.contents, new RegExp(`\\(command:${cmd.replace(/\./g, '\\.')}`), cmd);
   const ids = pkg.contributes.commands.map((c: { command: string }) => c.command);
   for (const m of welcome.contents.matchAll(/\(command:(tqstar\.\w+)/g)) assert.ok(ids.includes(m[1]), `${m[1]} is contributed`);
 });

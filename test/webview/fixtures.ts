@@ -48,3 +48,18 @@ export function tqResult(reward = 0.9): ResultView {
 export function run(results: ResultView[], over: Partial<RunView> = {}): RunView {
   return { id: 'run-1', prompt: 'Say hi', strategies: results.map((r) => r.strategy), startedAt: 1_700_000_000_000, status: 'done', results, stats: { requests: 10, modelTokens: 100, wallMs: 200 }, ...over };
 }
+
+/**
+ * The same two steps with the base model's real top-1 recorded (as the TQ* step reports it): step 1's
+ * top-1 "Hello" was proposed and chosen; step 2's top-1 " the" (log π_base −0.05) was not proposed at all,
+ * so " world" sits 2.55 nats below it — more than the 2.5 nats to the best proposed candidate " there".
+ */
+export function tqResultWithBaseTop(reward = 0.9): ResultView {
+  const r = tqResult(reward);
+  const [s0, s1] = r.steps;
+  const steps = [
+    { ...s0!, baseTop: { id: 100, text: 'Hello', logprobBase: -0.2, proposed: true }, alpha: 1.5, steered: true },
+    { ...s1!, baseTop: { id: 7, text: ' the', logprobBase: -0.05, proposed: false }, alpha: 1.5, steered: true },
+  ];
+  return { ...r, steps };
+}

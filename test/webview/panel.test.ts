@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWebview, buildWebview } from './loadWebview';
-import { result, run, step, tqResult } from './fixtures';
+import { result, run, step, tqResult, tqResultWithBaseTop } from './fixtures';
 
 before(() => buildWebview(), { timeout: 120_000 });
 
@@ -49,15 +49,17 @@ test('live steps appear as tokens while running, then cards rank by reward when 
   assert.equal(last.run.results.length, 3);
 });
 
-test('tokens are shaded by how far the reward moved the choice from the base favourite', { timeout: 30_000 }, () => {
+test('tokens are shaded by how far the reward moved the choice from the base model\'s real top-1', { timeout: 30_000 }, () => {
   const p = loadWebview('panel');
-  p.send({ type: 'showRun', run: run([tqResult()]) });
+  p.send({ type: 'showRun', run: run([tqResultWithBaseTop()]) });
   const [hello, world] = [...p.document.querySelectorAll<HTMLElement>('[data-testid="token"]')];
-  // "Hello" was the base model's favourite (shift 0); " world" was 2.5 nats below " there".
+  // "Hello" was the base model's top-1 (shift 0); " world" was 2.55 nats below the unproposed top-1 " the".
   assert.ok(hello!.classList.contains('shift-0'));
   assert.ok(world!.classList.contains('shift-4'));
-  assert.equal(world!.getAttribute('tabindex'), '0');
-  assert.match(world!.getAttribute('aria-label')!, /2\.50 nats/);
+  // One Tab stop for the sequence: the first token; ← → walk the rest.
+  assert.equal(hello!.getAttribute('tabindex'), '0');
+  assert.equal(world!.getAttribute('tabindex'), '-1');
+  assert.match(world!.getAttribute('aria-label')!, /2\.55 nats from the base model's top-1/);
 });
 
 test('focusing a token shows its candidate table with Q̂ ± SE and the rollouts', { timeout: 30_000 }, () => {

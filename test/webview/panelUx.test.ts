@@ -2,9 +2,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWebview, buildWebview } from './loadWebview';
-import { result, run, tqResult } from './fixtures';
+import { result, run, tqResult, tqResultWithBaseTop } from './fixtures';
 import { RunConfig } from '../../src/config/schema';
-import { progressOf, progressText } from '../../src/webview/progress';
+import { progressOf, progressText, shortProgress } from '../../src/webview/progress';
 import { xTicks } from '../../src/webview/chart';
 import { SHIFT_LEVELS, shiftLevel } from '../../src/webview/tokenShift';
 import { rankResults } from '../../src/webview/runState';
@@ -28,7 +28,8 @@ test('progress: tokens of maxTokens for the decoding strategy, elapsed, an upper
   assert.deepEqual({ index: p.index, total: p.total, current: p.current, tokens: p.tokens, maxTokens: p.maxTokens, elapsedMs: p.elapsedMs, queued: p.queued }, { index: 1, total: 3, current: 'tqstar', tokens: 2, maxTokens: 64, elapsedMs: 12_000, queued: ['bon', 'greedy'] });
   // (64 − 2) tokens × 0.2 s per token.
   assert.equal(p.atMostLeftMs, 62 * 200);
-  assert.equal(progressText(p), 'running Transfer Q* (1 of 3) — 2 / 64 tokens · 12 s elapsed · at most ~12 s more for it · 2 queued');
+  // With nothing finished yet, the estimate runs to maxTokens: the same as the bound, which is then not repeated.
+  assert.equal(progressText(p), 'running Transfer Q* (1 of 3) — 2 / 64 tokens · 12 s elapsed · ~12 s left · 2 queued');
   // The panel shows it, and the card says "running… 2 / 64 tokens"; queued strategies are listed.
   const w = loadWebview('panel');
   w.send({ type: 'runStart', run: live });
@@ -45,7 +46,7 @@ test('progress with strategies side by side: each running strategy with its toke
   const p = progressOf(live, 13_000);
   assert.deepEqual(p.running, [{ strategy: 'tqstar', tokens: 2 }, { strategy: 'greedy', tokens: 1 }]);
   assert.equal(p.atMostLeftMs, 62 * 200, 'the largest of the running strategies\' bounds');
-  assert.equal(progressText(p), 'running Transfer Q* 2 / 64, Greedy (base) 1 / 64 tokens (1 of 4 finished) · 12 s elapsed · at most ~12 s more · 1 queued');
+  assert.equal(progressText(p), 'running Transfer Q* 2 / 64, Greedy (base) 1 / 64 tokens (1 of 4 finished) · 12 s elapsed · ~12 s left · 1 queued');
   // The e2e suites (and a reader) tell a finished run by "done": a live status never says it.
   assert.doesNotMatch(progressText(p), /\bdone\b/);
 });
@@ -115,8 +116,8 @@ test('every card button has an accessible name with its strategy; the reward bar
   assert.ok([...w.document.querySelectorAll('button')].some((b) => b.textContent === 'Replace Prompt'));
   const meter = w.document.querySelector('[data-strategy="tqstar"] [role="meter"]')!;
   assert.equal(meter.getAttribute('aria-valuenow'), '0.9');
-  assert.equal(meter.getAttribute('aria-valuemin'), '0.2');
-  assert.equal(meter.getAttribute('aria-valuemax'), '0.9');
+  assert.equal(meter.getAttribute('aria-valuemin'), '0', 'a fixed 0–1 scale, not the run\'s lowest reward');
+  assert.equal(meter.getAttribute('aria-valuemax'), '1');
   assert.match(meter.getAttribute('aria-label')!, /Transfer Q\* reward/);
   const tqCard = w.document.querySelector('[data-strategy="tqstar"]')!;
   const focusables = [...tqCard.querySelectorAll<HTMLElement>('button, select, [tabindex="0"]')];
@@ -126,14 +127,15 @@ test('every card button has an accessible name with its strategy; the reward bar
 });
 
 test('the legend explains every shading level the tokens can show, and the chart has labelled axes (items 16, 17)', () => {
-  assert.deepEqual(SHIFT_LEVELS.map((l) => l.level), [0, 1, 2, 3, 4]);
+  assert.deepEqual(SHIFT_LEVELS.map((l) => l.level), [0, 1, 2, 3, 4, 'unmeasured']);
   for (const shift of [null, 0, 0.3, 0.7, 1.5, 9]) assert.ok(SHIFT_LEVELS.some((l) => l.level === shiftLevel(shift)));
   assert.deepEqual(xTicks(1), [1]);
   assert.deepEqual(xTicks(2), [1, 2]);
   assert.deepEqual(xTicks(64), [1, 14, 27, 40, 53, 64]);
   const w = loadWebview('panel');
-  w.send({ type: 'showRun', run: run([tqResult()], { config }) });
+  w.send({ type: 'showRun', run: run([tqResultWithBaseTop()], { config }) });
   const legend = w.document.querySelector('[data-testid="legend"]')!;
+  // Every step was measured: the five measured levels, not the "not measured" one.
   assert.equal(legend.querySelectorAll('li').length, 5);
   assert.match(legend.textContent!, /red.*≥ 2 nats/);
   for (const l of [0, 1, 2, 3, 4]) assert.equal(legend.querySelectorAll(`.swatch.shift-${l}`).length, 1);
@@ -154,4 +156,21 @@ test('bidi overrides and other invisible characters show as visible marks; inser
   assert.equal(w.document.querySelector('.prompt-text')!.textContent, 'a[U+2066]b');
   [...w.document.querySelectorAll('button')].find((b) => b.textContent === 'Copy')!.click();
   assert.deepEqual(w.posted.at(-1), { type: 'output', action: 'copy', output: { strategy: 'greedy', text } });
+});
+
+test('the estimate comes from measured step times and the length the finished strategies reached; the status bar form is short (item 5)', () => {
+  const tq = { ...tqResult(), stats: { requests: 6, modelTokens: 40, wallMs: 400 } }; // 0.2 s per token
+  const bon = { ...result('bon', 'ten tokens', 0.4), tokens: Array.from({ length: 10 }, (_, i) => ({ id: i, text: 'x' })) };
+  const live = run([tq, bon], { status: 'running', stats: null, strategies: ['tqstar', 'bon'], config, done: ['bon'], startedAt: 1000 });
+  const p = progressOf(live, 5_000);
+  // Best-of-N stopped at 10 tokens: TQ* is expected to need 8 more × 0.2 s, not 62 more.
+  assert.ok(Math.abs(p.estimateLeftMs! - 1600) < 1e-9);
+  assert.equal(p.atMostLeftMs, 62 * 200);
+  assert.equal(progressText(p), 'running Transfer Q* (2 of 2) — 2 / 64 tokens · 4.0 s elapsed · ~1.6 s left · at most ~12 s for it');
+  assert.equal(shortProgress(p), 'TQ* 2/64 · ~1.6 s');
+  // Before the first token, a GGUF run says the local engine is loading the model.
+  const gguf = RunConfig.parse({ ...config, base: { gguf: 'models/tiny/sft.gguf' }, baseline: { gguf: 'models/tiny/dpo.gguf' } });
+  const loading = progressOf(run([], { status: 'running', stats: null, strategies: ['tqstar'], config: gguf, done: [], startedAt: 1000 }), 3_000);
+  assert.equal(progressText(loading), 'running… loading sft.gguf and dpo.gguf on the local llama.cpp engine (the first run after a start takes longest) · 2.0 s elapsed');
+  assert.equal(shortProgress(loading), 'TQ* loading model…');
 });

@@ -30,20 +30,17 @@ test('prompt excerpts are text, and invalid host messages are ignored', { timeou
   assert.match(v.document.querySelector('.excerpt')!.textContent!, /<img src=x/);
 });
 
-test('the empty view welcomes with buttons that run only the listed commands; they go once there are runs', { timeout: 30_000 }, () => {
+test('the empty history has no buttons of its own (the Get Started view above has them); entries have status marks and distinct titles', { timeout: 30_000 }, () => {
   const v = loadWebview('sidebar');
   const welcome = v.document.querySelector('[data-testid="welcome"]')!;
-  const labels = [...welcome.querySelectorAll('button')].map((b) => b.textContent);
-  assert.deepEqual(labels, ['Try the Demo', 'Open Settings', 'Get Started Walkthrough', 'Generate from Prompt…']);
-  for (const b of welcome.querySelectorAll('button')) (b as HTMLButtonElement).click();
-  assert.deepEqual(v.posted.slice(1), [
-    { type: 'command', command: 'tqstar.tryDemo' },
-    { type: 'command', command: 'tqstar.openSettings' },
-    { type: 'command', command: 'tqstar.openWalkthrough' },
-    { type: 'command', command: 'tqstar.generateFromPrompt' },
-  ]);
-  v.send({ type: 'history', entries: [entry('a', 'p', 1)] });
+  assert.equal(welcome.querySelectorAll('button').length, 0);
+  assert.match(welcome.textContent!, /No runs yet/);
+  v.send({ type: 'history', entries: [{ ...entry('a', 'The movie was\nsecond line', 1), status: 'error' }, { ...entry('b', 'The food was', 0.5), status: 'done' }] });
   assert.equal(v.document.querySelector('[data-testid="welcome"]'), null);
+  const marks = [...v.document.querySelectorAll('[data-testid="status-mark"]')].map((m) => m.getAttribute('aria-label'));
+  assert.deepEqual(marks, ['failed', 'finished']);
+  const titles = [...v.document.querySelectorAll('.excerpt')].map((e) => e.textContent);
+  assert.deepEqual(titles, ['The movie was', 'The food was']);
 });
 
 test('a prompt excerpt shows bidi controls as visible marks (issue 11, item 14)', { timeout: 30_000 }, () => {
