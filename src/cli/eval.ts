@@ -46,7 +46,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, {
     values: ['config', 'world', 'prompts', 'limit', 'seeds', 'strategy', 'sweep', 'reference', 'out', 'embeddings', 'embeddings-model', 'judge-url', 'judge-model', 'concurrency', 'latency'],
     repeat: ['strategy', 'sweep'],
-    switches: ['judge', 'no-embeddings'],
+    switches: ['judge', 'no-embeddings', 'allow-key-env'],
   });
   if (f.positional.length) throw new UsageError(`unexpected argument "${f.positional[0]}"`);
   if (f.values.config && f.values.world) throw new UsageError('give --config FILE or --world NAME, not both');
@@ -78,7 +78,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     // Without a config: the reference server in this process (the reward, the demo and tabular models) and a built-in world (demo backends, labelled so).
     let setup: EvalWorld | null = null;
     let config: RunConfig;
-    if (f.values.config) config = readConfigFile(f.values.config);
+    if (f.values.config) config = readConfigFile(f.values.config, { allowKeyEnv: f.switches.has('allow-key-env'), say });
     else {
       server = await startServer({ port: 0, quiet: true, ...(latencySpec !== undefined ? { latency: latencySpec } : {}) });
       setup = evalWorld((world ?? DEFAULT_WORLD) as EvalWorldName, server.url);
