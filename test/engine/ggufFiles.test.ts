@@ -89,3 +89,24 @@ test('a baseline whose path contains the base path (sft.gguf.part beside sft.ggu
   assert.equal(error.setting, 'tqstar.baseline.gguf', error.message);
   assert.ok(error.message.includes(part));
 });
+
+test('a GGUF with NaN weights: sampling and scoring fail naming the file and saying the logits are not finite', { timeout: 90_000 }, async () => {
+  const bytes = toF32(A);
+  const f = join(dir, 'nan-weights.gguf');
+  writeFileSync(f, bytes);
+  const h = readGgufHeader(f);
+  const norm = h.tensors.find((t) => t.name === 'output_norm.weight')!;
+  for (let i = 0; i < norm.dims[0]!; i++) bytes.writeFloatLE(NaN, h.dataStart + norm.offset + 4 * i);
+  writeFileSync(f, bytes);
+  const pool = new EnginePool();
+  try {
+    const { env } = await buildEnv(loadRunConfig({ base: { gguf: f }, baseline: { gguf: B }, reward: { kind: 'builtin', name: 'length', target: 20 } }), { engines: pool });
+    const prompt = await env.base.encode('The food');
+    const why = new RegExp(`${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the model produced non-finite logits`);
+    await assert.rejects(env.base.sample({ prompts: [prompt], n: 2, temperature: 1, maxTokens: 3, seed: 1 }), why);
+    await assert.rejects(env.base.score({ items: [{ prompt, continuation: [5, 6] }] }), why);
+    await assert.rejects(env.base.nextTokens([prompt], 5), why);
+  } finally {
+    await pool.dispose();
+  }
+});
