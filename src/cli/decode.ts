@@ -33,7 +33,10 @@ export async function decodeCommand(argv: string[]): Promise<number> {
   // Every request in flight listens on the run's signal: more than Node's default of 10 is expected.
   setMaxListeners(1000, abort.signal);
   const onSigint = () => {
-    if (abort.signal.aborted) process.exit(EXIT.cancelled);
+    if (abort.signal.aborted) {
+      say('tqstar: cancelled');
+      process.exit(EXIT.cancelled);
+    }
     say('cancelling… (Ctrl-C again to quit at once)');
     abort.abort();
   };
