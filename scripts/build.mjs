@@ -1,7 +1,7 @@
 // Builds every bundle with esbuild: the extension host bundle, the CLI, the local engine's child, and the webview scripts.
 // Usage: node scripts/build.mjs [--production] [--watch] [--only extension|cli|webview]
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,7 +17,8 @@ const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', 
 const engine = { ...node, format: 'esm', entryPoints: ['src/engine/child.ts'], outfile: 'dist/engine.mjs', external: ['node-llama-cpp'] };
 const targets = {
   extension: [{ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'node-llama-cpp'] }, engine],
-  cli: [{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: ['node-llama-cpp'] }, engine],
+  // dist/cli.js is src/cli/loader.cjs (copied below): it handles Ctrl-C while Node compiles the bundle, then loads it.
+  cli: [{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js', external: ['node-llama-cpp'] }, engine],
   webview: ['panel', 'sidebar', 'eval'].map((name) => ({
     bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning',
     entryPoints: [`src/webview/${name}.ts`], outfile: `media/dist/${name}.js`,
@@ -33,6 +34,10 @@ for (const [name, list] of Object.entries(selected)) {
     if (watch) await (await esbuild.context(opts)).watch();
     else await esbuild.build(opts);
   }
+}
+if (!only || only === 'cli') {
+  copyFileSync('src/cli/loader.cjs', 'dist/cli.js');
+  chmodSync('dist/cli.js', 0o755);
 }
 // Webview stylesheets are plain CSS, copied beside the scripts.
 if (!only || only === 'webview') {

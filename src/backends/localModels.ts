@@ -22,7 +22,9 @@ export async function serveLocalModels(settings: RunConfig, pool: EnginePool, ba
     if (g !== undefined) files.set(role, resolveModelPath(g, baseDir));
   }
   if (files.size === 0) return { ...settings, base: asEndpoint(settings.base), baseline: asEndpoint(settings.baseline) };
-  const settingOf = (file: string) => `tqstar.${[...files].find(([, f]) => file.includes(f))?.[0] ?? files.keys().next().value}.gguf`;
+  // The failing file is one of ours, or (a failure of the whole engine) several joined with ", ": match whole paths, never substrings.
+  const roleOf = (file: string) => [...files].find(([, f]) => f === file)?.[0] ?? [...files].find(([, f]) => file.split(', ').includes(f))?.[0];
+  const settingOf = (file: string) => `tqstar.${roleOf(file) ?? files.keys().next().value}.gguf`;
   let served;
   try {
     served = await pool.serve([...files.values()]);

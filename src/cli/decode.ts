@@ -13,8 +13,8 @@ import { COLUMNS, footnotes, table, toJson } from './output';
 import { errorText, terminalLine } from './terminalText';
 
 export async function decodeCommand(argv: string[]): Promise<number> {
-  const f = parseFlags(argv, { values: ['config', 'prompt', 'prompt-file', 'strategy'], repeat: ['strategy'], switches: ['json', 'verbose'] });
-  const { config, prompt: exported } = readRunFile(f.values.config);
+  const f = parseFlags(argv, { values: ['config', 'prompt', 'prompt-file', 'strategy'], repeat: ['strategy'], switches: ['json', 'verbose', 'allow-key-env'] });
+  const { config, prompt: exported } = readRunFile(f.values.config, { allowKeyEnv: f.switches.has('allow-key-env'), say: (l) => process.stderr.write(l + '\n') });
   const given = Number(f.values.prompt !== undefined) + Number(f.values['prompt-file'] !== undefined);
   // An exported run carries its prompt; --prompt or --prompt-file still override it.
   if (given > 1 || (given === 0 && exported === undefined)) throw new UsageError('give exactly one of --prompt TEXT or --prompt-file FILE');
@@ -33,7 +33,10 @@ export async function decodeCommand(argv: string[]): Promise<number> {
   // Every request in flight listens on the run's signal: more than Node's default of 10 is expected.
   setMaxListeners(1000, abort.signal);
   const onSigint = () => {
-    if (abort.signal.aborted) process.exit(EXIT.cancelled);
+    if (abort.signal.aborted) {
+      say('tqstar: cancelled');
+      process.exit(EXIT.cancelled);
+    }
     say('cancelling… (Ctrl-C again to quit at once)');
     abort.abort();
   };

@@ -27,7 +27,11 @@ export async function demoCommand(_argv: string[]): Promise<number> {
   const abort = new AbortController();
   // Every request in flight listens on the run's signal: more than Node's default of 10 is expected.
   setMaxListeners(1000, abort.signal);
-  const onSigint = () => (abort.signal.aborted ? process.exit(EXIT.cancelled) : abort.abort());
+  const onSigint = () => {
+    if (!abort.signal.aborted) return abort.abort();
+    process.stderr.write('tqstar: cancelled\n');
+    process.exit(EXIT.cancelled);
+  };
   process.on('SIGINT', onSigint);
   const started = performance.now();
   const models = findDemoModels();

@@ -1,5 +1,6 @@
 // `tqstar eval`: strategies × sweeps × prompts × seeds → JSONL (resumable), a summary table, an HTML report with plots.
 import { setMaxListeners } from 'node:events';
+import { dirname, resolve } from 'node:path';
 import { loadRunConfig } from '../backends/index';
 import { STRATEGY_NAMES, type RewardConfig, type RunConfig, type StrategyName } from '../config/schema';
 import { TqError } from '../core/errors';
@@ -46,7 +47,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, {
     values: ['config', 'world', 'prompts', 'limit', 'seeds', 'strategy', 'sweep', 'reference', 'out', 'embeddings', 'embeddings-model', 'judge-url', 'judge-model', 'concurrency', 'latency'],
     repeat: ['strategy', 'sweep'],
-    switches: ['judge', 'no-embeddings'],
+    switches: ['judge', 'no-embeddings', 'allow-key-env'],
   });
   if (f.positional.length) throw new UsageError(`unexpected argument "${f.positional[0]}"`);
   if (f.values.config && f.values.world) throw new UsageError('give --config FILE or --world NAME, not both');
@@ -68,7 +69,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const abort = new AbortController();
   setMaxListeners(1000, abort.signal);
   const onSigint = () => {
-    if (abort.signal.aborted) process.exit(EXIT.cancelled);
+    if (abort.signal.aborted) {
+      say('tqstar: cancelled');
+      process.exit(EXIT.cancelled);
+    }
     say('eval: cancelling — finished answers are kept in the JSONL; run the same command again to resume (Ctrl-C again to quit at once)');
     abort.abort();
   };
@@ -78,7 +82,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     // Without a config: the reference server in this process (the reward, the demo and tabular models) and a built-in world (demo backends, labelled so).
     let setup: EvalWorld | null = null;
     let config: RunConfig;
-    if (f.values.config) config = readConfigFile(f.values.config);
+    if (f.values.config) config = readConfigFile(f.values.config, { allowKeyEnv: f.switches.has('allow-key-env'), say });
     else {
       server = await startServer({ port: 0, quiet: true, ...(latencySpec !== undefined ? { latency: latencySpec } : {}) });
       setup = evalWorld((world ?? DEFAULT_WORLD) as EvalWorldName, server.url);
@@ -144,6 +148,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
       judge,
       concurrency: int('concurrency', f.values.concurrency, 1),
       ...(latency ? { latency } : {}),
+      // Relative gguf paths start at the config file's folder, as for decode and probe.
+      ...(f.values.config ? { backend: { baseDir: dirname(resolve(f.values.config)) } } : {}),
       signal: abort.signal,
       onStart: (plan, concurrency, jsonl) => {
         say(`eval: ${plan.points.length} points × ${prompts.length} prompts × ${seeds.length} seeds = ${plan.items.length} answers, ${concurrency} at a time; writing ${jsonl}`);

@@ -35,6 +35,7 @@ Prints the URL it listens on; the OpenAI base URL is that URL + /v1. Ctrl-C stop
 
 Options:
   --config FILE    the run configuration (JSON; see docs/cli.md)
+  --allow-key-env  use the apiKeyEnv fields of an exported run (a config file with "prompt"); without it they are not read, and each variable and the host it would go to is named
 
 Exit code 1 when an endpoint is unreachable or lacks what the decoding settings need.`,
   decode: `tqstar decode — decode one prompt with Transfer Q* and its peers, ranked by reward
@@ -46,6 +47,7 @@ Options:
   --strategy NAME      tqstar, args, cd, bon, blockwise, greedy, sample or baseline; repeatable
                        (default: tqstar and the strategies the config lists)
   --json               print one JSON object (schema in docs/cli.md) instead of the table
+  --allow-key-env      an exported run's apiKeyEnv fields are used only with this flag
   --verbose            log every HTTP request (role, method, URL, status, ms) to stderr
 
 Ctrl-C cancels and prints the partial result (exit code 130).`,
@@ -80,6 +82,7 @@ Options:
   --out DIR              answers.jsonl, report.html, summary.json, summary.txt (default ./tqstar-eval)
   --embeddings URL       OpenAI base URL with /v1/embeddings for coherence ([--embeddings-model M])
   --no-embeddings        skip coherence
+  --allow-key-env        use the apiKeyEnv fields of an exported run given as --config
   --judge                pairwise judge on the config's "judge" reward endpoint (/v1/chat/completions)
   --judge-url URL --judge-model M   the judge's endpoint explicitly
   --concurrency N        answers decoded at once (default: the endpoints' maxConcurrency)

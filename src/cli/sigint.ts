@@ -2,7 +2,11 @@
 import { exitWhenFlushed } from './exit';
 
 /** True when running as the `tqstar` program (the bundle's entry), false when a test imports the modules. */
-export const isCliEntry = (typeof require !== 'undefined' && require.main === module) || process.env.TQSTAR_CLI_MAIN === '1';
+export const isCliEntry =
+  (typeof require !== 'undefined' && require.main === module) ||
+  process.env.TQSTAR_CLI_MAIN === '1' ||
+  // dist/cli.js (src/cli/loader.cjs) loads the bundle and says so.
+  (globalThis as Record<symbol, unknown>)[Symbol.for('tqstar.cliEntry')] === true;
 
 /**
  * Before a command installs its own SIGINT handler (decode, demo and serve do), and while the

@@ -234,7 +234,12 @@ export const RunConfig = z
     reward: RewardConfig.describe('The target reward r.'),
     baselineReward: RewardConfig.optional().describe('The reward r_BL the baseline was aligned to (indirect transfer).'),
     decoding: DecodingParams.prefault({}),
-    strategies: z.array(StrategyName).default(['tqstar', 'args', 'cd', 'bon', 'baseline', 'greedy']).describe('Strategies to run and compare.'),
+    strategies: z
+      .array(StrategyName)
+      // A refinement, not .min(1): its message says what to do, where a size check would say "must be ≥ 1".
+      .refine((list) => list.length > 0, 'is empty: give at least one strategy (an empty list runs nothing), or leave the key out for the default set')
+      .default(['tqstar', 'args', 'cd', 'bon', 'baseline', 'greedy'])
+      .describe('Strategies to run and compare.'),
   })
   .strict();
 export type RunConfig = z.infer<typeof RunConfig>;

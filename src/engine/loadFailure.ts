@@ -1,6 +1,6 @@
 // Why a GGUF model file could not be served: a kind, the file, and a message in plain words.
 
-export type LoadFailureKind = 'missing-file' | 'not-gguf' | 'architecture' | 'memory' | 'tokenizer' | 'load';
+export type LoadFailureKind = 'missing-file' | 'not-gguf' | 'corrupt' | 'architecture' | 'memory' | 'tokenizer' | 'load';
 
 export interface LoadFailure {
   kind: LoadFailureKind;

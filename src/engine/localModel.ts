@@ -2,6 +2,7 @@
 import type { ControlledEvaluateInputItem, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { createHash } from 'node:crypto';
 import { firstStop, type GenParams, type Generation, type PositionLogprobs } from '../server/generate';
+import { HttpError } from '../server/httpError';
 import { mix32 } from '../server/sampling';
 import { checkGgufFile } from './ggufFile';
 import { takeLlamaLog } from './llamaLog';
@@ -151,6 +152,7 @@ export class LocalModel {
         if (i === 0) return null;
         const probs = out[i - 1]?.next.probabilities;
         if (!probs) throw new Error(`no distribution at prompt position ${i}`);
+        if (hasNaN(probs)) throw this.nonFinite();
         return position(probs, id, k);
       });
     } finally {
@@ -189,6 +191,7 @@ export class LocalModel {
         const next = out[out.length - 1]?.next;
         if (!next || next.token === undefined || next.token === null) throw new Error('llama.cpp returned no token');
         const id = next.token as number;
+        if (!finiteConfidence(next.confidence) || (next.probabilities && hasNaN(next.probabilities))) throw this.nonFinite();
         if (p.logprobs !== null) {
           const lp = full ? rawLogprobs(next.probabilities!, T) : null;
           const k = listed ? 0 : p.logprobs;
@@ -211,10 +214,25 @@ export class LocalModel {
     }
   }
 
+  /** NaN or infinite weights make NaN logits: say so, naming the file (a client would only see missing log-probabilities). */
+  private nonFinite(): HttpError {
+    return new HttpError(422, `${this.info.file}: the model produced non-finite logits (NaN); its weights are damaged or overflow in float arithmetic — check or replace this file`);
+  }
+
   async dispose(): Promise<void> {
     await this.context.dispose();
     await this.model.dispose();
   }
+}
+
+function finiteConfidence(c: number | undefined): boolean {
+  return c === undefined || Number.isFinite(c);
+}
+
+/** The map is sorted by probability, highest first; NaN sorts anywhere, so every value is looked at (the vocabulary, once per position). */
+function hasNaN(probs: Map<unknown, number>): boolean {
+  for (const p of probs.values()) if (Number.isNaN(p)) return true;
+  return false;
 }
 
 /** A position from node-llama-cpp's probability map (sorted, highest first), as log-probabilities. */

@@ -1,5 +1,5 @@
 // Prompt sets for `tqstar eval`: the built-in set written for this project, and JSONL or plain-text files.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 
 export interface EvalPrompt {
   /** Stable identity across runs (resume keys on it): the file's `id`, or the line number. */
@@ -39,14 +39,21 @@ export const BUILTIN_PROMPTS: readonly EvalPrompt[] = [
   ...SUPPORT_ANSWERS.map((text, i) => ({ id: `support-${i + 1}`, text })),
 ];
 
+/** The largest prompt file read (the same limit as a single prompt file). */
+export const PROMPT_SET_LIMIT = 4 * 2 ** 20;
+
 /**
- * A prompt file: JSONL (`{"prompt": …}` with an optional `id` per line) when every non-empty line
- * is a JSON object, else plain text with one prompt per line. Ids default to the line number, so
- * editing the file's order changes which items a resumed eval treats as done — give ids to be safe.
+ * A prompt file: JSONL (`{"prompt": …}` with an optional `id` per line) when its first non-empty line
+ * starts with "{" (or the file is named *.jsonl), else plain text with one prompt per line. In JSONL
+ * every non-empty line must be such an object: a line that is not is an error naming it (never a
+ * quiet switch to plain text, which would evaluate the raw JSON lines as prompts). A leading
+ * byte-order mark is dropped. Ids default to the line number, so editing the file's order changes
+ * which items a resumed eval treats as done — give ids to be safe.
  */
 export function parsePromptSet(content: string, source = 'prompt file'): EvalPrompt[] {
+  if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
   const lines = content.split(/\r?\n/).map((l, i) => ({ l, n: i + 1 })).filter(({ l }) => l.trim() !== '');
-  const isJsonl = lines.length > 0 && lines.every(({ l }) => l.trimStart().startsWith('{'));
+  const isJsonl = /\.jsonl$/i.test(source) || (lines.length > 0 && lines[0]!.l.trimStart().startsWith('{'));
   const out: EvalPrompt[] = [];
   for (const { l, n } of lines) {
     if (!isJsonl) {
@@ -57,10 +64,12 @@ export function parsePromptSet(content: string, source = 'prompt file'): EvalPro
     try {
       o = JSON.parse(l);
     } catch (e) {
-      throw new Error(`${source}:${n}: not valid JSON (${(e as Error).message})`);
+      throw new Error(`${source}:${n}: not valid JSON (${(e as Error).message}); a JSONL prompt file has one {"prompt": …} object per line`);
     }
+    if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error(`${source}:${n}: not a JSON object; a JSONL prompt file has one {"prompt": …} object per line`);
     const rec = o as { prompt?: unknown; id?: unknown };
     if (typeof rec.prompt !== 'string') throw new Error(`${source}:${n}: each line needs a string "prompt"`);
+    if (rec.id !== undefined && typeof rec.id !== 'string' && typeof rec.id !== 'number') throw new Error(`${source}:${n}: "id" must be a string or a number`);
     const id = rec.id === undefined ? `line-${n}` : String(rec.id);
     out.push({ id, text: rec.prompt });
   }
@@ -73,11 +82,32 @@ export function parsePromptSet(content: string, source = 'prompt file'): EvalPro
   return out;
 }
 
+/**
+ * Reads a prompt file: a regular file of at most PROMPT_SET_LIMIT bytes (a FIFO, a device such as
+ * /dev/zero or a directory is refused before it is opened), UTF-8.
+ */
 export function readPromptSet(path: string): EvalPrompt[] {
   let content: string;
   try {
-    content = readFileSync(path, 'utf8');
+    const st = statSync(path);
+    if (!st.isFile()) throw new Error(`prompt file ${path} is not a regular file`);
+    if (st.size > PROMPT_SET_LIMIT) throw new Error(`prompt file ${path} is larger than ${PROMPT_SET_LIMIT} bytes`);
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(PROMPT_SET_LIMIT + 1);
+      let n = 0;
+      for (;;) {
+        const got = readSync(fd, buf, n, buf.length - n, null);
+        if (got === 0) break;
+        n += got;
+        if (n > PROMPT_SET_LIMIT) throw new Error(`prompt file ${path} is larger than ${PROMPT_SET_LIMIT} bytes`);
+      }
+      content = buf.toString('utf8', 0, n);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
+    if (e instanceof Error && e.message.startsWith('prompt file ')) throw e;
     throw new Error(`cannot read prompt file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parsePromptSet(content, path);

@@ -1,6 +1,7 @@
 // The eval's JSONL: one line per finished answer or judge verdict, appended as each finishes, read back to resume.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import type { StrategyName } from '../config/schema';
+import { appendFileSync, closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
+import { z } from 'zod';
+import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
 import type { KlValue } from './kl';
 import type { Verdict } from './clients';
 import type { Outcome } from './metrics';
@@ -59,19 +60,114 @@ export interface JudgeRecord {
 
 export type EvalRecord = AnswerRecord | JudgeRecord;
 
-/** Every complete record of a JSONL file; a line cut short by an interrupted write is skipped (its item is redone). */
-export function readRecords(path: string): EvalRecord[] {
+/** The largest answers.jsonl read back (about 200,000 answers); a larger file is refused, not read into memory. */
+export const RECORDS_LIMIT = 512 * 2 ** 20;
+
+const finite = z.number().refine(Number.isFinite, 'not a finite number');
+const nullableNumber = z.union([finite, z.null()]);
+const KlValueSchema = z.object({ value: finite, estimator: z.enum(['exact', 'plug-in', 'upper', 'bound']) });
+// Unknown keys are kept (records written by a newer version), known ones must have their types.
+const AnswerSchema = z.looseObject({
+  kind: z.literal('answer'),
+  key: z.string(),
+  point: z.string(),
+  label: z.string(),
+  strategy: z.enum(STRATEGY_NAMES),
+  swept: z.record(z.string(), z.unknown()),
+  promptId: z.string(),
+  prompt: z.string(),
+  seed: z.number().int(),
+  decodeSeed: z.number().int(),
+  text: z.string(),
+  finish: z.string(),
+  error: z.string().optional(),
+  reward: nullableNumber,
+  baselineReward: nullableNumber,
+  outputTokens: finite,
+  modelTokens: finite,
+  requests: finite,
+  rewardCalls: finite,
+  rewardInputs: finite,
+  wallMs: finite,
+  criticalPathMs: nullableNumber.optional(),
+  logBase: nullableNumber,
+  kl: z.union([KlValueSchema, z.null()]),
+  diversity: finite,
+  coherence: nullableNumber,
+  exact: z.union([z.object({ reward: finite, kl: finite, objective: finite }), z.null()]),
+});
+const JudgeSchema = z.looseObject({
+  kind: z.literal('judge'),
+  key: z.string(),
+  point: z.string(),
+  reference: z.string(),
+  promptId: z.string(),
+  seed: z.number().int(),
+  candidateFirst: z.boolean(),
+  verdict: z.enum(['first', 'second', 'tie']),
+  outcome: z.enum(['win', 'tie', 'loss']),
+});
+const RecordSchema = z.discriminatedUnion('kind', [AnswerSchema, JudgeSchema]);
+
+/** A records file that cannot be read back at all (not a regular file, too large). */
+export class RecordsFileError extends Error {}
+
+/** The file's text, refusing what is not a regular file (a directory, a FIFO, a device behind a link) and files over the limit. */
+function readRecordsText(path: string, limit: number): string {
+  const st = statSync(path);
+  if (!st.isFile()) throw new RecordsFileError(`${path} is not a regular file${lstatSync(path).isSymbolicLink() ? ' (a link to one that is not)' : ''}; move it away or give another --out folder`);
+  if (st.size > limit) throw new RecordsFileError(`${path} is larger than ${limit} bytes; give another --out folder`);
+  const fd = openSync(path, 'r');
+  try {
+    // fstat again on what was opened: the path may have changed between the two.
+    const f = fstatSync(fd);
+    if (!f.isFile() || f.size > limit) throw new RecordsFileError(`${path} is not a regular file of at most ${limit} bytes`);
+    const buf = Buffer.alloc(Math.min(f.size, limit) + 1);
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n > limit) throw new RecordsFileError(`${path} is larger than ${limit} bytes; give another --out folder`);
+    }
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why a line was skipped: its line number and what was wrong. */
+export interface SkippedRecord {
+  line: number;
+  why: string;
+}
+
+/**
+ * Every valid record of a JSONL file. A record file may come from elsewhere (copied, shared, edited):
+ * each line is checked against the record schema, and a line that is not valid JSON or not a valid
+ * record is skipped (its item is redone) and reported through `onSkip`; a line cut short by an
+ * interrupted write is the common case. Throws RecordsFileError for a file that is not a regular file
+ * or is over `limit` bytes.
+ */
+export function readRecords(path: string, onSkip?: (s: SkippedRecord) => void, limit = RECORDS_LIMIT): EvalRecord[] {
   if (!existsSync(path)) return [];
   const out: EvalRecord[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
+  readRecordsText(path, limit).split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let json: unknown;
     try {
-      const r = JSON.parse(line) as EvalRecord;
-      if ((r.kind === 'answer' || r.kind === 'judge') && typeof r.key === 'string') out.push(r);
+      json = JSON.parse(line);
     } catch {
-      /* a torn last line: not finished */
+      onSkip?.({ line: i + 1, why: 'not valid JSON (an interrupted write?)' });
+      return;
     }
-  }
+    const r = RecordSchema.safeParse(json);
+    if (r.success) out.push(r.data as EvalRecord);
+    else {
+      const issue = r.error.issues[0]!;
+      onSkip?.({ line: i + 1, why: `${issue.path.length ? issue.path.join('.') + ': ' : ''}${issue.message}` });
+    }
+  });
   return out;
 }
 
@@ -83,6 +179,15 @@ export function appendRecord(path: string, r: EvalRecord): void {
 /** Ends a file cut short mid-line with a newline, so the next record starts on a line of its own. */
 export function repairTail(path: string): void {
   if (!existsSync(path)) return;
-  const text = readFileSync(path, 'utf8');
-  if (text.length && !text.endsWith('\n')) appendFileSync(path, '\n');
+  const st = statSync(path);
+  // Never read or append to what is not a regular file: readRecords says why.
+  if (!st.isFile() || st.size === 0) return;
+  const last = Buffer.alloc(1);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, last, 0, 1, st.size - 1);
+  } finally {
+    closeSync(fd);
+  }
+  if (last[0] !== 0x0a) appendFileSync(path, '\n');
 }

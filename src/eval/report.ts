@@ -109,7 +109,8 @@ function answersOf(p: PointSummary, answers: readonly AnswerRecord[]): string {
   const as = answers.filter((a) => a.point === p.point);
   const rows = as.map(
     (a) =>
-      `<tr><td>${esc(a.promptId)} #${a.seed}</td><td class="text">${esc(a.prompt)}</td><td class="text">${esc(a.text)}</td><td>${a.reward === null ? '—' : a.reward.toFixed(3)}</td><td>${a.kl ? `${a.kl.value.toFixed(2)} (${a.kl.estimator})` : '—'}</td><td>${esc(a.error ?? a.finish)}</td></tr>`,
+      // Every field is escaped: records read back from answers.jsonl may come from elsewhere.
+      `<tr><td>${esc(`${a.promptId} #${a.seed}`)}</td><td class="text">${esc(a.prompt)}</td><td class="text">${esc(a.text)}</td><td>${typeof a.reward === 'number' ? a.reward.toFixed(3) : '—'}</td><td>${a.kl ? esc(`${a.kl.value.toFixed(2)} (${a.kl.estimator})`) : '—'}</td><td>${esc(a.error ?? a.finish)}</td></tr>`,
   );
   return `<details id="p-${esc(p.point)}"><summary>${esc(p.label)} — ${as.length} answers</summary><table><thead><tr><th>prompt</th><th>prompt text</th><th>answer</th><th>reward</th><th>KL</th><th>finish</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }

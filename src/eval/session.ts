@@ -3,11 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEnv, type BackendOptions } from '../backends/index';
 import type { RunConfig, StrategyName } from '../config/schema';
+import { TqError } from '../core/errors';
 import type { Embedder, PairJudge } from './clients';
 import { compareAtEqual, comparisonText } from './compare';
 import { evalLatency } from './latencyCost';
 import type { EvalPrompt } from './prompts';
-import { appendRecord, readRecords, repairTail, type AnswerRecord, type JudgeRecord } from './records';
+import { appendRecord, readRecords, RecordsFileError, repairTail, type AnswerRecord, type EvalRecord, type JudgeRecord, type SkippedRecord } from './records';
 import { htmlReport, plotSpecs } from './report';
 import { planEval, runEval, type EvalPlan, type Progress } from './runner';
 import { summarise, summaryTable, type EvalSummary } from './summary';
@@ -64,8 +65,18 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
   const latency = i.latency ? evalLatency(i.config, i.latency.options) : undefined;
   mkdirSync(i.outDir, { recursive: true });
   const jsonl = join(i.outDir, 'answers.jsonl');
-  repairTail(jsonl);
-  const done = new Map(readRecords(jsonl).map((r) => [r.key, r]));
+  let done: Map<string, EvalRecord>;
+  try {
+    repairTail(jsonl);
+    const skipped: SkippedRecord[] = [];
+    done = new Map(readRecords(jsonl, (s) => skipped.push(s)).map((r) => [r.key, r]));
+    // Each skipped line is named (the first few), and the count said: those items are decoded again.
+    for (const s of skipped.slice(0, 5)) i.onWarning?.(`${jsonl}:${s.line}: not a valid record, skipped (${s.why})`);
+    if (skipped.length) i.onWarning?.(`${jsonl}: ${skipped.length} line(s) skipped; their items are decoded again`);
+  } catch (e) {
+    if (e instanceof RecordsFileError) throw new TqError('config', e.message);
+    throw e;
+  }
   const built = await buildEnv(i.config, { ...i.backend, signal: i.signal });
   for (const w of built.warnings) i.onWarning?.(w);
   const concurrency = i.concurrency ?? Math.min(...[i.config.base, i.config.baseline].map((m) => m.maxConcurrency * (Array.isArray(m.baseUrl) ? m.baseUrl.length : 1)));

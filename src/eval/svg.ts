@@ -48,9 +48,16 @@ export const STRATEGY_COLORS: Record<string, string> = {
   sample: 'var(--vscode-disabledForeground, #aaaaaa)',
 };
 
-/** Text for an SVG/HTML text node or attribute: model output and labels are untrusted. */
+// C0 controls but tab and newline, DEL, C1 controls, and the bidi embeddings, overrides, isolates and
+// marks that reorder what a reader sees (U+202E makes "gnp.exe" read "exe.png"), plus the line and
+// paragraph separators: shown as visible \uXXXX escapes instead of acting on the text around them.
+const UNSAFE_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text for an SVG/HTML text node or attribute (model output, prompts and labels are untrusted): markup escaped, control and bidi characters made visible. */
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s)
+    .replace(UNSAFE_TEXT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(0) : String(Number(v.toPrecision(3))));

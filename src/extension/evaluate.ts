@@ -6,7 +6,7 @@ import { loadRunConfig, type EnginePool } from '../backends';
 import { STRATEGY_NAMES, type RunConfig, type StrategyName } from '../config/schema';
 import { TqError } from '../core/errors';
 import { httpEmbedder, parseVerdict, PAIR_INSTRUCTION, type Embedder, type PairJudge } from '../eval/clients';
-import { BUILTIN_PROMPTS, parsePromptSet, type EvalPrompt } from '../eval/prompts';
+import { BUILTIN_PROMPTS, parsePromptSet, PROMPT_SET_LIMIT, type EvalPrompt } from '../eval/prompts';
 import { runEvalSession } from '../eval/session';
 import { parseSweep, type Sweep } from '../eval/sweep';
 import { evalView } from '../eval/view';
@@ -125,6 +125,9 @@ async function pickPrompts(): Promise<{ prompts: EvalPrompt[]; source: string } 
   if (!pick.file) return { prompts: [...BUILTIN_PROMPTS], source: 'built-in set' };
   const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Prompt sets': ['jsonl', 'txt'], 'All files': ['*'] }, title: 'Prompt set' })) ?? [];
   if (!uri) return undefined;
+  // The same checks as the CLI's --prompts: a regular file of bounded size.
+  const st = await vscode.workspace.fs.stat(uri);
+  if (!(st.type & vscode.FileType.File) || st.size > PROMPT_SET_LIMIT) throw new Error(`${uri.fsPath}: not a regular file of at most ${PROMPT_SET_LIMIT} bytes`);
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
   return { prompts: parsePromptSet(text, uri.fsPath), source: uri.fsPath };
 }

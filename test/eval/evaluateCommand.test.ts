@@ -2,7 +2,7 @@
 // on the built-in demo backend over real HTTP: picks, progress, the panel's result, export, and resume on the second run.
 import assert from 'node:assert/strict';
 import { buildSync } from 'esbuild';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,10 @@ w.showInputBox = async (o: { validateInput(v: string): string | undefined }) => 
 };
 (fake.vscode.workspace as Record<string, unknown>).fs = {
   readFile: async (u: Uri) => readFileSync(u.fsPath),
+  stat: async (u: Uri) => {
+    const st = statSync(u.fsPath);
+    return { type: st.isFile() ? 1 : st.isDirectory() ? 2 : 0, size: st.size, ctime: st.ctimeMs, mtime: st.mtimeMs };
+  },
   writeFile: async (u: Uri, b: Uint8Array) => writeFileSync(u.fsPath, b),
 };
 (fake.extContext as Record<string, unknown>).globalStorageUri = Uri.file(join(tmp, 'storage'));

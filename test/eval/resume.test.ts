@@ -72,9 +72,12 @@ test('Ctrl-C keeps the finished answers; the resumed run decodes only the rest a
 
 test('a line cut short by an interrupted write is skipped, and the next record starts on its own line', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'tqstar-eval-')), 'answers.jsonl');
-  writeFileSync(file, JSON.stringify({ kind: 'judge', key: 'k1' }) + '\n' + '{"kind":"answer","key":"k2","te');
-  assert.deepEqual(readRecords(file).map((r) => r.key), ['k1']);
+  const judge = (key: string) => ({ kind: 'judge', key, point: 'p', reference: 'r', promptId: 'x', seed: 0, candidateFirst: true, verdict: 'tie', outcome: 'tie' });
+  writeFileSync(file, JSON.stringify(judge('k1')) + '\n' + '{"kind":"answer","key":"k2","te');
+  const skipped: number[] = [];
+  assert.deepEqual(readRecords(file, (s) => skipped.push(s.line)).map((r) => r.key), ['k1']);
+  assert.deepEqual(skipped, [2]);
   repairTail(file);
-  appendFileSync(file, JSON.stringify({ kind: 'judge', key: 'k3' }) + '\n');
+  appendFileSync(file, JSON.stringify(judge('k3')) + '\n');
   assert.deepEqual(readRecords(file).map((r) => r.key), ['k1', 'k3']);
 });

@@ -158,6 +158,7 @@ export function createFakeVscode(settings: Record<string, unknown>) {
     EventEmitter, Uri, Range, Position,
     ViewColumn: { Beside: -2, One: 1 },
     ProgressLocation: { Notification: 15 },
+    FileType: { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ThemeColor: class { constructor(readonly id: string) {} },
     ThemeIcon: class { constructor(readonly id: string, readonly color?: unknown) {} },

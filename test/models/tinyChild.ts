@@ -1,6 +1,7 @@
 // Measurement child of the tiny-model tests: node-llama-cpp runs here, started with UV_THREADPOOL_SIZE=1
 // (ENGINE.md pitfall 1: with more libuv workers concurrent sequences can read each other's logits).
 // Reads one job from TINY_JOB (JSON), prints one JSON result on stdout.
+import { readFileSync } from 'node:fs';
 import type { ControlledEvaluateInputItem, Llama, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 
 export type TinyJob =
@@ -60,6 +61,16 @@ async function scoreOne(seq: LlamaContextSequence, prompt: number[], completion:
   return sum;
 }
 
+/** The ggml CPU backend variant llama.cpp picked for this CPU (libggml-cpu-<variant>.so), read from the process's mapped files. */
+export function loadedCpuVariant(): string {
+  try {
+    const libs = readFileSync('/proc/self/maps', 'utf8').match(/libggml-cpu[-\w.]*\.(so|dylib|dll)/g) ?? [];
+    return [...new Set(libs)].join(', ') || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function run(llama: Llama, job: TinyJob): Promise<unknown> {
   const load = (file: string): Promise<LlamaModel> => llama.loadModel({ modelPath: file });
   if (job.op === 'tokenize') {
@@ -90,7 +101,7 @@ async function run(llama: Llama, job: TinyJob): Promise<unknown> {
       await model.dispose();
       results.push(out);
     }
-    return results;
+    return { variant: loadedCpuVariant(), results };
   }
   const models: Record<string, LlamaModel> = {};
   for (const [name, file] of Object.entries({ ...job.sampleFrom, ...job.scoreWith })) models[name] ??= await load(file);
