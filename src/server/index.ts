@@ -1,26 +1,26 @@
 // The local reference server: a vLLM-shaped (or SGLang/llama.cpp/Ollama/hosted-OpenAI-shaped) HTTP server over in-process models, for demos and tests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { parseCompletion, resolveModel } from './completionRequest.js';
+import { parseCompletion, resolveModel } from '../vllmApi/completionRequest.js';
 import { llamacppCheck, llamacppCompletion, llamacppError, llamacppMergedCompletion } from './dialectLlamacpp.js';
 import { ollamaCheck, ollamaCompletion, ollamaError, ollamaGenerateAnswer, ollamaGenerateAsCompletion, ollamaPrecheck, ollamaTemplate } from './dialectOllama.js';
 import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
 import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangGenerateAnswer, sglangGenerateAsCompletion, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
-import { vllmCompletion, vllmError, vllmLogprobTokenIds } from './dialectVllm.js';
+import { vllmCompletion, vllmError, vllmLogprobTokenIds } from '../vllmApi/dialectVllm.js';
 import { demoEmbeddings } from './embeddings.js';
 import { Engine, type EngineStats } from './engine.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
-import { badRequest, HttpError } from './httpError.js';
-import { jsonObjectBody, listen, readBody, tokenIdsParam } from './jsonHttp.js';
+import { badRequest, HttpError } from '../vllmApi/httpError.js';
+import { jsonObjectBody, listen, readBody, tokenIdsParam } from '../vllmApi/jsonHttp.js';
 import { isOff, parseLatency, type LatencyOptions, type SequenceCost } from './latency.js';
 import { defaultServed } from './registry.js';
 import { llamacppEchoRefusal, llamacppProps, LLAMACPP_SLOTS, llamacppTextCheck, perTokenRows, samplerDefaults, vllmGreedyCheck } from './realism.js';
-import { runCompletion } from './runCompletion.js';
-import type { ServableModel, ServableReward } from './servable.js';
+import { runCompletion } from '../vllmApi/runCompletion.js';
+import type { ServableModel, ServableReward } from '../vllmApi/servable.js';
 
 export type { LatencyOptions } from './latency.js';
 export { criticalPathMs, isolatedRequestMs, parseLatency, VLLM_8B, type ScheduledRequest, type SequenceCost } from './latency.js';
 export type { FaultOptions } from './faults.js';
-export type { ServableModel, ServableReward } from './servable.js';
+export type { ServableModel, ServableReward } from '../vllmApi/servable.js';
 
 export const SERVER_DIALECTS = ['vllm', 'sglang', 'llamacpp', 'ollama', 'openai'] as const;
 export type ServerDialect = (typeof SERVER_DIALECTS)[number];
