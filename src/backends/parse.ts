@@ -110,11 +110,15 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
   );
   const listAt = (i: number): Record<string, unknown> | null | undefined => {
     if (!raw) return tops[i];
+    let m: Record<string, unknown> | null | undefined;
     try {
-      return raw.at(i) as Record<string, unknown> | null | undefined;
+      m = raw.at(i) as Record<string, unknown> | null | undefined;
     } catch (e) {
       throw new TqError('protocol', `${url}: ${field}.top_logprobs[${i}] is not valid JSON (${(e as Error).message})`, { url, cause: e });
     }
+    const dup = raw.duplicateKeyAt(i);
+    if (dup !== undefined) throw new TqError('protocol', `${url}: ${field}.top_logprobs[${i}] names ${JSON.stringify(dup.slice(0, 60))} twice (which log-probability is meant is not known)`, { url });
+    return m;
   };
   const hasList = (i: number) => (raw ? raw.has(i) : !!tops[i]);
   // SGLang sends -1 for every offset ("not supported yet").
