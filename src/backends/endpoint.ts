@@ -128,14 +128,15 @@ export class Endpoint {
   }
 
   private async once(route: Route, payload: Buffer | undefined, opts: RequestOpts): Promise<unknown> {
+    // Every attempt is an HTTP request: the caller's count (the run's "requests") includes retries. Counted before a
+    // replica is taken: the caller may refuse it (a spent maxRequests budget), and then nothing is sent.
+    opts.onRequest?.();
+    this.requestCount++;
     const replica = await this.acquire(opts.signal);
     const url = resolve(replica, route, opts.absoluteUrl);
     const method = opts.method ?? 'POST';
     const t0 = Date.now();
     let status: number | string = 'error';
-    // Every attempt is an HTTP request: the caller's count (the run's "requests") includes retries.
-    this.requestCount++;
-    opts.onRequest?.();
     // A child signal per request: listeners on the run's signal (thousands of requests) are removed at the end.
     const child = new AbortController();
     const forward = () => child.abort(opts.signal?.reason);

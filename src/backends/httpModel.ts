@@ -76,6 +76,11 @@ export class HttpLanguageModel implements LanguageModel, ScoringHost {
     return this.session.redrawn?.() ?? 0;
   }
 
+  /** HTTP requests this model's endpoint has sent so far (setup included: probe, tokenizer, /props, EOS). */
+  get requestsSent(): number {
+    return this.ep.requests;
+  }
+
   get dialectSetting(): string {
     return `${this.ep.settingPrefix}.dialect`;
   }

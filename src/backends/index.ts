@@ -75,8 +75,12 @@ async function buildReward(role: 'reward' | 'baselineReward', cfg: RewardConfig,
   return makeReward(cfg, { role, apiKey: await keyFor(role, apiKeyEnv, opts), log: opts.log, factories: opts.rewardFactories });
 }
 
-/** Everything the core needs to decode against the configured servers. */
-export async function buildEnv(settings: RunConfig, opts: BackendOptions = {}): Promise<{ env: DecodeEnv; warnings: string[]; dispose(): Promise<void> }> {
+/**
+ * Everything the core needs to decode against the configured servers. `setupRequests`: the HTTP requests building it
+ * sent (capability probe, tokenizer, /props, EOS sample), which a run's own count does not include; a reported total
+ * adds them (every HTTP request the product sends counts).
+ */
+export async function buildEnv(settings: RunConfig, opts: BackendOptions = {}): Promise<{ env: DecodeEnv; warnings: string[]; setupRequests: number; dispose(): Promise<void> }> {
   const warnings: string[] = [];
   const engines = opts.engines ?? new EnginePool();
   const dispose = () => (opts.engines ? Promise.resolve() : engines.dispose());
@@ -90,7 +94,8 @@ export async function buildEnv(settings: RunConfig, opts: BackendOptions = {}): 
   const built = buildFrom(config, opts, warnings);
   built.catch(() => dispose());
   const env = await built;
-  return { env, warnings, dispose };
+  const models = [...new Set([env.base, env.baseline])].filter((m): m is HttpLanguageModel => m instanceof HttpLanguageModel);
+  return { env, warnings, setupRequests: models.reduce((n, m) => n + m.requestsSent, 0), dispose };
 }
 
 async function buildFrom(config: EndpointConfig, opts: BackendOptions, warnings: string[]): Promise<DecodeEnv> {
