@@ -110,12 +110,40 @@ export class Endpoint {
    * The body is serialised once for all attempts; a retry can move to another replica and is logged.
    */
   async request<T = unknown>(route: Route, body: unknown, opts: RequestOpts = {}): Promise<T> {
-    const policy = this.opts.retry ?? DEFAULT_RETRY;
     const payload = (opts.method ?? 'POST') === 'GET' || body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return (await this.send(route, payload, opts)) as T;
+  }
+
+  /**
+   * A fetch over this endpoint, for the openai SDK (its `fetch` option, with maxRetries 0): the URL the SDK built on
+   * baseUrl goes to a replica through request()'s own path — retries, timeout, body limit, redirect rules, request
+   * log, counting (`onRequest`), key redaction. An error answer is the endpoint's TqError, kept in `failure` as well:
+   * the SDK wraps what a fetch throws, and its caller rethrows the original (openaiRoutes.ts).
+   */
+  fetchFor(opts: { onRequest?: () => void; failure: { error?: TqError } }): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+    return async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      const base = this.replicas[0]!.base;
+      if (!url.startsWith(base)) throw new TqError('internal', `${url} is not under ${base}`);
+      const method = (init?.method ?? 'GET').toUpperCase() === 'GET' ? 'GET' : 'POST';
+      const payload = method === 'POST' && typeof init?.body === 'string' ? Buffer.from(init.body) : undefined;
+      try {
+        // The JSON is checked here (a malformed answer is retried like any other); the SDK reads the text again.
+        const text = (await this.send({ v1: url.slice(base.length) }, payload, { method, signal: init?.signal ?? undefined, onRequest: opts.onRequest, parse: jsonText })) as string;
+        return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+      } catch (e) {
+        if (e instanceof TqError) opts.failure.error = e;
+        throw e;
+      }
+    };
+  }
+
+  private async send(route: Route, payload: Buffer | undefined, opts: RequestOpts): Promise<unknown> {
+    const policy = this.opts.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | undefined;
       try {
-        return (await this.once(route, payload, opts)) as T;
+        return await this.once(route, payload, opts);
       } catch (e) {
         if (!(e instanceof TqError) || !isRetryable(e) || attempt + 1 >= policy.attempts || opts.signal?.aborted) {
           if (e instanceof TqError && attempt > 0 && isRetryable(e)) throw new TqError(e.kind, `${e.message} (gave up after ${attempt + 1} attempts)`, { url: e.url, setting: e.setting, status: e.status, cause: e });
@@ -251,6 +279,12 @@ export class Endpoint {
   outstanding(): Record<string, number> {
     return Object.fromEntries(this.replicas.map((r) => [r.root, r.outstanding]));
   }
+}
+
+/** The answer's text once it parsed as JSON. */
+function jsonText(text: string): string {
+  JSON.parse(text);
+  return text;
 }
 
 function resolve(r: Replica, route: Route, absoluteUrl?: string): string {

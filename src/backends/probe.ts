@@ -5,6 +5,7 @@ import type { CallOptions } from '../core/model';
 import { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport, type ConcreteDialect } from './capabilities';
 import { DIALECT_MODULES } from './dialects/registry';
 import type { Endpoint } from './endpoint';
+import { OpenAIRoutes } from './openaiRoutes';
 import { isSampledTokenFailure } from './retry';
 
 const PROBE_TEXT = 'Hello world';
@@ -25,13 +26,12 @@ function choicesOf(body: unknown): unknown[] {
 
 /** Model names on /v1/models; [] when the endpoint is missing. Throws on connection failures. */
 export async function listModels(ep: Endpoint, signal?: AbortSignal, onRequest?: () => void): Promise<string[]> {
-  const r = await attempt(() => ep.request<{ data?: Array<{ id?: string }>; models?: Array<{ name?: string }> }>({ v1: '/models' }, undefined, { method: 'GET', signal, onRequest }));
+  const r = await attempt(() => new OpenAIRoutes(ep).models({ signal, onRequest }));
   if (!r.ok) {
     if (r.error instanceof TqError && r.error.kind === 'http' && r.error.status === 404) return [];
     throw r.error;
   }
-  const ids = (r.value?.data ?? []).map((m) => m.id).filter((x): x is string => typeof x === 'string');
-  return ids;
+  return r.value.map((m) => (m as { id?: unknown } | null)?.id).filter((x): x is string => typeof x === 'string');
 }
 
 /** Measure a server's capabilities with a handful of tiny requests (auto dialect). */
