@@ -1,10 +1,9 @@
 // The OpenAI /v1/completions route as vLLM, llama.cpp, SGLang (text mode) and hosted OpenAI serve it: the request
 // body, the lean answer reader (the hot path: bench/requestCpu.ts), redraws on llama-server's lone-byte failure,
 // and a 400 about a parameter turned into the capability error it is.
-import type { CallOptions } from '../core/model';
 import { TqError } from '../core/errors';
 import type { ParsedChoice } from './answer';
-import type { DialectContext, DialectSession, GenerationAsk } from './dialects/dialect';
+import type { DialectContext, DialectSession, GenerationAsk, RequestOptions } from './dialects/dialect';
 import { parseCompletionBody } from './leanJson';
 import { parseCompletion } from './parse';
 import { isSampledTokenFailure } from './retry';
@@ -16,7 +15,7 @@ export interface RedrawCount {
   redrawn: number;
 }
 
-export async function sendCompletions(ctx: DialectContext, neutral: Readonly<Record<string, number>>, ask: GenerationAsk, count: RedrawCount, opts?: CallOptions): Promise<ParsedChoice[]> {
+export async function sendCompletions(ctx: DialectContext, neutral: Readonly<Record<string, number>>, ask: GenerationAsk, count: RedrawCount, opts?: RequestOptions): Promise<ParsedChoice[]> {
   // Sampling fields neutral on every request: a server default left on (vLLM's generation_config top_k,
   // llama-server's top_k 40 / min_p 0.05) would draw rollouts from another distribution than the raw logprobs.
   const body: Record<string, unknown> = { model: ctx.cfg.model, ...neutral, ...ask.body };
@@ -38,7 +37,7 @@ export async function sendCompletions(ctx: DialectContext, neutral: Readonly<Rec
  * the identical seeded request fails the same way, so it is redrawn with another seed (at most 8 times),
  * and the diagnostics say so: the answers kept are those without such a token.
  */
-async function sendResampling(ctx: DialectContext, body: Record<string, unknown>, seed: number | undefined, sampling: boolean, count: RedrawCount, opts?: CallOptions): Promise<unknown> {
+async function sendResampling(ctx: DialectContext, body: Record<string, unknown>, seed: number | undefined, sampling: boolean, count: RedrawCount, opts?: RequestOptions): Promise<unknown> {
   for (let attempt = 0; ; attempt++) {
     const s = seed === undefined ? undefined : attempt === 0 ? seed : seed + 1_000_003 * attempt;
     try {

@@ -1,5 +1,6 @@
 // One role's HTTP endpoint: replicas, least-outstanding dispatch, per-replica concurrency, retries, request log.
 import { TqError } from '../core/errors';
+import { AffinityTable } from './affinity';
 import { errorTextMessage } from './errorBodies';
 import { LeanAgents, leanExchange, type LeanAnswer } from './leanHttp';
 import { DEFAULT_RETRY, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
@@ -32,6 +33,11 @@ export interface EndpointOptions {
   settingPrefix: string;
   /** Response body limit in bytes; default per route (transport.ts bodyLimitFor). */
   maxBodyBytes?: number;
+  /**
+   * With several replicas: 'affinity' (default) sends requests that carry prefix keys to the replica that served
+   * that prefix (affinity.ts), falling back on load; 'least-outstanding' ignores the keys.
+   */
+  routing?: 'affinity' | 'least-outstanding';
 }
 
 /** Where a request goes: under the OpenAI base (/v1/...) or at the server root (/tokenize, /pooling). */
@@ -54,6 +60,8 @@ interface RequestOpts {
   onRequest?: () => void;
   /** Reads a successful answer's text in place of JSON.parse (a SyntaxError is a malformed answer, retried). */
   parse?: (text: string) => unknown;
+  /** The prompt's prefix keys (affinity.ts prefixKeys): the request goes where that prefix went before. */
+  affinity?: readonly string[];
 }
 
 export class Endpoint {
@@ -61,6 +69,7 @@ export class Endpoint {
   readonly settingPrefix: string;
   private readonly replicas: Replica[];
   private readonly waiters: Array<() => void> = [];
+  private readonly served = new AffinityTable<Replica>();
   private readonly opts: EndpointOptions;
   private requestCount = 0;
   private readonly headers: Record<string, string>;
@@ -160,7 +169,7 @@ export class Endpoint {
     // replica is taken: the caller may refuse it (a spent maxRequests budget), and then nothing is sent.
     opts.onRequest?.();
     this.requestCount++;
-    const replica = await this.acquire(opts.signal);
+    const replica = await this.acquire(opts.signal, opts.affinity);
     const url = resolve(replica, route, opts.absoluteUrl);
     const method = opts.method ?? 'POST';
     const t0 = Date.now();
@@ -245,14 +254,20 @@ export class Endpoint {
     return new TqError('connection', `cannot reach ${url} (${detail}); is the server running, and is the URL right?`, { url, setting: `${this.settingPrefix}.baseUrl`, cause: e });
   }
 
-  /** Least-outstanding-requests dispatch; waits when every replica is at maxConcurrency. */
-  private async acquire(signal?: AbortSignal): Promise<Replica> {
+  /**
+   * The replica that served the request's prefix when it has room (affinity), else the one with the fewest
+   * outstanding requests; waits when every replica is at maxConcurrency.
+   */
+  private async acquire(signal?: AbortSignal, affinity?: readonly string[]): Promise<Replica> {
+    const keyed = affinity !== undefined && affinity.length > 0 && this.replicas.length > 1 && this.opts.routing !== 'least-outstanding';
     for (;;) {
       if (signal?.aborted) throw new TqError('aborted', 'cancelled');
-      let best: Replica | undefined;
-      for (const r of this.replicas) if (r.outstanding < this.opts.maxConcurrency && (!best || r.outstanding < best.outstanding)) best = r;
+      let best = keyed ? this.served.lookup(affinity) : undefined;
+      if (best && best.outstanding >= this.opts.maxConcurrency) best = undefined;
+      if (!best) for (const r of this.replicas) if (r.outstanding < this.opts.maxConcurrency && (!best || r.outstanding < best.outstanding)) best = r;
       if (best) {
         best.outstanding++;
+        if (keyed) this.served.record(affinity, best);
         return best;
       }
       await new Promise<void>((resolve, reject) => {

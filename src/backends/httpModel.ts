@@ -4,6 +4,7 @@
 import type { ModelEndpoint } from '../config/schema';
 import { TqError } from '../core/errors';
 import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToken, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
+import { prefixKeys } from './affinity';
 import type { ParsedChoice, ParsedTop, TokenKey } from './answer';
 import { logprobTokenIdsLimit, usesTokenIds, type Capabilities } from './capabilities';
 import type { DialectSession, ServerDialect } from './dialects/dialect';
@@ -329,7 +330,9 @@ export class HttpLanguageModel implements LanguageModel, ScoringHost {
         out[p]!.push({ ...c, index: sampleOffset + (c.index % nPer) });
       }
     };
-    const send = (ps: typeof wire, nPer: number, s: number | undefined) => this.session.generate({ prompts: ps, n: nPer, body, seed: s, topPositions, topK }, opts);
+    // Every request of this call extends the first prompt: routed by its prefix (replica affinity, affinity.ts).
+    const routed = { ...opts, affinity: prefixKeys(wire[0]!) };
+    const send = (ps: typeof wire, nPer: number, s: number | undefined) => this.session.generate({ prompts: ps, n: nPer, body, seed: s, topPositions, topK }, routed);
     // A server may take fewer samples per request than asked (llama-server: its slot count, n_cmpl's hard limit in
     // server-schema.cpp): a request per that many samples, every prompt in each, instead of one request per sample.
     const maxN = this.caps.n ? ((await this.session.samplesPerRequest?.(opts)) ?? Infinity) : 1;

@@ -2,6 +2,7 @@
 // prompt_logprobs, a dialect's native route (SGLang /generate), or a lookup in the top-k after the prompt.
 import { TqError } from '../core/errors';
 import type { CallOptions, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
+import { prefixKeys } from './affinity';
 import type { ParsedChoice, ParsedPosition, ParsedTop, TokenKey } from './answer';
 import type { Capabilities } from './capabilities';
 import type { DialectSession } from './dialects/dialect';
@@ -119,7 +120,7 @@ export class Scorer {
   private async scoreEcho(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
     const { caps, vocab } = this.m;
     if (this.m.session.scoreNative) {
-      const results = await this.m.session.scoreNative(req, opts);
+      const results = await this.m.session.scoreNative(req, { ...opts, affinity: prefixKeys(req.items[0]!.prompt) });
       if (req.nextTopK) {
         if (results.some((r) => r.next === null)) throw this.m.ignoredLogprobs();
         await this.m.resolveKeys(results.flatMap((r) => r.next?.map((t) => t.key) ?? []), opts);

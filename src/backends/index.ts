@@ -35,6 +35,8 @@ export interface BackendOptions {
   engines?: EnginePool;
   /** Where relative `gguf` paths start: the config file's folder or the workspace (default: the working directory). */
   baseDir?: string;
+  /** How requests pick among a role's replicas (EndpointOptions.routing; default 'affinity'). */
+  routing?: 'affinity' | 'least-outstanding';
 }
 
 async function keyFor(role: Role, apiKeyEnv: string | undefined, opts: BackendOptions): Promise<string | undefined> {
@@ -43,7 +45,7 @@ async function keyFor(role: Role, apiKeyEnv: string | undefined, opts: BackendOp
   return apiKeyEnv ? process.env[apiKeyEnv] : undefined;
 }
 
-function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | undefined, log: RequestLog | undefined): Endpoint {
+function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | undefined, log: RequestLog | undefined, routing?: BackendOptions['routing']): Endpoint {
   return new Endpoint({
     role,
     baseUrls: Array.isArray(cfg.baseUrl) ? cfg.baseUrl : [cfg.baseUrl],
@@ -52,11 +54,12 @@ function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | und
     maxConcurrency: cfg.maxConcurrency,
     log,
     settingPrefix: `tqstar.${role}`,
+    routing,
   });
 }
 
 async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: EndpointConfig, opts: BackendOptions, warnings: string[]): Promise<HttpLanguageModel> {
-  const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log);
+  const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log, opts.routing);
   const { caps, notes } = await capabilitiesFor(ep, cfg, opts.signal);
   const problems = capabilityProblems(role, caps, config.decoding);
   // A top-k the server cannot give fails every step: say so before the run starts.

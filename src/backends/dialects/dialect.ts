@@ -36,6 +36,9 @@ export function usesTokenIds(c: Capabilities): boolean {
   return c.tokenIdPrompts && c.idsBack !== 'none' && c.tokenize !== 'none';
 }
 
+/** A call's options plus the prompt's prefix keys, which route it to the replica that served that prefix (affinity.ts). */
+export type RequestOptions = CallOptions & { affinity?: readonly string[] };
+
 /** What a dialect's session sees of the model it serves. */
 export interface DialectContext {
   ep: Endpoint;
@@ -74,7 +77,7 @@ export interface DialectSession {
   /** The route generation requests go to: errors about their answers name it. */
   readonly route: Route;
   /** Sends one generation request and reads its answer into validated choices (index = prompt · n + sample). */
-  generate(ask: GenerationAsk, opts?: CallOptions): Promise<ParsedChoice[]>;
+  generate(ask: GenerationAsk, opts?: RequestOptions): Promise<ParsedChoice[]>;
   /** Most samples one request may carry; undefined: as many as asked. */
   samplesPerRequest?(opts?: CallOptions): Promise<number | undefined>;
   /** Token ids of a text where the server's tokenizer is not the vLLM-style one ({model, prompt}). */
@@ -82,7 +85,7 @@ export interface DialectSession {
   /** The EOS id as the server states it, without sampling (null: it does not say). */
   eosFromServer?(texts: TokenTexts, opts?: CallOptions): Promise<TokenId | null>;
   /** Scores given continuations by the server's own route (SGLang /generate input log-probabilities). */
-  scoreNative?(req: ScoreRequest, opts?: CallOptions): Promise<NativeScore[]>;
+  scoreNative?(req: ScoreRequest, opts?: RequestOptions): Promise<NativeScore[]>;
   /** Whether a choice that ended with finish "stop" ended by EOS, by the dialect's own signal (vLLM stop_reason, SGLang matched_stop). */
   endedByEos?(c: ParsedChoice, stop: readonly string[]): boolean;
   /** Next-token top-k is read from a draw at temperature 1, not a greedy one (llama-server fails on a lone-byte argmax). */

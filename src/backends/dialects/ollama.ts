@@ -12,7 +12,7 @@ import { TqError } from '../../core/errors';
 import type { Endpoint } from '../endpoint';
 import { parseCompletion } from '../parse';
 import { describeValue, finishOf, rejectErrorBody } from '../validate';
-import type { ServerDialect } from './dialect';
+import type { RequestOptions, ServerDialect } from './dialect';
 
 const ROUTE = { root: '/api/generate' } as const;
 
@@ -53,7 +53,7 @@ export function asCompletion(body: unknown, url: string): { choices: unknown[] }
   return { choices: [{ index: 0, text: b.response, logprobs: Array.isArray(b.logprobs) ? { content: b.logprobs } : null, finish_reason: finish }] };
 }
 
-export async function ollamaGenerate(ep: Endpoint, a: OllamaAsk, opts: { signal?: AbortSignal; onRequest?: () => void }): Promise<{ choices: unknown[] }> {
+export async function ollamaGenerate(ep: Endpoint, a: OllamaAsk, opts: RequestOptions): Promise<{ choices: unknown[] }> {
   return asCompletion(await ep.request(ROUTE, ollamaGenerateBody(a), opts), ep.urlOf(ROUTE));
 }
 
