@@ -44,7 +44,13 @@ export async function benchAffinity(latencySpec: string, opts: { replicas?: numb
   const latency = parseLatency(latencySpec);
   const R = opts.replicas ?? 4;
   const D = opts.decodes ?? 8;
-  const prompts = Array.from({ length: D }, (_, i) => DEMO_PROMPTS[i % DEMO_PROMPTS.length]!);
+  // Prompts of 40-odd tokens, different from the first token on: vLLM caches whole 16-token blocks, so the demo's
+  // four-token prompts alone would leave nothing to cache (a chat template or a system prompt is longer still).
+  const prompts = Array.from({ length: D }, (_, i) => {
+    const others = DEMO_PROMPTS.filter((_, j) => j !== i % DEMO_PROMPTS.length);
+    const rot = others.slice(i % others.length).concat(others.slice(0, i % others.length));
+    return `${rot.map((p) => `${p} good.`).join(' ')} ${DEMO_PROMPTS[i % DEMO_PROMPTS.length]!}`;
+  });
   const rows: AffinityRow[] = [];
   for (const routing of ['least-outstanding', 'affinity'] as const) {
     const servers = await Promise.all(Array.from({ length: R }, () => startServer({ port: 0, quiet: true, latency: latencySpec, logRequests: 100_000 })));
