@@ -201,9 +201,12 @@ export class HttpLanguageModel implements LanguageModel, ScoringHost {
     else if (typeof c.stopReason === 'string') finish = 'stop';
     else if (!('stop_reason' in c.raw) && !('matched_stop' in c.raw) && stop.length > 0 && c.finishReason === 'stop') finish = 'stop';
     else finish = 'eos';
-    // The text and the tokens must tell the same story (when every token's text is known).
-    const pieces = c.positions.map((p) => ('str' in p.key ? p.key.str : (p.key.text ?? this.texts.known(p.key.id))));
-    checkChoiceText(c.text, pieces, finish === 'stop' || (stop.length > 0 && c.finishReason === 'stop'), this.url, `choice ${c.index}'s text`);
+    // The text and the tokens must tell the same story (when every token's text is known). Not with stop strings: a
+    // server holds back the text or the log-probabilities of a partial stop match (llama-server lists fewer tokens).
+    if (stop.length === 0) {
+      const pieces = c.positions.map((p) => ('str' in p.key ? p.key.str : (p.key.text ?? this.texts.known(p.key.id))));
+      checkChoiceText(c.text, pieces, this.url, `choice ${c.index}'s text`);
+    }
     const out: Completion = { tokens, text: c.text, finish };
     if (finish === 'eos' && stopId !== undefined && stopId !== this.eos && tokens.length > 0 && tokens[tokens.length - 1]!.id === stopId) tokens.pop();
     else if (finish === 'eos' && tokens.length > 0 && this.eos !== null && tokens[tokens.length - 1]!.id === this.eos) {
