@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDecodingParams } from '../src/core/index';
 import { parseLatency } from '../src/server/index';
+import { affinityTable, benchAffinity, type AffinityRow } from './affinity';
 import { aggregate, type RowResult } from './aggregate';
 import { benchEngine, engineTable, type EngineRow } from './engine';
 import { measureCompare, measureRow, type CompareMeasure, type RunMeasure } from './measure';
@@ -15,7 +16,7 @@ const HELP = `npm run bench -- [--quick | --full | --tiny] [--only ID,ID] [--lat
   --quick              (default) 8 demo prompts × 2 seeds, 4 tabular prompts × 8 seeds; timing on a subset (≈ 3–4 min on 2 cores)
   --full               8 × 4 and 4 × 32; timing on more prompts, the reference row timed at full length (≈ 8–10 min)
   --tiny               one prompt, one seed, tiny k/N/H (the smoke test)
-  --only ID,...        rows whose id contains one of these (e.g. demo/fast,reference)
+  --only ID,...        rows whose id contains one of these (e.g. demo/fast,reference; replicas/affinity: the replica rows only)
   --latency SPEC       the server's latency model (default vllm-8b; e.g. "vllm-8b,step=25,request=8"); see bench/README.md
   --out FILE           where to write the JSON (default bench/results.json)
   --in-process-server  run the server in this process (then CPU figures include it)
@@ -113,8 +114,15 @@ async function main() {
   } finally {
     await Promise.all([fastServer.close(), timedServer?.close()]);
   }
+  // Replica affinity (its own servers: 4 replicas with per-replica prefix caches under the latency model).
+  let replicas: AffinityRow[] | null = null;
+  if (args.timing && (!args.only.length || args.only.some((s) => 'replicas/affinity'.includes(s)))) {
+    const at = performance.now();
+    replicas = await benchAffinity(args.latency, args.mode === 'tiny' ? { maxTokens: 3 } : {});
+    console.error(`bench: replicas/affinity done in ${((performance.now() - at) / 1000).toFixed(1)} s`);
+  }
   let engine: EngineRow[] | null = null;
-  if (args.engine) {
+  if (args.engine && !(args.only.length && args.only.every((s) => 'replicas/affinity'.includes(s)))) {
     const et = performance.now();
     engine = await benchEngine(mode.engine);
     console.error(`bench: engine rows done in ${((performance.now() - et) / 1000).toFixed(1)} s`);
@@ -124,6 +132,7 @@ async function main() {
   if (compares.length) console.log('\n' + compareTable(compares));
   console.log('');
   console.log(targetsText(targets));
+  if (replicas) console.log(`\nReplicas (8 concurrent TQ* decodes, 4 replicas, per-replica prefix caches, latency ${args.latency}):\n${affinityTable(replicas)}`);
   if (engine) console.log(`\nLocal engine (real time on this machine):\n${engineTable(engine)}`);
   const doc = {
     generated: new Date().toISOString(),
@@ -136,6 +145,7 @@ async function main() {
     compares,
     targets,
     engine,
+    replicas: replicas?.map(({ texts: _texts, ...r }) => r) ?? null,
   };
   writeFileSync(args.out, JSON.stringify(doc, null, 2) + '\n');
   console.log(`\nwrote ${args.out} (${doc.totalSeconds.toFixed(0)} s)`);

@@ -8,39 +8,11 @@
 // reference (logprobs ≤ 5, token-id prompts, n, several prompts); no ids back, no tokenizer, no echo scoring.
 // Not confirmed: SGLang's largest logprobs (20 assumed).
 import type { Dialect } from '../config/schema';
+import { usesTokenIds, type Capabilities } from './dialects/dialect';
 
-export type ConcreteDialect = Exclude<Dialect, 'auto'>;
-
-export interface Capabilities {
-  dialect: ConcreteDialect;
-  /** Largest top-k of next-token log-probabilities the server returns. */
-  maxTopK: number;
-  /** Accepts `prompt: number[] | number[][]`. */
-  tokenIdPrompts: boolean;
-  /** Accepts several prompts in one request. */
-  multiPrompt: boolean;
-  /** Honours `n` samples per prompt (llama.cpp: up to its slot count, read from /props at run time). */
-  n: boolean;
-  /** How a given text is scored: echo + logprobs, vLLM's prompt_logprobs, SGLang's /generate input logprobs, or not at all. */
-  scoring: 'echo' | 'prompt_logprobs' | 'generate' | 'none';
-  /** SGLang: echo needs max_tokens > 0. */
-  echoNeedsToken: boolean;
-  /** Where text is tokenised. */
-  tokenize: 'root' | 'v1' | 'llamacpp' | 'none';
-  /** How token ids come back in logprobs ('generate': SGLang's native /generate, sglangNative.ts). */
-  idsBack: 'token_id' | 'llamacpp' | 'generate' | 'none';
-  /** Shape of `choices[].logprobs`. */
-  logprobsShape: 'legacy' | 'llamacpp' | 'chat';
-}
-
-/** What each server is documented to do (BACKENDS.md); `auto` replaces these with what it measured. */
-export const DIALECT_CAPABILITIES: Record<ConcreteDialect, Capabilities> = {
-  vllm: { dialect: 'vllm', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: false, tokenize: 'root', idsBack: 'token_id', logprobsShape: 'legacy' },
-  sglang: { dialect: 'sglang', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: true, tokenize: 'v1', idsBack: 'none', logprobsShape: 'legacy' },
-  llamacpp: { dialect: 'llamacpp', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'none', echoNeedsToken: false, tokenize: 'llamacpp', idsBack: 'llamacpp', logprobsShape: 'llamacpp' },
-  ollama: { dialect: 'ollama', maxTopK: 20, tokenIdPrompts: false, multiPrompt: false, n: false, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'chat' },
-  openai: { dialect: 'openai', maxTopK: 5, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'legacy' },
-};
+export type { Capabilities, ConcreteDialect } from './dialects/dialect';
+export { usesTokenIds } from './dialects/dialect';
+export { DIALECT_CAPABILITIES } from './dialects/registry';
 
 /**
  * vLLM's `logprob_token_ids` on /v1/completions (PR #43463, merged 2026-07; completion/protocol.py @002032e):
@@ -54,11 +26,6 @@ export const VLLM_MAX_LOGPROB_TOKEN_IDS = 128;
 /** How many ids one logprob_token_ids request may list on this server (0: no such field, or no ids back to key them by). */
 export function logprobTokenIdsLimit(c: Capabilities): number {
   return c.dialect === 'vllm' && c.idsBack === 'token_id' && usesTokenIds(c) ? VLLM_MAX_LOGPROB_TOKEN_IDS : 0;
-}
-
-/** Token ids end to end need ids in prompts, ids back and a tokenizer; otherwise the model works on strings. */
-export function usesTokenIds(c: Capabilities): boolean {
-  return c.tokenIdPrompts && c.idsBack !== 'none' && c.tokenize !== 'none';
 }
 
 export interface CapabilityReport {

@@ -1,5 +1,6 @@
 // One role's HTTP endpoint: replicas, least-outstanding dispatch, per-replica concurrency, retries, request log.
 import { TqError } from '../core/errors';
+import { AffinityTable } from './affinity';
 import { errorTextMessage } from './errorBodies';
 import { LeanAgents, leanExchange, type LeanAnswer } from './leanHttp';
 import { DEFAULT_RETRY, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
@@ -32,6 +33,11 @@ export interface EndpointOptions {
   settingPrefix: string;
   /** Response body limit in bytes; default per route (transport.ts bodyLimitFor). */
   maxBodyBytes?: number;
+  /**
+   * With several replicas: 'affinity' (default) sends requests that carry prefix keys to the replica that served
+   * that prefix (affinity.ts), falling back on load; 'least-outstanding' ignores the keys.
+   */
+  routing?: 'affinity' | 'least-outstanding';
 }
 
 /** Where a request goes: under the OpenAI base (/v1/...) or at the server root (/tokenize, /pooling). */
@@ -54,6 +60,8 @@ interface RequestOpts {
   onRequest?: () => void;
   /** Reads a successful answer's text in place of JSON.parse (a SyntaxError is a malformed answer, retried). */
   parse?: (text: string) => unknown;
+  /** The prompt's prefix keys (affinity.ts prefixKeys): the request goes where that prefix went before. */
+  affinity?: readonly string[];
 }
 
 export class Endpoint {
@@ -61,6 +69,7 @@ export class Endpoint {
   readonly settingPrefix: string;
   private readonly replicas: Replica[];
   private readonly waiters: Array<() => void> = [];
+  private readonly served = new AffinityTable<Replica>();
   private readonly opts: EndpointOptions;
   private requestCount = 0;
   private readonly headers: Record<string, string>;
@@ -110,12 +119,40 @@ export class Endpoint {
    * The body is serialised once for all attempts; a retry can move to another replica and is logged.
    */
   async request<T = unknown>(route: Route, body: unknown, opts: RequestOpts = {}): Promise<T> {
-    const policy = this.opts.retry ?? DEFAULT_RETRY;
     const payload = (opts.method ?? 'POST') === 'GET' || body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return (await this.send(route, payload, opts)) as T;
+  }
+
+  /**
+   * A fetch over this endpoint, for the openai SDK (its `fetch` option, with maxRetries 0): the URL the SDK built on
+   * baseUrl goes to a replica through request()'s own path — retries, timeout, body limit, redirect rules, request
+   * log, counting (`onRequest`), key redaction. An error answer is the endpoint's TqError, kept in `failure` as well:
+   * the SDK wraps what a fetch throws, and its caller rethrows the original (openaiRoutes.ts).
+   */
+  fetchFor(opts: { onRequest?: () => void; failure: { error?: TqError } }): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+    return async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      const base = this.replicas[0]!.base;
+      if (!url.startsWith(base)) throw new TqError('internal', `${url} is not under ${base}`);
+      const method = (init?.method ?? 'GET').toUpperCase() === 'GET' ? 'GET' : 'POST';
+      const payload = method === 'POST' && typeof init?.body === 'string' ? Buffer.from(init.body) : undefined;
+      try {
+        // The JSON is checked here (a malformed answer is retried like any other); the SDK reads the text again.
+        const text = (await this.send({ v1: url.slice(base.length) }, payload, { method, signal: init?.signal ?? undefined, onRequest: opts.onRequest, parse: jsonText })) as string;
+        return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+      } catch (e) {
+        if (e instanceof TqError) opts.failure.error = e;
+        throw e;
+      }
+    };
+  }
+
+  private async send(route: Route, payload: Buffer | undefined, opts: RequestOpts): Promise<unknown> {
+    const policy = this.opts.retry ?? DEFAULT_RETRY;
     for (let attempt = 0; ; attempt++) {
       let retryAfter: number | undefined;
       try {
-        return (await this.once(route, payload, opts)) as T;
+        return await this.once(route, payload, opts);
       } catch (e) {
         if (!(e instanceof TqError) || !isRetryable(e) || attempt + 1 >= policy.attempts || opts.signal?.aborted) {
           if (e instanceof TqError && attempt > 0 && isRetryable(e)) throw new TqError(e.kind, `${e.message} (gave up after ${attempt + 1} attempts)`, { url: e.url, setting: e.setting, status: e.status, cause: e });
@@ -128,14 +165,15 @@ export class Endpoint {
   }
 
   private async once(route: Route, payload: Buffer | undefined, opts: RequestOpts): Promise<unknown> {
-    const replica = await this.acquire(opts.signal);
+    // Every attempt is an HTTP request: the caller's count (the run's "requests") includes retries. Counted before a
+    // replica is taken: the caller may refuse it (a spent maxRequests budget), and then nothing is sent.
+    opts.onRequest?.();
+    this.requestCount++;
+    const replica = await this.acquire(opts.signal, opts.affinity);
     const url = resolve(replica, route, opts.absoluteUrl);
     const method = opts.method ?? 'POST';
     const t0 = Date.now();
     let status: number | string = 'error';
-    // Every attempt is an HTTP request: the caller's count (the run's "requests") includes retries.
-    this.requestCount++;
-    opts.onRequest?.();
     // A child signal per request: listeners on the run's signal (thousands of requests) are removed at the end.
     const child = new AbortController();
     const forward = () => child.abort(opts.signal?.reason);
@@ -216,14 +254,20 @@ export class Endpoint {
     return new TqError('connection', `cannot reach ${url} (${detail}); is the server running, and is the URL right?`, { url, setting: `${this.settingPrefix}.baseUrl`, cause: e });
   }
 
-  /** Least-outstanding-requests dispatch; waits when every replica is at maxConcurrency. */
-  private async acquire(signal?: AbortSignal): Promise<Replica> {
+  /**
+   * The replica that served the request's prefix when it has room (affinity), else the one with the fewest
+   * outstanding requests; waits when every replica is at maxConcurrency.
+   */
+  private async acquire(signal?: AbortSignal, affinity?: readonly string[]): Promise<Replica> {
+    const keyed = affinity !== undefined && affinity.length > 0 && this.replicas.length > 1 && this.opts.routing !== 'least-outstanding';
     for (;;) {
       if (signal?.aborted) throw new TqError('aborted', 'cancelled');
-      let best: Replica | undefined;
-      for (const r of this.replicas) if (r.outstanding < this.opts.maxConcurrency && (!best || r.outstanding < best.outstanding)) best = r;
+      let best = keyed ? this.served.lookup(affinity) : undefined;
+      if (best && best.outstanding >= this.opts.maxConcurrency) best = undefined;
+      if (!best) for (const r of this.replicas) if (r.outstanding < this.opts.maxConcurrency && (!best || r.outstanding < best.outstanding)) best = r;
       if (best) {
         best.outstanding++;
+        if (keyed) this.served.record(affinity, best);
         return best;
       }
       await new Promise<void>((resolve, reject) => {
@@ -250,6 +294,12 @@ export class Endpoint {
   outstanding(): Record<string, number> {
     return Object.fromEntries(this.replicas.map((r) => [r.root, r.outstanding]));
   }
+}
+
+/** The answer's text once it parsed as JSON. */
+function jsonText(text: string): string {
+  JSON.parse(text);
+  return text;
 }
 
 function resolve(r: Replica, route: Route, absoluteUrl?: string): string {

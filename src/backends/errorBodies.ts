@@ -8,7 +8,7 @@
 const cut = (s: string, n = 300) => s.slice(0, n);
 
 /** The message of a parsed error body (at most 300 characters). */
-function describeErrorBody(body: unknown): string {
+export function describeErrorBody(body: unknown): string {
   if (typeof body === 'string') return cut(body);
   if (!body || typeof body !== 'object' || Array.isArray(body)) return cut(JSON.stringify(body) ?? String(body));
   const b = body as Record<string, unknown>;

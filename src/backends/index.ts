@@ -35,6 +35,8 @@ export interface BackendOptions {
   engines?: EnginePool;
   /** Where relative `gguf` paths start: the config file's folder or the workspace (default: the working directory). */
   baseDir?: string;
+  /** How requests pick among a role's replicas (EndpointOptions.routing; default 'affinity'). */
+  routing?: 'affinity' | 'least-outstanding';
 }
 
 async function keyFor(role: Role, apiKeyEnv: string | undefined, opts: BackendOptions): Promise<string | undefined> {
@@ -43,7 +45,7 @@ async function keyFor(role: Role, apiKeyEnv: string | undefined, opts: BackendOp
   return apiKeyEnv ? process.env[apiKeyEnv] : undefined;
 }
 
-function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | undefined, log: RequestLog | undefined): Endpoint {
+function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | undefined, log: RequestLog | undefined, routing?: BackendOptions['routing']): Endpoint {
   return new Endpoint({
     role,
     baseUrls: Array.isArray(cfg.baseUrl) ? cfg.baseUrl : [cfg.baseUrl],
@@ -52,11 +54,12 @@ function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | und
     maxConcurrency: cfg.maxConcurrency,
     log,
     settingPrefix: `tqstar.${role}`,
+    routing,
   });
 }
 
 async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: EndpointConfig, opts: BackendOptions, warnings: string[]): Promise<HttpLanguageModel> {
-  const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log);
+  const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log, opts.routing);
   const { caps, notes } = await capabilitiesFor(ep, cfg, opts.signal);
   const problems = capabilityProblems(role, caps, config.decoding);
   // A top-k the server cannot give fails every step: say so before the run starts.
@@ -75,8 +78,12 @@ async function buildReward(role: 'reward' | 'baselineReward', cfg: RewardConfig,
   return makeReward(cfg, { role, apiKey: await keyFor(role, apiKeyEnv, opts), log: opts.log, factories: opts.rewardFactories });
 }
 
-/** Everything the core needs to decode against the configured servers. */
-export async function buildEnv(settings: RunConfig, opts: BackendOptions = {}): Promise<{ env: DecodeEnv; warnings: string[]; dispose(): Promise<void> }> {
+/**
+ * Everything the core needs to decode against the configured servers. `setupRequests`: the HTTP requests building it
+ * sent (capability probe, tokenizer, /props, EOS sample), which a run's own count does not include; a reported total
+ * adds them (every HTTP request the product sends counts).
+ */
+export async function buildEnv(settings: RunConfig, opts: BackendOptions = {}): Promise<{ env: DecodeEnv; warnings: string[]; setupRequests: number; dispose(): Promise<void> }> {
   const warnings: string[] = [];
   const engines = opts.engines ?? new EnginePool();
   const dispose = () => (opts.engines ? Promise.resolve() : engines.dispose());
@@ -90,7 +97,8 @@ export async function buildEnv(settings: RunConfig, opts: BackendOptions = {}): 
   const built = buildFrom(config, opts, warnings);
   built.catch(() => dispose());
   const env = await built;
-  return { env, warnings, dispose };
+  const models = [...new Set([env.base, env.baseline])].filter((m): m is HttpLanguageModel => m instanceof HttpLanguageModel);
+  return { env, warnings, setupRequests: models.reduce((n, m) => n + m.requestsSent, 0), dispose };
 }
 
 async function buildFrom(config: EndpointConfig, opts: BackendOptions, warnings: string[]): Promise<DecodeEnv> {

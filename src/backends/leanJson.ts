@@ -33,6 +33,11 @@ export class RawTops {
     if (!(i >= 0 && i < spans.length / 2)) return undefined;
     return JSON.parse(this.text.slice(spans[2 * i]!, spans[2 * i + 1]!));
   }
+  /** A key that position i's map names twice (JSON.parse would keep the last value silently). */
+  duplicateKeyAt(i: number): string | undefined {
+    const spans = this.list;
+    return i >= 0 && i < spans.length / 2 ? duplicateKey(this.text, spans[2 * i]!, spans[2 * i + 1]!) : undefined;
+  }
   /** Whether position i holds a truthy value (a list, not null), as `array[i]` would say: only short values are parsed. */
   has(i: number): boolean {
     const spans = this.list;
@@ -65,6 +70,8 @@ const MARK = '\u0000tq-raw-tops:';
  * The rest of the body is validated by JSON.parse as usual; a list's own syntax is checked when it is read.
  */
 export function parseCompletionBody(text: string): unknown {
+  // Read in full, as JSON.parse reads it (a top-k map's repeated key is caught where the list is read: RawTops.duplicateKeyAt).
+  const whole = () => JSON.parse(text);
   const pieces: string[] = [];
   const raws: RawTops[] = [];
   let from = 0;
@@ -86,14 +93,14 @@ export function parseCompletionBody(text: string): unknown {
     } else {
       const spans: number[] = [];
       end = scanArray(text, i, spans);
-      if (end < 0) return JSON.parse(text);
+      if (end < 0) return whole();
       raw = new RawTops(text, spans);
     }
     pieces.push(text.slice(from, i), JSON.stringify(MARK + raws.length));
     raws.push(raw);
     from = end;
   }
-  if (raws.length === 0) return JSON.parse(text);
+  if (raws.length === 0) return whole();
   pieces.push(text.slice(from));
   const body = JSON.parse(pieces.join(''));
   // Every mark must sit where a choice's top_logprobs is read; otherwise the text was not what it looked like.
@@ -107,13 +114,13 @@ export function parseCompletionBody(text: string): unknown {
       const v = lp && typeof lp === 'object' ? lp.top_logprobs : undefined;
       if (typeof v !== 'string' || !v.startsWith(MARK)) continue;
       const n = Number(v.slice(MARK.length));
-      if (!(n >= 0 && n < raws.length) || raws[n] === undefined) return JSON.parse(text);
+      if (!(n >= 0 && n < raws.length) || raws[n] === undefined) return whole();
       lp!.top_logprobs = raws[n];
       raws[n] = undefined as unknown as RawTops;
       placed++;
     }
   }
-  return placed === raws.length ? body : JSON.parse(text);
+  return placed === raws.length ? body : whole();
 }
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
@@ -159,4 +166,34 @@ function stringEnd(text: string, open: number): number {
     if (bs % 2 === 0) return q;
     j = q + 1;
   }
+}
+
+/**
+ * The first key that some object within text[from, to) names twice (JSON.parse keeps the last value); undefined when
+ * none does. Keys are compared as written (escapes not decoded: "\u0061" and "a" count as different, as a hostile
+ * answer that relies on that is then read as JSON.parse reads it).
+ */
+export function duplicateKey(text: string, from: number, to: number): string | undefined {
+  const stack: Array<Set<string> | null> = [];
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      const end = stringEnd(text, i);
+      if (end < 0 || end >= to) return undefined;
+      const keys = stack[stack.length - 1];
+      if (keys) {
+        let j = end + 1;
+        while (j < to && isSpace(text.charCodeAt(j))) j++;
+        if (text.charCodeAt(j) === 58 /* : */) {
+          const key = text.slice(i + 1, end);
+          if (keys.has(key)) return key;
+          keys.add(key);
+        }
+      }
+      i = end;
+    } else if (c === 123 /* { */) stack.push(new Set());
+    else if (c === 91 /* [ */) stack.push(null);
+    else if (c === 125 /* } */ || c === 93 /* ] */) stack.pop();
+  }
+  return undefined;
 }

@@ -1,42 +1,14 @@
-// Parsers for the completion response shapes of each server (legacy, llama.cpp, chat-style logprobs).
+// Readers for the two OpenAI-style logprob shapes every dialect's answer comes in (legacy; llama.cpp/chat content), through the shared checks of validate.ts.
 import { TqError } from '../core/errors';
-import type { Capabilities } from './capabilities';
+import type { ParsedChoice, ParsedPosition, ParsedTop, TokenKey } from './answer';
+import type { Capabilities } from './dialects/dialect';
 import { RawTops } from './leanJson';
 import { uniqueTop } from './topList';
-import { logprobOf } from './validate';
+import { arrayAt, checkTopAgainstOwn, describeValue, finishOf, logprobOf, objectAt, rejectErrorBody, sameLength } from './validate';
 
-/** A token as the server named it: by id when it gave ids, else by its string. */
-export type TokenKey = { id: number; text?: string } | { str: string };
-
-export interface ParsedTop {
-  key: TokenKey;
-  logprob: number;
-  /** Entries of the server's list that named this same token text and were merged into this one (topList.ts). */
-  merged?: number;
-  /** The server's value when it was a rounding above 0 (≤ LOGPROB_ROUNDING) read as 0. */
-  rounded?: number;
-}
-
-export interface ParsedPosition {
-  key: TokenKey;
-  logprob: number | null;
-  /** Alternatives at this position, most likely first (empty beyond the parsed positions: see `lazyTop`). */
-  top: ParsedTop[];
-  /** Beyond the first `topPositions` positions: the alternatives, parsed when called. */
-  lazyTop?: () => ParsedTop[];
-  /** Start of this token in the choice text, in UTF-16 units (legacy shape only). */
-  offset?: number;
-}
-
-export interface ParsedChoice {
-  index: number;
-  text: string;
-  finishReason: string | null;
-  /** vLLM: the stop string or stop token id that ended it; null when EOS (or length) did. */
-  stopReason: unknown;
-  positions: ParsedPosition[];
-  /** The choice as sent, for fields only one dialect has (vLLM prompt_logprobs). */
-  raw: Record<string, unknown>;
+export interface ReadOptions {
+  /** The lists are the server's top-k (false: they name given ids, vLLM logprob_token_ids). Default true. */
+  topK?: boolean;
 }
 
 const ID_PREFIX = 'token_id:';
@@ -88,10 +60,12 @@ function codePointToUtf16(text: string): (cp: number) => number {
  * All choices of a completion response, placed by their index. llama.cpp answers several prompts
  * with a bare JSON array of completion objects; each then holds the choices of one prompt.
  */
-export function parseCompletion(body: unknown, caps: Capabilities, url: string, perPrompt: number, topPositions = Infinity): ParsedChoice[] {
+export function parseCompletion(body: unknown, caps: Capabilities, url: string, perPrompt: number, topPositions = Infinity, read: ReadOptions = {}): ParsedChoice[] {
   const objects = Array.isArray(body) ? body : [body];
+  const topK = read.topK ?? true;
   const out: ParsedChoice[] = [];
   objects.forEach((obj, objIndex) => {
+    rejectErrorBody(obj, url);
     const choices = (obj as { choices?: unknown })?.choices;
     if (!Array.isArray(choices)) throw new TqError('protocol', `${url}: the answer has no "choices" array`, { url });
     choices.forEach((c: Record<string, unknown>, i: number) => {
@@ -100,10 +74,10 @@ export function parseCompletion(body: unknown, caps: Capabilities, url: string, 
       out.push({
         index: Array.isArray(body) ? objIndex * perPrompt + idx : idx,
         text: typeof c.text === 'string' ? c.text : typeof (c.message as { content?: unknown })?.content === 'string' ? ((c.message as { content: string }).content) : '',
-        finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : null,
+        finishReason: finishOf(c.finish_reason, url, `choices[${i}].finish_reason`),
         // SGLang names what stopped it in matched_stop: the stop string, or the EOS id (a number).
         stopReason: c.stop_reason ?? (typeof c.matched_stop === 'string' ? c.matched_stop : null),
-        positions: parseLogprobs(c.logprobs, caps, typeof c.text === 'string' ? c.text : '', topPositions, url, `choices[${i}].logprobs`),
+        positions: parseLogprobs(c.logprobs, caps, typeof c.text === 'string' ? c.text : '', topPositions, url, `choices[${i}].logprobs`, topK),
         raw: c,
       });
     });
@@ -113,31 +87,45 @@ export function parseCompletion(body: unknown, caps: Capabilities, url: string, 
 }
 
 /** Top-k alternatives are parsed up front at the first `topPositions` positions only, the rest on demand: they are most of the answer. */
-function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositions: number, url: string, field: string): ParsedPosition[] {
+function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositions: number, url: string, field: string, topK: boolean): ParsedPosition[] {
   if (!lp || typeof lp !== 'object') return [];
   const o = lp as Record<string, unknown>;
-  if (Array.isArray(o.content)) return parseContentLogprobs(o.content as Array<Record<string, unknown>>, caps, topPositions, url, `${field}.content`);
+  if (Array.isArray(o.content)) return parseContentLogprobs(o.content, caps, topPositions, url, `${field}.content`, topK);
   if (!Array.isArray(o.tokens)) return [];
   const idsBack = caps.idsBack === 'token_id';
-  const tokens = o.tokens as string[];
-  const lps = (o.token_logprobs as unknown[]) ?? [];
+  const tokens = o.tokens as unknown[];
+  const lps = arrayAt(o.token_logprobs, url, `${field}.token_logprobs`, true);
   // A RawTops when the answer was read by leanJson.parseCompletionBody: each list parsed when read.
   const raw = o.top_logprobs instanceof RawTops ? o.top_logprobs : undefined;
-  const tops = raw ? [] : ((o.top_logprobs as Array<Record<string, unknown> | null>) ?? []);
+  const tops = raw ? [] : (arrayAt(o.top_logprobs, url, `${field}.top_logprobs`, true) as Array<Record<string, unknown> | null>);
+  sameLength(
+    {
+      tokens: tokens.length,
+      token_logprobs: o.token_logprobs == null ? undefined : lps.length,
+      top_logprobs: raw ? raw.length : o.top_logprobs == null ? undefined : tops.length,
+      text_offset: Array.isArray(o.text_offset) ? o.text_offset.length : undefined,
+    },
+    url,
+    field,
+  );
   const listAt = (i: number): Record<string, unknown> | null | undefined => {
     if (!raw) return tops[i];
+    let m: Record<string, unknown> | null | undefined;
     try {
-      return raw.at(i) as Record<string, unknown> | null | undefined;
+      m = raw.at(i) as Record<string, unknown> | null | undefined;
     } catch (e) {
       throw new TqError('protocol', `${url}: ${field}.top_logprobs[${i}] is not valid JSON (${(e as Error).message})`, { url, cause: e });
     }
+    const dup = raw.duplicateKeyAt(i);
+    if (dup !== undefined) throw new TqError('protocol', `${url}: ${field}.top_logprobs[${i}] names ${JSON.stringify(dup.slice(0, 60))} twice (which log-probability is meant is not known)`, { url });
+    return m;
   };
   const hasList = (i: number) => (raw ? raw.has(i) : !!tops[i]);
   // SGLang sends -1 for every offset ("not supported yet").
   const offsets = Array.isArray(o.text_offset) && (o.text_offset as unknown[]).every((x) => typeof x === 'number' && x >= 0) ? (o.text_offset as number[]) : undefined;
   const toU16 = offsets ? codePointToUtf16(text) : undefined;
   const base = offsets && offsets.length ? offsets[0]! : 0;
-  const topOf = (i: number): ParsedTop[] => {
+  const topOf = (i: number, own: ParsedPosition): ParsedTop[] => {
     const m = listAt(i);
     const list: ParsedTop[] = [];
     // (A string is not a list: its characters are entries, none a log-probability, so it is refused as before.)
@@ -147,13 +135,18 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
       const v = entries[k];
       list.push(isLogprob(v) ? { key: keyOf(k, idsBack), logprob: v } : checkedEntry(keyOf(k, idsBack), v, url, `${field}.top_logprobs[${i}][${JSON.stringify(k)}]`));
     }
-    return uniqueTop(list, url, `${field}.top_logprobs[${i}]`).sort(byLogprob);
+    const top = uniqueTop(list, url, `${field}.top_logprobs[${i}]`).sort(byLogprob);
+    checkTopAgainstOwn(own, top, url, `${field}.top_logprobs[${i}]`, topK);
+    return top;
   };
   const out: ParsedPosition[] = new Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) {
     const lp = lps[i];
-    const pos: ParsedPosition = { key: keyOf(String(tokens[i]), idsBack), logprob: isLogprob(lp) ? lp : num(lp, url, `${field}.token_logprobs[${i}]`), top: i < topPositions ? topOf(i) : [] };
-    if (i >= topPositions && hasList(i)) pos.lazyTop = () => topOf(i);
+    const token = tokens[i];
+    if (typeof token !== 'string') throw new TqError('protocol', `${url}: ${field}.tokens[${i}] is ${describeValue(token)}, not a token string`, { url });
+    const pos: ParsedPosition = { key: keyOf(token, idsBack), logprob: isLogprob(lp) ? lp : num(lp, url, `${field}.token_logprobs[${i}]`), top: [] };
+    if (i < topPositions) pos.top = topOf(i, pos);
+    else if (hasList(i)) pos.lazyTop = () => topOf(i, pos);
     // text_offset counts from the start of the prompt when echo is on; relative offsets into `text` otherwise.
     if (offsets && toU16 && typeof offsets[i] === 'number') pos.offset = toU16(offsets[i]! - base);
     out[i] = pos;
@@ -162,21 +155,29 @@ function parseLogprobs(lp: unknown, caps: Capabilities, text: string, topPositio
 }
 
 /** llama.cpp: content[{id, token, bytes, logprob, top_logprobs:[{id, token, logprob}]}]; Ollama: the same without ids. */
-function parseContentLogprobs(content: Array<Record<string, unknown>>, caps: Capabilities, topPositions: number, url: string, field: string): ParsedPosition[] {
+function parseContentLogprobs(content: unknown[], caps: Capabilities, topPositions: number, url: string, field: string, topK: boolean): ParsedPosition[] {
   const key = (e: Record<string, unknown>): TokenKey =>
     caps.idsBack !== 'none' && typeof e.id === 'number' ? { id: e.id, text: typeof e.token === 'string' ? e.token : undefined } : { str: String(e.token ?? '') };
-  const topOf = (e: Record<string, unknown>, i: number): ParsedTop[] =>
-    uniqueTop(
-      (Array.isArray(e.top_logprobs) ? (e.top_logprobs as Array<Record<string, unknown>>) : []).map((t, j) => checkedEntry(key(t), t?.logprob, url, `${field}[${i}].top_logprobs[${j}].logprob`)),
+  const topOf = (e: Record<string, unknown>, i: number, own: ParsedPosition): ParsedTop[] => {
+    const f = `${field}[${i}].top_logprobs`;
+    const top = uniqueTop(
+      arrayAt(e.top_logprobs, url, f, true).map((x, j) => {
+        const t = objectAt(x, url, `${f}[${j}]`);
+        return checkedEntry(key(t), t.logprob, url, `${f}[${j}].logprob`);
+      }),
       url,
-      `${field}[${i}].top_logprobs`,
+      f,
     ).sort(byLogprob);
-  return content.map((e, i) => ({
-    key: key(e),
-    logprob: num(e.logprob, url, `${field}[${i}].logprob`),
-    top: i < topPositions ? topOf(e, i) : [],
-    ...(i >= topPositions && Array.isArray(e.top_logprobs) ? { lazyTop: () => topOf(e, i) } : {}),
-  }));
+    checkTopAgainstOwn(own, top, url, f, topK);
+    return top;
+  };
+  return content.map((x, i) => {
+    const e = objectAt(x, url, `${field}[${i}]`);
+    const pos: ParsedPosition = { key: key(e), logprob: num(e.logprob, url, `${field}[${i}].logprob`), top: [] };
+    if (i < topPositions) pos.top = topOf(e, i, pos);
+    else if (e.top_logprobs != null) pos.lazyTop = () => topOf(e, i, pos);
+    return pos;
+  });
 }
 
 /** log p of `tokenId` at each prompt position, from vLLM's prompt_logprobs maps (first position: null). */
@@ -189,3 +190,5 @@ export function promptLogprobsFor(choice: Record<string, unknown>, promptIds: nu
     return e ? logprobOf(e.logprob, { url, field: `prompt_logprobs[${i}][${JSON.stringify(String(id))}].logprob` }) : null;
   });
 }
+
+export type { ParsedChoice, ParsedPosition, ParsedTop, TokenKey } from './answer';

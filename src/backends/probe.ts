@@ -1,11 +1,12 @@
 // Capability probing: what a model server really does (`auto` dialect, `tqstar probe`, Test Connections).
 import type { DecodingParams, ModelEndpoint } from '../config/schema';
 import { TqError } from '../core/errors';
+import type { CallOptions } from '../core/model';
 import { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport, type ConcreteDialect } from './capabilities';
+import { DIALECT_MODULES } from './dialects/registry';
 import type { Endpoint } from './endpoint';
+import { OpenAIRoutes } from './openaiRoutes';
 import { isSampledTokenFailure } from './retry';
-import { hasGenerate, SGLANG_NATIVE } from './sglangNative';
-import { activeLlamacppSamplers, llamacppProps } from './serverInfo';
 
 const PROBE_TEXT = 'Hello world';
 
@@ -24,14 +25,13 @@ function choicesOf(body: unknown): unknown[] {
 }
 
 /** Model names on /v1/models; [] when the endpoint is missing. Throws on connection failures. */
-export async function listModels(ep: Endpoint, signal?: AbortSignal): Promise<string[]> {
-  const r = await attempt(() => ep.request<{ data?: Array<{ id?: string }>; models?: Array<{ name?: string }> }>({ v1: '/models' }, undefined, { method: 'GET', signal }));
+export async function listModels(ep: Endpoint, signal?: AbortSignal, onRequest?: () => void): Promise<string[]> {
+  const r = await attempt(() => new OpenAIRoutes(ep).models({ signal, onRequest }));
   if (!r.ok) {
     if (r.error instanceof TqError && r.error.kind === 'http' && r.error.status === 404) return [];
     throw r.error;
   }
-  const ids = (r.value?.data ?? []).map((m) => m.id).filter((x): x is string => typeof x === 'string');
-  return ids;
+  return r.value.map((m) => (m as { id?: unknown } | null)?.id).filter((x): x is string => typeof x === 'string');
 }
 
 /** Measure a server's capabilities with a handful of tiny requests (auto dialect). */
@@ -39,10 +39,10 @@ export async function listModels(ep: Endpoint, signal?: AbortSignal): Promise<st
  * `notes` are problems worth a warning on every run; `info` says what was found and how it is used (the probe
  * report shows both).
  */
-export async function detectCapabilities(ep: Endpoint, model: string, signal?: AbortSignal): Promise<{ caps: Capabilities; notes: string[]; info: string[] }> {
+export async function detectCapabilities(ep: Endpoint, model: string, signal?: AbortSignal, onRequest?: () => void): Promise<{ caps: Capabilities; notes: string[]; info: string[] }> {
   const notes: string[] = [];
   const info: string[] = [];
-  const opts = { signal };
+  const opts: CallOptions = { signal, onRequest };
   // Tokenizer: vLLM at the root, SGLang under /v1, llama.cpp at the root with {content}.
   let tokenize: Capabilities['tokenize'] = 'none';
   let ids: number[] | undefined;
@@ -117,13 +117,6 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   const multiPrompt = multi.ok && choicesOf(multi.value).length === 2;
   // llama-server caps n at its number of slots (n_cmpl's hard limit, server-schema.cpp); the model reads them from /props.
   const n = nTest.ok && choicesOf(nTest.value).length === 2;
-  if (logprobsShape === 'llamacpp') {
-    const props = await llamacppProps(ep, signal);
-    if (props?.slots) info.push(`n per request up to the server's ${props.slots} slot(s) (/props total_slots)`);
-    const on = props ? activeLlamacppSamplers(props.defaults) : [];
-    if (on.length) info.push(`server sampler defaults ${on.join(', ')} are sent neutral on every request`);
-    if (props?.eosText) info.push(`EOS read from /props: ${JSON.stringify(props.eosText)}`);
-  }
   // Scoring: echo with max_tokens 0 (vLLM), echo with max_tokens 1 (SGLang), prompt_logprobs (vLLM).
   let scoring: Capabilities['scoring'] = 'none';
   let echoNeedsToken = false;
@@ -145,21 +138,23 @@ export async function detectCapabilities(ep: Endpoint, model: string, signal?: A
   // SGLang is the legacy shape with a tokenizer under /v1 (and token texts, not ids, in its logprobs).
   const dialect: ConcreteDialect =
     logprobsShape === 'llamacpp' ? 'llamacpp' : logprobsShape === 'chat' ? 'ollama' : tokenize === 'v1' ? 'sglang' : idsBack === 'token_id' ? 'vllm' : 'openai';
-  // SGLang's /v1/completions gives texts only; its native /generate gives ids end to end when it answers. Newer
-  // SGLang also serves /tokenize at the root (SERVERS-AUDIT.md), which looks like "openai" with a tokenizer here.
-  if ((dialect === 'sglang' || (dialect === 'openai' && tokenize !== 'none')) && ids && (await hasGenerate(ep, ids, signal))) {
-    info.push('SGLang native /generate answers with token ids: used instead of /v1/completions, ids end to end');
-    return { caps: { ...SGLANG_NATIVE, maxTopK }, notes, info };
+  let caps: Capabilities = { dialect, maxTopK, tokenIdPrompts, multiPrompt, n, scoring, echoNeedsToken, tokenize, idsBack, logprobsShape };
+  // Each dialect's own checks (llama.cpp's /props, SGLang's native /generate): what they found, and capabilities they change.
+  for (const d of Object.values(DIALECT_MODULES)) {
+    const found = await d.probe?.(ep, caps, ids, opts);
+    if (!found) continue;
+    info.push(...found.info);
+    if (found.caps) caps = found.caps;
   }
-  return { caps: { dialect, maxTopK, tokenIdPrompts, multiPrompt, n, scoring, echoNeedsToken, tokenize, idsBack, logprobsShape }, notes, info };
+  return { caps, notes, info };
 }
 
 /** Capabilities for a configured endpoint: the dialect's documented set, or measured ones for auto. */
-export async function capabilitiesFor(ep: Endpoint, cfg: ModelEndpoint, signal?: AbortSignal): Promise<{ caps: Capabilities; notes: string[] }> {
+export async function capabilitiesFor(ep: Endpoint, cfg: ModelEndpoint, signal?: AbortSignal, onRequest?: () => void): Promise<{ caps: Capabilities; notes: string[] }> {
   if (cfg.dialect !== 'auto') return { caps: DIALECT_CAPABILITIES[cfg.dialect], notes: [] };
   // Measured afresh for every environment: a handful of tiny requests, and a server may have been
   // restarted with other flags (or another server may now listen on the port) since the last run.
-  return detectCapabilities(ep, cfg.model, signal);
+  return detectCapabilities(ep, cfg.model, signal, onRequest);
 }
 
 /** What the decoding settings need from this role's server that it lacks. */

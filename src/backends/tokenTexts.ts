@@ -1,6 +1,5 @@
 // Display texts of token ids (servers that send "token_id:N" send no text): /detokenize with a cache.
 import { TqError } from '../core/errors';
-import type { Capabilities } from './capabilities';
 import type { Endpoint } from './endpoint';
 
 // Special-token spellings that mean end of sequence, for servers that do not say which id is EOS.
@@ -22,7 +21,8 @@ export class TokenTexts {
   constructor(
     private readonly ep: Endpoint,
     private readonly model: string,
-    private readonly caps: Capabilities,
+    /** Where the server tokenises (Capabilities.tokenize). */
+    private readonly caps: { tokenize: 'root' | 'v1' | 'llamacpp' | 'none' },
   ) {
     const key = `${ep.rootUrl}|${model}`;
     let c = SHARED.get(key);
@@ -32,6 +32,11 @@ export class TokenTexts {
 
   get(id: number): string | undefined {
     return this.cache.get(id);
+  }
+  /** The text, unless unknown or only a placeholder (‹id›, where /detokenize gave none). */
+  known(id: number): string | undefined {
+    const t = this.cache.get(id);
+    return t === undefined || t === `‹${id}›` ? undefined : t;
   }
   set(id: number, text: string): void {
     if (!this.cache.has(id)) this.cache.set(id, text);

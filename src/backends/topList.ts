@@ -1,7 +1,7 @@
 // One entry per token in a top-k list: a repeated token id is refused, a repeated token text merged.
 import { TqError } from '../core/errors';
 import type { Token, TokenLogprob } from '../core/model';
-import type { ParsedTop } from './parse';
+import type { ParsedTop } from './answer';
 
 /**
  * A list that names one token id twice has no single log-probability for it (keeping either one

@@ -62,11 +62,11 @@ export async function decodeCommand(argv: string[]): Promise<number> {
       },
     });
     await built.dispose();
-    if (json) process.stdout.write(JSON.stringify(toJson(run, built.warnings)) + '\n');
+    if (json) process.stdout.write(JSON.stringify(toJson(run, built.warnings, built.setupRequests)) + '\n');
     else {
       process.stdout.write(table(run.results, COLUMNS) + '\n');
       for (const n of footnotes(run.results)) process.stdout.write(n + '\n');
-      process.stdout.write(`total: ${run.stats.requests} requests, ${run.stats.modelTokens} model tokens, ${(run.stats.wallMs / 1000).toFixed(2)}s\n`);
+      process.stdout.write(`total: ${run.stats.requests + built.setupRequests} requests (${built.setupRequests} to set up), ${run.stats.modelTokens} model tokens, ${(run.stats.wallMs / 1000).toFixed(2)}s\n`);
     }
     if (abort.signal.aborted || run.results.some((r) => r.finish === 'aborted')) return EXIT.cancelled;
     return run.results.some((r) => r.error) ? EXIT.runError : EXIT.ok;

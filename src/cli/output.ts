@@ -3,7 +3,8 @@ import type { DecodeResult, RunResult } from '../core/events';
 import { terminalLine } from './terminalText';
 
 /** The documented --json shape: one object for the whole run. */
-export function toJson(run: RunResult, warnings: string[]): unknown {
+/** `setupRequests`: HTTP requests sent before the run (probe, tokenizer, EOS), counted in stats.requests too. */
+export function toJson(run: RunResult, warnings: string[], setupRequests = 0): unknown {
   return {
     results: run.results.map((r) => ({
       strategy: r.strategy,
@@ -37,7 +38,7 @@ export function toJson(run: RunResult, warnings: string[]): unknown {
         })),
       })),
     })),
-    stats: { requests: run.stats.requests, modelTokens: run.stats.modelTokens, wallMs: Math.round(run.stats.wallMs) },
+    stats: { requests: run.stats.requests + setupRequests, setupRequests, modelTokens: run.stats.modelTokens, wallMs: Math.round(run.stats.wallMs) },
     warnings,
   };
 }

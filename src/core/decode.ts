@@ -154,10 +154,10 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
   // request past the limit, bounded in time, because a scored partial answer is worth it.
   let reward: number | null = rewardCache.get('') ?? null;
   if (reward === null && error?.kind !== 'reward') {
-    meter.enforce = false;
     try {
       const s = finish === 'aborted' ? AbortSignal.timeout(5000) : signal;
-      [reward] = await metered.reward.score([{ prompt: prompt.text, response: state.text }], { signal: s });
+      // Only this request passes the spent budget: work still in flight (a background text fetch) does not.
+      [reward] = await meteredReward(env.reward, meter, false).score([{ prompt: prompt.text, response: state.text }], { signal: s });
     } catch (e) {
       if (!error) {
         finish = isAbort(e) ? 'aborted' : 'error';

@@ -48,18 +48,20 @@ export class Meter {
 
 /**
  * Counts a call as the HTTP requests it makes: exactly those when its source reports every one through
- * CallOptions.onRequest (`countsRequests`; retries and follow-ups included, even those that end after the call
- * returns); otherwise (an in-process model or reward) one per call, plus any reported beyond the first. The budget
- * is checked before each call.
+ * CallOptions.onRequest (`countsRequests`; retries and follow-ups such as /tokenize and /detokenize included, even
+ * those that end after the call returns), each checked against maxRequests before it is sent; otherwise (an
+ * in-process model or reward) one per call, plus any reported beyond the first. The budget is checked before each call.
  */
-function counted(meter: Meter, opts: CallOptions | undefined, exact: boolean | undefined): CallOptions {
-  if (exact) meter.checkBudget();
+function counted(meter: Meter, opts: CallOptions | undefined, exact: boolean | undefined, budgeted = true): CallOptions {
+  if (!budgeted) meter.requests += exact ? 0 : 1;
+  else if (exact) meter.checkBudget();
   else meter.beforeRequest();
   let http = 0;
   return {
     ...opts,
     onRequest: () => {
-      if (exact || ++http > 1) meter.requests++;
+      if (exact && budgeted) meter.beforeRequest();
+      else if (exact || ++http > 1) meter.requests++;
       opts?.onRequest?.();
     },
   };
@@ -106,12 +108,13 @@ export function meteredModel(model: LanguageModel, meter: Meter): LanguageModel 
   };
 }
 
-export function meteredReward(reward: RewardSource, meter: Meter): RewardSource {
+/** `budgeted` false: counted, never refused (the score of a partial answer after the budget is spent; nothing else passes meanwhile). */
+export function meteredReward(reward: RewardSource, meter: Meter, budgeted = true): RewardSource {
   return {
     label: reward.label,
     countsRequests: reward.countsRequests,
     async score(pairs: RewardPair[], opts?: CallOptions): Promise<number[]> {
-      const r = await reward.score(pairs, counted(meter, opts, reward.countsRequests));
+      const r = await reward.score(pairs, counted(meter, opts, reward.countsRequests, budgeted));
       if (r.length !== pairs.length || r.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
         throw new TqError('reward', `${reward.label} returned ${r.length} scores for ${pairs.length} inputs, or a non-finite score.`);
       }

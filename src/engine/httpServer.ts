@@ -1,13 +1,13 @@
 // The local engine's HTTP face: the reference server's vLLM shapes (completions with logprobs, logprob_token_ids, echo scoring, tokenize, models) over llama.cpp models.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { parseCompletion, resolveModel, type CompletionJob } from '../server/completionRequest';
-import { vllmCompletion, vllmError, vllmLogprobTokenIds } from '../server/dialectVllm';
-import type { Generation } from '../server/generate';
-import { badRequest, HttpError } from '../server/httpError';
-import { jsonObjectBody, listen, readBody, tokenIdsParam } from '../server/jsonHttp';
-import type { PromptResult } from '../server/runCompletion';
-import { mix32 } from '../server/sampling';
-import type { ServableModel } from '../server/servable';
+import { parseCompletion, resolveModel, type CompletionJob } from '../vllmApi/completionRequest';
+import { vllmCompletion, vllmError, vllmLogprobTokenIds } from '../vllmApi/dialectVllm';
+import type { Generation } from '../vllmApi/generate';
+import { badRequest, HttpError } from '../vllmApi/httpError';
+import { jsonObjectBody, listen, readBody, tokenIdsParam } from '../vllmApi/jsonHttp';
+import type { PromptResult } from '../vllmApi/runCompletion';
+import { mix32 } from '../vllmApi/sampling';
+import type { ServableModel } from '../vllmApi/servable';
 import type { LocalModel } from './localModel';
 
 /** Every /v1/models entry says what serves it. */

@@ -1,9 +1,9 @@
 // One GGUF model loaded by node-llama-cpp: tokenizer, raw next-token distributions, batched sampling and exact scoring.
 import type { ControlledEvaluateInputItem, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { createHash } from 'node:crypto';
-import { firstStop, type GenParams, type Generation, type PositionLogprobs } from '../server/generate';
-import { HttpError } from '../server/httpError';
-import { mix32 } from '../server/sampling';
+import { firstStop, type GenParams, type Generation, type PositionLogprobs } from '../vllmApi/generate';
+import { HttpError } from '../vllmApi/httpError';
+import { mix32 } from '../vllmApi/sampling';
 import { checkGgufFile } from './ggufFile';
 import { takeLlamaLog } from './llamaLog';
 import { classifyLoadError, EngineLoadError } from './loadFailure';

@@ -1,5 +1,6 @@
 // The eval's own HTTP clients: an OpenAI-shaped /v1/embeddings client (coherence) and a pairwise chat judge (win/tie/loss).
 import { Endpoint } from '../backends/endpoint';
+import { OpenAIRoutes } from '../backends/openaiRoutes';
 import { TqError } from '../core/errors';
 
 export interface Embedder {
@@ -22,10 +23,11 @@ const endpoint = (role: string, url: string, setting: string, apiKey?: string) =
 export function httpEmbedder(baseUrl: string, model: string | undefined, apiKey?: string): Embedder {
   const ep = endpoint('embeddings', baseUrl, 'tqstar eval --embeddings', apiKey);
   const url = ep.urlOf({ v1: '/embeddings' });
+  const routes = new OpenAIRoutes(ep);
   return {
     label: `${url}${model ? ` (${model})` : ''}`,
     async embed(texts, signal) {
-      const body = await ep.request<{ data?: Array<{ index?: number; embedding?: unknown }> }>({ v1: '/embeddings' }, { ...(model ? { model } : {}), input: texts }, { signal });
+      const body = (await routes.embeddings(texts, model, { signal })) as { data?: Array<{ index?: number; embedding?: unknown }> } | null;
       const data = body?.data;
       if (!Array.isArray(data) || data.length !== texts.length) throw new TqError('protocol', `${url}: expected ${texts.length} embeddings in "data"`, { url });
       const out: number[][] = new Array(texts.length);
@@ -55,12 +57,13 @@ export function parseVerdict(reply: string): Verdict | undefined {
 export function httpPairJudge(baseUrl: string, model: string, apiKey?: string, instruction = PAIR_INSTRUCTION): PairJudge {
   const ep = endpoint('judge', baseUrl, 'tqstar eval --judge-url', apiKey);
   const url = ep.urlOf({ v1: '/chat/completions' });
+  const routes = new OpenAIRoutes(ep);
   return {
     label: `judge ${url} (${model})`,
     async compare(prompt, first, second, signal) {
       const content = instruction.replace(/\{(prompt|first|second)\}/g, (_m, k: 'prompt' | 'first' | 'second') => ({ prompt, first, second })[k]);
-      const body = await ep.request<{ choices?: Array<{ message?: { content?: string } }> }>({ v1: '/chat/completions' }, { model, messages: [{ role: 'user', content }], temperature: 0, max_tokens: 8 }, { signal });
-      const reply = body?.choices?.[0]?.message?.content;
+      const body = await routes.chat({ model, messages: [{ role: 'user', content }], temperature: 0, max_tokens: 8 }, { signal });
+      const reply: unknown = body?.choices?.[0]?.message?.content;
       const v = typeof reply === 'string' ? parseVerdict(reply) : undefined;
       if (!v) throw new TqError('reward', `judge ${url}: expected "1", "2" or "tie", got ${JSON.stringify(String(reply).slice(0, 80))}`, { url });
       return v;

@@ -1,10 +1,10 @@
 // llama.cpp llama-server's shapes: chat-style logprobs with ids and bytes, a bare array for several prompts, /tokenize with pieces.
-import type { CompletionJob } from './completionRequest.js';
-import type { PositionLogprobs } from './generate.js';
-import { badRequest, type HttpError } from './httpError.js';
-import type { PromptResult } from './runCompletion.js';
+import type { CompletionJob } from '../vllmApi/completionRequest.js';
+import type { PositionLogprobs } from '../vllmApi/generate.js';
+import { badRequest, type HttpError } from '../vllmApi/httpError.js';
+import type { PromptResult } from '../vllmApi/runCompletion.js';
 import { llamacppSlotsRefusal } from './realism.js';
-import type { ServableModel } from './servable.js';
+import type { ServableModel } from '../vllmApi/servable.js';
 
 export function llamacppError(e: HttpError) {
   const type = e.status === 404 ? 'not_found_error' : e.status >= 500 ? 'server_error' : 'invalid_request_error';

@@ -1,9 +1,9 @@
 // Ollama's shapes: /v1/completions (string prompts only, `n` ignored, logprobs ≤ 20 in the chat-style shape, no /tokenize)
 // and the native /api/generate (raw, options, logprobs/top_logprobs; one prompt, one sample).
-import type { CompletionJob } from './completionRequest.js';
+import type { CompletionJob } from '../vllmApi/completionRequest.js';
 import { chatStyleLogprobs } from './dialectLlamacpp.js';
-import { badRequest, type HttpError } from './httpError.js';
-import type { PromptResult } from './runCompletion.js';
+import { badRequest, type HttpError } from '../vllmApi/httpError.js';
+import type { PromptResult } from '../vllmApi/runCompletion.js';
 
 export function ollamaError(e: HttpError) {
   return { error: { message: e.message, type: e.status === 404 ? 'not_found_error' : e.status >= 500 ? 'api_error' : 'invalid_request_error', param: null, code: null } };

@@ -8,10 +8,10 @@
 // Not confirmed from a primary source (our best reading of observed behaviour): that echo together with logprobs
 // is refused on current models (so no prompt scoring), the exact 400 texts below, and that vLLM-only fields
 // (return_tokens_as_token_ids, prompt_logprobs, top_k, ignore_eos) are refused as unrecognized arguments.
-import type { CompletionJob } from './completionRequest.js';
-import { vllmCompletion } from './dialectVllm.js';
-import { badRequest, type HttpError } from './httpError.js';
-import type { PromptResult } from './runCompletion.js';
+import type { CompletionJob } from '../vllmApi/completionRequest.js';
+import { vllmCompletion } from '../vllmApi/dialectVllm.js';
+import { badRequest, type HttpError } from '../vllmApi/httpError.js';
+import type { PromptResult } from '../vllmApi/runCompletion.js';
 
 export const OPENAI_MAX_LOGPROBS = 5;
 const UNRECOGNIZED = ['return_tokens_as_token_ids', 'prompt_logprobs', 'top_k', 'ignore_eos', 'return_token_ids', 'min_p'];

@@ -16,12 +16,12 @@
 //     /v1/detokenize {tokens: int[] | int[][], skip_special_tokens} → {text}.
 // Not confirmed: a cap on `logprobs` (we keep the reference server's 20), the exact status of a validation error
 // (we answer 400), the text SGLang gives special tokens in logprobs (we give the vocabulary's spelling, e.g. "</s>").
-import type { CompletionJob } from './completionRequest.js';
-import { completionEnvelope } from './dialectVllm.js';
-import type { PositionLogprobs } from './generate.js';
-import { badRequest, type HttpError } from './httpError.js';
-import type { PromptResult } from './runCompletion.js';
-import type { ServableModel } from './servable.js';
+import type { CompletionJob } from '../vllmApi/completionRequest.js';
+import { completionEnvelope } from '../vllmApi/dialectVllm.js';
+import type { PositionLogprobs } from '../vllmApi/generate.js';
+import { badRequest, type HttpError } from '../vllmApi/httpError.js';
+import type { PromptResult } from '../vllmApi/runCompletion.js';
+import type { ServableModel } from '../vllmApi/servable.js';
 
 export function sglangError(e: HttpError) {
   // FastAPI answers an unknown route itself.

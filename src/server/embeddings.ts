@@ -1,6 +1,6 @@
 // A DEMO embedding model on /v1/embeddings (OpenAI shape): hashed bags of words, not a sentence encoder.
 import { deriveSeed } from '../core/rng.js';
-import { badRequest, HttpError } from './httpError.js';
+import { badRequest, HttpError } from '../vllmApi/httpError.js';
 
 /** The one embedding model the reference server serves; its name says what it is. */
 export const DEMO_EMBEDDING_MODEL = 'demo-embedding-hashed-words';

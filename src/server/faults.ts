@@ -1,5 +1,5 @@
 // Fault injection: delays, 429/500 answers, dropped connections and malformed JSON, by seeded probability or every Nth request.
-import { rng } from './sampling.js';
+import { rng } from '../vllmApi/sampling.js';
 
 export type FaultKind = '429' | '500' | 'drop' | 'malformed';
 export const FAULT_KINDS: readonly FaultKind[] = ['429', '500', 'drop', 'malformed'];

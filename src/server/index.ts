@@ -1,94 +1,30 @@
 // The local reference server: a vLLM-shaped (or SGLang/llama.cpp/Ollama/hosted-OpenAI-shaped) HTTP server over in-process models, for demos and tests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { parseCompletion, resolveModel } from './completionRequest.js';
+import { parseCompletion, resolveModel } from '../vllmApi/completionRequest.js';
 import { llamacppCheck, llamacppCompletion, llamacppError, llamacppMergedCompletion } from './dialectLlamacpp.js';
 import { ollamaCheck, ollamaCompletion, ollamaError, ollamaGenerateAnswer, ollamaGenerateAsCompletion, ollamaPrecheck, ollamaTemplate } from './dialectOllama.js';
 import { openaiCompletion, openaiError, openaiPrecheck } from './dialectOpenai.js';
 import { sglangCheck, sglangCompletion, sglangDetokenize, sglangError, sglangGenerateAnswer, sglangGenerateAsCompletion, sglangPrecheck, sglangTokenize } from './dialectSglang.js';
-import { vllmCompletion, vllmError, vllmLogprobTokenIds } from './dialectVllm.js';
+import { vllmCompletion, vllmError, vllmLogprobTokenIds } from '../vllmApi/dialectVllm.js';
 import { demoEmbeddings } from './embeddings.js';
-import { Engine, type EngineStats } from './engine.js';
-import { FaultInjector, parseFaults, type FaultKind, type FaultOptions } from './faults.js';
-import { badRequest, HttpError } from './httpError.js';
-import { jsonObjectBody, listen, readBody, tokenIdsParam } from './jsonHttp.js';
-import { isOff, parseLatency, type LatencyOptions, type SequenceCost } from './latency.js';
+import { Engine } from './engine.js';
+import { FaultInjector, parseFaults } from './faults.js';
+import { badRequest, HttpError } from '../vllmApi/httpError.js';
+import { jsonObjectBody, listen, readBody, tokenIdsParam } from '../vllmApi/jsonHttp.js';
+import { isOff, parseLatency, type SequenceCost } from './latency.js';
 import { defaultServed } from './registry.js';
 import { llamacppEchoRefusal, llamacppProps, LLAMACPP_SLOTS, llamacppTextCheck, perTokenRows, samplerDefaults, vllmGreedyCheck } from './realism.js';
-import { runCompletion } from './runCompletion.js';
-import type { ServableModel, ServableReward } from './servable.js';
+import { runCompletion } from '../vllmApi/runCompletion.js';
+import type { ServableModel, ServableReward } from '../vllmApi/servable.js';
 
 export type { LatencyOptions } from './latency.js';
 export { criticalPathMs, isolatedRequestMs, parseLatency, VLLM_8B, type ScheduledRequest, type SequenceCost } from './latency.js';
 export type { FaultOptions } from './faults.js';
-export type { ServableModel, ServableReward } from './servable.js';
+export type { ServableModel, ServableReward } from '../vllmApi/servable.js';
 
-export const SERVER_DIALECTS = ['vllm', 'sglang', 'llamacpp', 'ollama', 'openai'] as const;
-export type ServerDialect = (typeof SERVER_DIALECTS)[number];
+export { SERVER_DIALECTS, type RequestRecord, type RunningServer, type ServerDialect, type ServerOptions, type ServerStats } from './options.js';
+import { SERVER_DIALECTS, type RequestRecord, type RunningServer, type ServerOptions, type ServerStats } from './options.js';
 
-export interface ServerOptions {
-  /** 0 (default) picks a free port. */
-  port?: number;
-  host?: string;
-  dialect?: ServerDialect;
-  latency?: string | Partial<LatencyOptions>;
-  faults?: string | FaultOptions;
-  quiet?: boolean;
-  /** Keep a log of the last this-many model and reward requests in stats().log (default 0: none). */
-  logRequests?: number;
-  /**
-   * Reproduce what the real server does that a naive client gets wrong (default true; see realism.ts): vLLM's
-   * generation-config sampling defaults, greedy n check and per-token /pooling; llama-server's truncating
-   * sampler defaults, echo 500, slot cap, merged choices and /props. false: every field absent means "off".
-   */
-  realistic?: boolean;
-  /** llama.cpp dialect: the slot count (-np) that caps n and /props reports (default 4, llama-server's auto). */
-  slots?: number;
-  /**
-   * vLLM dialect: token ids that end a sample like EOS, reported as an integer stop_reason — what vLLM does with the
-   * extra eos_token_id of a generation_config (update_from_generation_config → stop_token_ids; Llama-3.1's 128008).
-   */
-  stopTokenIds?: number[];
-  /**
-   * vLLM dialect: `logprob_token_ids` honoured as vLLM does since PR #43463 (default), or 'ignore' as an older vLLM
-   * does with any field it does not know (OpenAIBaseModel extra="allow": logged, dropped), for fallback tests.
-   */
-  logprobTokenIds?: 'honour' | 'ignore';
-  /** llama.cpp dialect, realistic: echo ignored (80fb11ac, default) or refused with the HTTP 500 of older builds. */
-  llamacppEcho?: 'ignore' | 'refuse-500';
-  /** Extra in-process models and rewards to serve beside the defaults (same names replace them). */
-  models?: ServableModel[];
-  rewards?: ServableReward[];
-}
-
-export interface ServerStats {
-  requests: number;
-  byPath: Record<string, number>;
-  faults: Record<FaultKind | 'delay', number>;
-  /** Per model or reward name: the engine's own accounting under the latency model. */
-  engines: Record<string, EngineStats>;
-  /** With logRequests: each request's timing and cost, ready for criticalPathMs once the caller adds dependencies. */
-  log: RequestRecord[];
-}
-
-export interface RequestRecord {
-  /** Arrival order, from 1. */
-  seq: number;
-  path: string;
-  model: string;
-  /** performance.now() at arrival and at the answer. */
-  startMs: number;
-  endMs: number;
-  sequences: SequenceCost[];
-}
-
-export interface RunningServer {
-  /** Root URL, e.g. http://127.0.0.1:PORT; the OpenAI base URL is url + '/v1'. */
-  url: string;
-  close(): Promise<void>;
-  stats(): ServerStats;
-}
-
-/** Every /v1/models entry says what this is, so nobody mistakes it for a real language model. */
 export const OWNED_BY = 'tqstar-reference-server (demo/test backend)';
 const MAX_BODY = 64 * 1024 * 1024;
 

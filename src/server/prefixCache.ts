@@ -1,5 +1,5 @@
 // An LRU cache of token-id prefixes in whole blocks, standing in for vLLM's automatic prefix caching.
-import { mix32 } from './sampling.js';
+import { mix32 } from '../vllmApi/sampling.js';
 
 export class PrefixCache {
   private readonly blocks = new Map<string, true>();

@@ -17,8 +17,8 @@
 //   one OpenAI completion come back as ONE object whose choices are in task order, prompt-major
 //   (server-context.cpp handle_completions_impl, server-queue.cpp post_tasks); GET /props reports slots, the EOS piece
 //   and the sampler defaults (get_res_props).
-import type { SamplerDefaults } from './completionRequest.js';
-import { badRequest, HttpError } from './httpError.js';
+import type { SamplerDefaults } from '../vllmApi/completionRequest.js';
+import { badRequest, HttpError } from '../vllmApi/httpError.js';
 
 export type RealDialect = 'vllm' | 'sglang' | 'llamacpp' | 'ollama' | 'openai';
 

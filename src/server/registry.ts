@@ -1,6 +1,6 @@
 // The models and rewards the reference server serves by default: the word-level demo pair and the tabular suite.
 import { buildWordDemo } from '../models/wordDemo.js';
-import type { ServableModel, ServableReward } from './servable.js';
+import type { ServableModel, ServableReward } from '../vllmApi/servable.js';
 import { tabularServed } from './tabularServed.js';
 
 export interface Served {

@@ -1,7 +1,7 @@
 // Serves the tabular suite (π_base, ρ*_r, ρ*_{r_BL}, r, r_BL) of the exact tests as HTTP models and rewards.
 import { tabularSuite, type TabularSuite } from '../models/inProcess';
 import { parseWords, type NextDist, type TabularWorld } from '../models/tabular';
-import type { ServableModel, ServableReward } from './servable.js';
+import type { ServableModel, ServableReward } from '../vllmApi/servable.js';
 
 const utf8 = new TextEncoder();
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildEnv, DIALECT_CAPABILITIES, Endpoint, HttpLanguageModel, loadRunConfig } from '../../src/backends/index';
 import { detectCapabilities } from '../../src/backends/probe';
-import { SGLANG_NATIVE } from '../../src/backends/sglangNative';
+import { SGLANG_NATIVE } from '../../src/backends/dialects/sglang';
 import { ModelEndpoint } from '../../src/config/schema';
 import { TqError } from '../../src/core/errors';
 import type { TokenId } from '../../src/core/model';
@@ -92,7 +92,7 @@ for (const dialect of ['vllm', 'sglang', 'llamacpp', 'ollama', 'openai'] as cons
         const [top] = await m.nextTokens([ids], 2);
         await assert.rejects(
           m.score({ items: [{ prompt: ids, continuation: top!.map((t) => t.id) }] }),
-          (e: unknown) => e instanceof TqError && e.kind === 'capability' && e.message.includes(`${server.url}/v1/completions`) && e.setting === 'tqstar.decoding.transfer',
+          (e: unknown) => e instanceof TqError && e.kind === 'capability' && e.message.includes(`${server.url}${dialect === 'ollama' ? '/api/generate' : '/v1/completions'}`) && e.setting === 'tqstar.decoding.transfer',
         );
       });
     }

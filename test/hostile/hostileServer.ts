@@ -60,12 +60,14 @@ export async function hostileServer(handler: (req: HostileRequest) => HostileAns
 }
 
 /** vLLM's legacy completion shape for one position per prompt, with the given top-k map (values as sent). */
-export function vllmTop(top: Record<string, unknown>, own: unknown = -0.1, text = ' a'): unknown {
+export function vllmTop(top: Record<string, unknown>, own?: unknown, text = ' a'): unknown {
   const first = Object.keys(top)[0] ?? 'token_id:1';
+  // The sampled token is the first listed, with the same log-probability unless given (an answer that agrees with itself).
+  own ??= typeof top[first] === 'number' ? top[first] : -0.1;
   return { choices: [{ index: 0, text, logprobs: { tokens: [first], token_logprobs: [own], top_logprobs: [top], text_offset: [0] }, finish_reason: 'length', stop_reason: null }] };
 }
 
 /** llama.cpp's content shape for one position, with the given top-k entries (values as sent). */
-export function llamacppTop(top: Array<{ id: number; token: string; logprob: unknown }>, own: unknown = -0.1): unknown {
+export function llamacppTop(top: Array<{ id: number; token: string; logprob: unknown }>, own: unknown = typeof top[0]?.logprob === 'number' ? top[0].logprob : -0.1): unknown {
   return { choices: [{ index: 0, text: top[0]?.token ?? '', logprobs: { content: [{ id: top[0]?.id ?? 1, token: top[0]?.token ?? '', logprob: own, top_logprobs: top }] }, finish_reason: 'length' }] };
 }

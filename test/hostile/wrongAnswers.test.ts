@@ -141,7 +141,7 @@ test('defect 4: a top-k list naming one token id twice is refused (llama.cpp sha
 
 test('defect 4: a text-only server (Ollama) listing one token text twice gets ONE candidate with the summed probability, marked as merged', { timeout: 10_000 }, async () => {
   const { server, m } = await model('ollama', () => ({
-    // Ollama's native /api/generate answer (the client's Ollama route, src/backends/ollamaNative.ts).
+    // Ollama's native /api/generate answer (the client's Ollama route, src/backends/dialects/ollama.ts).
     json: { response: '\ufffd', done_reason: 'length', logprobs: [{ token: '\ufffd', logprob: Math.log(0.3), top_logprobs: [{ token: '\ufffd', logprob: Math.log(0.3) }, { token: ' b', logprob: Math.log(0.25) }, { token: '\ufffd', logprob: Math.log(0.2) }] }] },
   }));
   try {

@@ -3,6 +3,7 @@ import type { RewardConfig } from '../../config/schema';
 import { TqError } from '../../core/errors';
 import type { CallOptions, RewardPair, RewardSource } from '../../core/model';
 import type { Endpoint } from '../endpoint';
+import { OpenAIRoutes } from '../openaiRoutes';
 import { finiteScores } from './checks';
 
 type Cfg = Extract<RewardConfig, { kind: 'judge' }>;
@@ -22,11 +23,13 @@ export class JudgeReward implements RewardSource {
   /** Every HTTP request goes through the endpoint with the caller's onRequest: the run counts exactly those. */
   readonly countsRequests = true;
   private readonly url: string;
+  private readonly routes: OpenAIRoutes;
   constructor(
-    private readonly ep: Endpoint,
+    ep: Endpoint,
     private readonly cfg: Cfg,
   ) {
     this.url = ep.urlOf({ v1: '/chat/completions' });
+    this.routes = new OpenAIRoutes(ep);
     this.label = `judge ${this.url} (${cfg.model}, ${cfg.mode})`;
   }
 
@@ -36,21 +39,16 @@ export class JudgeReward implements RewardSource {
     const scores = await Promise.all(
       pairs.map(async (p) => {
         const content = instruction.replace(/\{(prompt|response)\}/g, (_m, k: 'prompt' | 'response') => p[k]);
-        const messages = [{ role: 'user', content }];
         if (this.cfg.mode === 'score') {
-          const body = await this.ep.request<{ choices?: Array<{ message?: { content?: string } }> }>({ v1: '/chat/completions' }, { model: this.cfg.model, messages, temperature: 0, max_tokens: 16 }, opts);
-          const reply = body?.choices?.[0]?.message?.content;
+          const body = await this.routes.chat({ model: this.cfg.model, messages: [{ role: 'user', content }], temperature: 0, max_tokens: 16 }, opts);
+          const reply: unknown = body?.choices?.[0]?.message?.content;
           if (typeof reply !== 'string') throw new TqError('reward', `${this.label}: no message content in the answer`, { url: this.url });
           const s = parseJudgeScore(reply);
           if (s === undefined) throw new TqError('reward', `${this.label}: no number in the judge's reply ${JSON.stringify(reply.slice(0, 80))}`, { url: this.url });
           return s;
         }
-        const body = await this.ep.request<{ choices?: Array<{ logprobs?: { content?: Array<{ top_logprobs?: Array<{ token?: string; logprob?: number }> }> } }> }>(
-          { v1: '/chat/completions' },
-          { model: this.cfg.model, messages, temperature: 0, max_tokens: 1, logprobs: true, top_logprobs: 20 },
-          opts,
-        );
-        const top = body?.choices?.[0]?.logprobs?.content?.[0]?.top_logprobs;
+        const body = await this.routes.chat({ model: this.cfg.model, messages: [{ role: 'user', content }], temperature: 0, max_tokens: 1, logprobs: true, top_logprobs: 20 }, opts);
+        const top: Array<{ token?: unknown; logprob?: number }> | null | undefined = body?.choices?.[0]?.logprobs?.content?.[0]?.top_logprobs;
         if (!Array.isArray(top)) throw new TqError('reward', `${this.label}: the answer has no top_logprobs (does the server support logprobs on chat completions?)`, { url: this.url });
         // Spellings of "yes" ("Yes", " yes") are distinct tokens: their probabilities add up.
         return top.filter((t) => String(t.token ?? '').trim().toLowerCase() === 'yes').reduce((s, t) => s + Math.exp(t.logprob ?? -Infinity), 0);

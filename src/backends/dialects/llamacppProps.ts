@@ -3,8 +3,8 @@
 // llama.cpp tools/server/server-context.cpp get_res_props (commit 80fb11ac): total_slots (= -np, the cap on
 // `n`/n_cmpl in server-schema.cpp), eos_token / bos_token (the special tokens' pieces) and
 // default_generation_settings.params (the sampler every request starts from).
-import { TqError } from '../core/errors';
-import type { Endpoint } from './endpoint';
+import { TqError } from '../../core/errors';
+import type { Endpoint } from '../endpoint';
 
 export interface LlamacppProps {
   slots?: number;

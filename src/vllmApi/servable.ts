@@ -1,4 +1,4 @@
-// What the reference server needs from a model or reward to serve it: full next-token distributions and a tokenizer.
+// What the vLLM-shaped API (the local engine and the reference server) needs from a model or reward to serve it: full next-token distributions and a tokenizer.
 import type { TokenId } from '../core/model.js';
 
 /** A token-level model held in process, with its whole next-token distribution available. */
