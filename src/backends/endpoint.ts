@@ -3,7 +3,7 @@ import { TqError } from '../core/errors';
 import { AffinityTable } from './affinity';
 import { errorTextMessage } from './errorBodies';
 import { LeanAgents, leanExchange, type LeanAnswer } from './leanHttp';
-import { DEFAULT_RETRY, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY, isRefused, isRetryable, parseRetryAfter, retryDelayMs, sleep, type RetryPolicy } from './retry';
 import { isJsonMedia, isJsonStream, mediaType, permanent } from './transport';
 import { openaiBaseUrl, serverRoot } from './url';
 
@@ -48,7 +48,12 @@ interface Replica {
   base: string;
   agents: LeanAgents;
   outstanding: number;
+  /** Until this time (ms) the replica is passed over: it refused a connection (nothing listened there). */
+  refusedUntil?: number;
 }
+
+/** How long a replica that refused a connection is passed over while another replica can take its requests. */
+const REFUSED_COOLDOWN_MS = 10_000;
 
 // Not a secret: what local servers are sent without a key (as the openai SDK did: some proxies want the header).
 const DUMMY_KEY = 'sk-no-key-required';
@@ -154,6 +159,9 @@ export class Endpoint {
       try {
         return await this.once(route, payload, opts);
       } catch (e) {
+        // A refused connection is not retried on the same server (nothing listens there), but with several replicas the
+        // request moves at once to one that has not refused (acquire() passes over the refusing one for a while).
+        if (e instanceof TqError && isRefused(e) && attempt + 1 < policy.attempts && !opts.signal?.aborted && this.replicas.some((r) => !this.isRefusing(r))) continue;
         if (!(e instanceof TqError) || !isRetryable(e) || attempt + 1 >= policy.attempts || opts.signal?.aborted) {
           if (e instanceof TqError && attempt > 0 && isRetryable(e)) throw new TqError(e.kind, `${e.message} (gave up after ${attempt + 1} attempts)`, { url: e.url, setting: e.setting, status: e.status, cause: e });
           throw e;
@@ -192,6 +200,7 @@ export class Endpoint {
       return out;
     } catch (e) {
       const err = this.withoutKey(timedOut && !opts.signal?.aborted ? this.timeoutError(url, e) : this.toTqError(e, url));
+      if (isRefused(err)) replica.refusedUntil = Date.now() + REFUSED_COOLDOWN_MS;
       status = err.status ?? err.kind;
       throw err;
     } finally {
@@ -264,7 +273,10 @@ export class Endpoint {
       if (signal?.aborted) throw new TqError('aborted', 'cancelled');
       let best = keyed ? this.served.lookup(affinity) : undefined;
       if (best && best.outstanding >= this.opts.maxConcurrency) best = undefined;
-      if (!best) for (const r of this.replicas) if (r.outstanding < this.opts.maxConcurrency && (!best || r.outstanding < best.outstanding)) best = r;
+      if (best && this.isRefusing(best)) best = undefined;
+      // Replicas that refused a connection lately are taken only when every replica has.
+      const live = this.replicas.some((r) => !this.isRefusing(r));
+      if (!best) for (const r of this.replicas) if (r.outstanding < this.opts.maxConcurrency && (!live || !this.isRefusing(r)) && (!best || r.outstanding < best.outstanding)) best = r;
       if (best) {
         best.outstanding++;
         if (keyed) this.served.record(affinity, best);
@@ -284,6 +296,10 @@ export class Endpoint {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
+  }
+
+  private isRefusing(r: Replica): boolean {
+    return r.refusedUntil !== undefined && r.refusedUntil > Date.now();
   }
 
   private release(): void {
