@@ -3,7 +3,7 @@
 // webview's view of a run are all derived from or checked against these schemas.
 import { z } from 'zod';
 
-export const STRATEGY_NAMES = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'greedy', 'sample', 'baseline', 'softbon'] as const;
+export const STRATEGY_NAMES = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'greedy', 'sample', 'baseline', 'softbon', 'specrej', 'smc'] as const;
 export const StrategyName = z.enum(STRATEGY_NAMES);
 export type StrategyName = z.infer<typeof StrategyName>;
 
@@ -36,6 +36,14 @@ export const DecodingParams = z
     bestOfNModel: z.enum(['base', 'baseline']).default('baseline').describe('Best-of-N: which model samples.'),
     blockSize: z.number().int().min(1).max(256).default(8).describe('Blockwise best-of-K: tokens per block (m).'),
     blockCandidates: z.number().int().min(1).max(64).default(4).describe('Blockwise best-of-K: blocks per step (K).'),
+    checkpointTokens: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(8)
+      .describe('Early-pruned Best-of-N and SMC: tokens between the checkpoints where partial answers are scored (m).'),
+    keepFraction: z.number().gt(0).max(1).default(0.5).describe('Early-pruned Best-of-N: share of the answers still in the race kept at each checkpoint (1 = Best-of-N).'),
     budget: z
       .object({
         maxModelTokens: z.number().int().positive().default(2_000_000).describe('Stop with an error past this many generated and scored model tokens per run.'),

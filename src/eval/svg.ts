@@ -40,6 +40,8 @@ export const STRATEGY_COLORS: Record<string, string> = {
   tqstar: 'var(--vscode-charts-red, #d62728)',
   bon: 'var(--vscode-charts-blue, #1f77b4)',
   softbon: 'var(--vscode-charts-purple, #9467bd)',
+  specrej: 'var(--vscode-terminal-ansiBrightBlue, #3b8eea)',
+  smc: 'var(--vscode-terminal-ansiMagenta, #bc3fbc)',
   cd: 'var(--vscode-charts-orange, #ff7f0e)',
   args: 'var(--vscode-charts-green, #2ca02c)',
   baseline: 'var(--vscode-charts-yellow, #b8860b)',

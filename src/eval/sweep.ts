@@ -21,6 +21,8 @@ export const SWEEP_ALIASES: Record<string, string> = {
   K: 'blockCandidates',
   m: 'blockSize',
   lambda: 'selectionTemperature',
+  ckpt: 'checkpointTokens',
+  keep: 'keepFraction',
 };
 
 function parseValue(s: string): number | string | boolean {
@@ -102,6 +104,8 @@ export const KEYS_USED: Record<StrategyName, readonly string[]> = {
   bon: SAMPLER,
   softbon: [...SAMPLER, 'selectionTemperature'],
   blockwise: [...WHOLE, 'blockSize', 'blockCandidates', 'rolloutTemperature'],
+  specrej: [...SAMPLER, 'checkpointTokens', 'keepFraction'],
+  smc: [...SAMPLER, 'checkpointTokens', 'selectionTemperature', 'selection'],
   greedy: WHOLE,
   sample: WHOLE,
   baseline: WHOLE,

@@ -26,6 +26,8 @@ export const ENUM_DOCS: Record<string, Record<string, string>> = {
     sample: 'The base model alone, sampled.',
     baseline: 'The aligned baseline model alone (the "DPO" row of the paper).',
     softbon: 'Soft Best-of-N: N full responses, keep one drawn with probability ∝ exp(reward/λ), λ = selectionTemperature.',
+    specrej: 'Early-pruned Best-of-N (speculative rejection): N answers scored every checkpointTokens tokens, the best keepFraction continued.',
+    smc: 'SMC / particle filter: N answers grown checkpointTokens at a time, resampled by exp(Δreward/λ), λ = selectionTemperature.',
   },
   proposer: { baseline: 'Top-k of the aligned baseline (the paper).', base: 'Top-k of the base model.', union: 'Both top-k lists together.' },
   selection: { greedy: 'Take the best combined score (deterministic).', sample: 'Sample from π_base·exp(α·Q̂).' },

@@ -37,6 +37,8 @@ export function exactStrategyValue(suite: TabularSuite, strategy: StrategyName, 
       return bestOfNValue(suite, p.bestOfNModel === 'base' ? dists.base : dists.rhoStarR, p.bestOfN, start);
     case 'blockwise':
     case 'softbon':
+    case 'specrej':
+    case 'smc':
       return null;
   }
 }
