@@ -22,6 +22,8 @@ export interface PlotSeries {
 }
 
 export interface PlotSpec {
+  /** The plot's file name part (plot-ID.svg). */
+  id?: string;
   title: string;
   xLabel: string;
   yLabel: string;
