@@ -1,8 +1,11 @@
 // Step 5 of a TQ* (or CD) step: Q̂(s_t, z) from a candidate's rollouts (direct: the mean; indirect: self-normalised importance sampling), or from the implicit value.
 import type { DecodingParams } from '../../config/schema';
+import type { DecodeState, RunContext } from '../context';
 import { implicitValue, meanEstimate, selfNormalisedEstimate, type QEstimate } from '../estimators';
 import type { TokenId } from '../model';
 import type { Rollout } from './rollouts';
+import type { RewardSpread } from '../strength';
+import { stepAlpha } from './tqStrength';
 import type { Candidate } from './tqCandidates';
 
 /** Q̂ from the rewards of a candidate's rollouts (`rewards` set; a terminal candidate: its exact value). */
@@ -48,4 +51,37 @@ function rolloutLogprob(r: Rollout, c: Candidate, eosId: TokenId | null): number
     } else s += r.eosLogprob;
   }
   return s;
+}
+
+/** The implicit value of every candidate; log ρ_BL of candidates outside the baseline's top-k (union, base proposer) is scored on the baseline. */
+export async function implicitValues(ctx: RunContext, state: DecodeState, cands: Candidate[], scoring: Promise<unknown>): Promise<void> {
+  const missing = cands.filter((c) => c.logprobBaseline === null);
+  const scoringBaseline = missing.length
+    ? ctx.env.baseline.score({ items: missing.map((c) => ({ prompt: state.ids, continuation: [c.id] })), sharedPrefix: state.ids.length }, { signal: ctx.signal }).then((res) =>
+        missing.forEach((c, i) => {
+          const lp = res[i]?.logprobs[0];
+          if (typeof lp === 'number' && !Number.isNaN(lp)) c.logprobBaseline = lp;
+        }),
+      )
+    : undefined;
+  await Promise.all([scoring, scoringBaseline]);
+  for (const c of cands) {
+    const e = implicitEstimate(c, ctx.params.betaBaseline);
+    if (e) c.estimate = e;
+    else c.flags.push('implicit value unavailable (a log-probability is missing): excluded from selection');
+  }
+}
+
+/** Hybrid: the `contenders` best by log π_base + α·(implicit value) keep their place and get rollouts; the others leave the contest. */
+export function contenders(p: RunContext['params'], cands: Candidate[], notes: string[], spread: RewardSpread): Candidate[] {
+  // The implicit values rank by their own strength (no reward is seen yet at this step).
+  const alpha = stepAlpha(p, cands, spread, true);
+  const rank = cands.map((c, i) => ({ c, i, s: c.estimate && c.logprobBase !== null ? c.logprobBase + alpha * c.estimate.q : -Infinity })).sort((a, b) => b.s - a.s || a.i - b.i);
+  const keep = new Set(rank.slice(0, p.contenders).filter((x) => Number.isFinite(x.s)).map((x) => x.c));
+  for (const c of cands) {
+    c.estimate = undefined;
+    if (!keep.has(c)) c.flags.push('hybrid: not among the contenders by implicit value, so no rollouts and not chosen');
+  }
+  if (keep.size < cands.length) notes.push(`hybrid: rollouts for ${keep.size} of ${cands.length} candidates, chosen by implicit value`);
+  return cands.filter((c) => keep.has(c));
 }

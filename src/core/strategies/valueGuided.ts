@@ -7,19 +7,20 @@
 // rollouts (implicit weights) or one baseline-reward call. (a) and (b) are in flight together.
 import type { StrategyFactory, RunContext, DecodeState, StepOutcome } from '../context';
 import { TqError } from '../errors';
-import type { CandidateDiagnostics } from '../events';
 import { steers } from '../gate';
-import { logSumExp } from '../logspace';
 import { select } from '../selection';
 import { RewardSpread } from '../strength';
 import { acceptBlock } from './blockAccept';
 import { carryFrom, type Carry } from './carry';
 import type { SpeculatedState, Speculation } from './speculation';
-import { allocateRounds, stepAlpha } from './tqAllocate';
-import { baseFavourite, gatherCandidates, planStep, sequential, type Candidate, type CandidateSet, type Kind, type StepPlan } from './tqCandidates';
+import { allocateRounds } from './tqAllocate';
+import { stepAlpha } from './tqStrength';
+import { gatherCandidates, planStep, sequential, type Candidate, type Kind } from './tqCandidates';
+import { diagnostics, unsteered, withBaseTop } from './tqDiagnostics';
 import { drawRollouts, promptsOf, rewardRollouts } from './tqRollouts';
 import { launchSpeculation, maySpeculate, type Launched } from './tqSpeculate';
-import { implicitEstimate, rolloutEstimate } from './tqValues';
+import { byMass } from './tqSpeed';
+import { contenders, implicitValues, rolloutEstimate } from './tqValues';
 
 type Step = { outcome: StepOutcome; carry?: Carry };
 
@@ -88,7 +89,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     ({ skipTo, cands } = byMass(p.speed, cands, notes));
   }
   // ── 3–5. Q̂(s_t, z): an exact oracle, the implicit value, or rollouts (all, or the hybrid's contenders).
-  let launched: Launched = {};
+  const launched: Launched = {};
   const promptOf = promptsOf(state);
   if (skipTo) {
     // no values: the step takes π_base's favourite
@@ -143,7 +144,7 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     ...(chosen.id === s.eosId ? { end: 'eos' as const, eosChosen: true } : {}),
     ...withBaseTop(cs, cands),
     alpha,
-    ...(p.gate.by !== 'none' ? { steered: true } : {}),
+    ...(skipTo ? { steered: false } : p.gate.by !== 'none' ? { steered: true } : {}),
   };
   // A hit: z_t is a state this step speculated on, or one the last step speculated on two ahead (depth 2). Misses are cancelled after the step.
   const below = carry?.speculated?.below;
@@ -159,102 +160,4 @@ async function tqStep(ctx: RunContext, state: DecodeState, kind: Kind, carry: Ca
     if (i >= 0 && scoreRes[i]?.next) next.baseTop = scoreRes[i].next;
   }
   return { outcome, carry: next };
-}
-
-/** skipMass: one candidate holds enough π_base mass to skip rollouts; coverMass: k shrunk to the candidates covering that much. */
-function byMass(speed: { skipMass: number; coverMass: number }, cands: Candidate[], notes: string[]): { skipTo?: Candidate; cands: Candidate[] } {
-  const lps = cands.map((c) => c.logprobBase ?? -Infinity);
-  const lse = logSumExp(lps);
-  const mass = lps.map((lp) => Math.exp(lp - lse));
-  const order = cands.map((_, i) => i).sort((a, b) => mass[b] - mass[a]);
-  if (mass[order[0]] >= speed.skipMass) {
-    notes.push(`rollouts skipped: "${cands[order[0]].text}" holds ${(mass[order[0]] * 100).toFixed(1)}% of π_base mass over the candidates (speed.skipMass)`);
-    return { skipTo: cands[order[0]], cands };
-  }
-  if (speed.coverMass >= 1) return { cands };
-  let cum = 0;
-  const keep = new Set<number>();
-  for (const i of order) {
-    keep.add(i);
-    cum += mass[i];
-    if (cum >= speed.coverMass) break;
-  }
-  if (keep.size === cands.length) return { cands };
-  notes.push(`k shrunk from ${cands.length} to ${keep.size}: they cover ${(cum * 100).toFixed(1)}% of π_base mass (speed.coverMass)`);
-  return { cands: cands.filter((_, i) => keep.has(i)) };
-}
-
-/** The implicit value of every candidate; log ρ_BL of candidates outside the baseline's top-k (union, base proposer) is scored on the baseline. */
-async function implicitValues(ctx: RunContext, state: DecodeState, cands: Candidate[], scoring: Promise<unknown>): Promise<void> {
-  const missing = cands.filter((c) => c.logprobBaseline === null);
-  const scoringBaseline = missing.length
-    ? ctx.env.baseline.score({ items: missing.map((c) => ({ prompt: state.ids, continuation: [c.id] })), sharedPrefix: state.ids.length }, { signal: ctx.signal }).then((res) =>
-        missing.forEach((c, i) => {
-          const lp = res[i]?.logprobs[0];
-          if (typeof lp === 'number' && !Number.isNaN(lp)) c.logprobBaseline = lp;
-        }),
-      )
-    : undefined;
-  await Promise.all([scoring, scoringBaseline]);
-  for (const c of cands) {
-    const e = implicitEstimate(c, ctx.params.betaBaseline);
-    if (e) c.estimate = e;
-    else c.flags.push('implicit value unavailable (a log-probability is missing): excluded from selection');
-  }
-}
-
-/** Hybrid: the `contenders` best by log π_base + α·(implicit value) keep their place and get rollouts; the others leave the contest. */
-function contenders(p: RunContext['params'], cands: Candidate[], notes: string[], spread: RewardSpread): Candidate[] {
-  // The implicit values rank by their own strength (no reward is seen yet at this step).
-  const alpha = stepAlpha(p, cands, spread, true);
-  const rank = cands.map((c, i) => ({ c, i, s: c.estimate && c.logprobBase !== null ? c.logprobBase + alpha * c.estimate.q : -Infinity })).sort((a, b) => b.s - a.s || a.i - b.i);
-  const keep = new Set(rank.slice(0, p.contenders).filter((x) => Number.isFinite(x.s)).map((x) => x.c));
-  for (const c of cands) {
-    c.estimate = undefined;
-    if (!keep.has(c)) c.flags.push('hybrid: not among the contenders by implicit value, so no rollouts and not chosen');
-  }
-  if (keep.size < cands.length) notes.push(`hybrid: rollouts for ${keep.size} of ${cands.length} candidates, chosen by implicit value`);
-  return cands.filter((c) => keep.has(c));
-}
-
-/** A step the gate left alone: the proposer's top token (sampling: a draw from its top-k), no values, no further requests. */
-function unsteered(ctx: RunContext, state: DecodeState, s: StepPlan, cs: CandidateSet): StepOutcome {
-  const p = ctx.params;
-  const lps = new Map(cs.proposerTop.map((t) => [t.id, t.logprob]));
-  const scores = cs.cands.map((c) => lps.get(c.id) ?? -Infinity);
-  const sel = select(scores, p.selection, 1, ctx.rngFor(state.step, 'select'));
-  const chosen = cs.cands[sel.index];
-  for (const c of cs.cands) if (c.logprobBase === null) c.flags.push('log π_base not asked: the gate left this step unsteered');
-  return {
-    chosen: { id: chosen.id, text: chosen.text },
-    accepted: [],
-    candidates: cs.cands.map((c, i) => diagnostics(c, scores[i], sel.probs[i], c === chosen, false)),
-    note: `not steered: the proposer is confident here (gate.by ${p.gate.by})`,
-    ...(chosen.id === s.eosId ? { end: 'eos' as const, eosChosen: true } : {}),
-    ...withBaseTop(cs, cs.cands),
-    alpha: 0,
-    steered: false,
-  };
-}
-
-function withBaseTop(cs: CandidateSet, cands: readonly Candidate[]): Pick<StepOutcome, 'baseTop'> {
-  const baseTop = baseFavourite(cs.baseTop(), cands);
-  return baseTop ? { baseTop } : {};
-}
-
-function diagnostics(c: Candidate, score: number, selectProb: number, chosen: boolean, indirect: boolean): CandidateDiagnostics {
-  return {
-    id: c.id,
-    text: c.text,
-    logprobBase: c.logprobBase,
-    logprobBaseline: c.logprobBaseline,
-    q: c.estimate?.q ?? null,
-    qStderr: c.estimate?.stderr ?? null,
-    ess: indirect && c.estimate && !c.terminal ? c.estimate.ess : null,
-    score,
-    selectProb,
-    chosen,
-    rollouts: c.rollouts.map((r, j) => ({ text: r.text, reward: c.rewards[j], ...(c.estimate?.weights ? { weight: c.estimate.weights[j] } : {}) })),
-    ...(c.flags.length ? { flags: c.flags } : {}),
-  };
 }
