@@ -1,6 +1,7 @@
 // Transfer Q* (direct and indirect transfer) and CD: one step of Algorithm 1 in ALGORITHM.md, composed
-// from small units: candidates (tqCandidates), rollouts and rewards (tqRollouts), values (tqValues),
-// strength and allocation (tqAllocate), and the speed machinery (carry, speculation, block acceptance).
+// from small units: candidates (tqCandidates), the gate (../gate), rollouts and rewards (tqRollouts),
+// values by estimator (tqValues), strength (tqStrength), allocation (tqAllocate), and the speed
+// machinery (carry, speculation, block acceptance, tqSpeed). See docs/decoding-method.md.
 // Request economy per step: (a) one base `score` for the candidates' log π_base, (b) one `sample` for
 // all k·N rollouts (its top-logprobs at each rollout's first position are ρ_BL's top-k at [s_t, z],
 // i.e. the next step's candidates), (c) one reward call; indirect adds one base `score` of the
