@@ -12,10 +12,10 @@ const MIN_SCALE = 1e-6;
 
 export const DecodingParams = z
   .object({
-    topK: z.number().int().min(1).max(100).default(10).describe('Candidates considered at each step (k).'),
+    topK: z.number().int().min(1).max(100).default(3).describe('Candidates considered at each step (k).'),
     alpha: z.number().min(0).default(1).describe('Decoding alignment strength α: next token ∝ π_base · exp(α·Q̂).'),
-    horizon: z.number().int().min(1).max(512).default(20).describe('Rollout horizon H in tokens.'),
-    rollouts: z.number().int().min(1).max(256).default(4).describe('Rollouts N per candidate.'),
+    horizon: z.number().int().min(1).max(512).default(5).describe('Rollout horizon H in tokens.'),
+    rollouts: z.number().int().min(1).max(256).default(1).describe('Rollouts N per candidate.'),
     rolloutTemperature: z.number().min(0).default(1).describe('Temperature of rollouts (1 is the unbiased estimator; 0 is greedy).'),
     proposer: z.enum(['baseline', 'base', 'union']).default('baseline').describe('Which model proposes the top-k candidates.'),
     selection: z.enum(['greedy', 'sample']).default('greedy').describe('Take the argmax of log π_base + α·Q̂, or sample it.'),
@@ -53,15 +53,15 @@ export const DecodingParams = z
     contenders: z.number().int().min(1).max(100).default(3).describe('Hybrid estimator: how many candidates, best by the implicit value, get rollouts.'),
     strength: z
       .enum(['alpha', 'spread', 'kl'])
-      .default('alpha')
+      .default('kl')
       .describe(
         'How the strength is set: alpha (α as given, in 1/reward units), spread (α = scaledAlpha / the standard deviation of the rewards seen so far in the run), or kl (at each step the α whose policy is klBudget nats from π_base over the candidates). spread and kl mean the same for every reward scale.',
       ),
     scaledAlpha: z.number().min(0).default(1).describe('Strength "spread": α times the spread of the rewards (unitless).'),
-    klBudget: z.number().min(0).default(0.1).describe('Strength "kl": KL(step policy ‖ π_base over the candidates) per token, in nats.'),
+    klBudget: z.number().min(0).default(2).describe('Strength "kl": KL(step policy ‖ π_base over the candidates) per token, in nats.'),
     gate: z
       .object({
-        by: z.enum(['none', 'entropy', 'top1']).default('none').describe("Steer only where the proposer is uncertain: by the entropy of its top-k, or by its top-1 mass (none = every step). Unsteered steps take the proposer's top token without rollouts."),
+        by: z.enum(['none', 'entropy', 'top1']).default('entropy').describe("Steer only where the proposer is uncertain: by the entropy of its top-k, or by its top-1 mass (none = every step). Unsteered steps take the proposer's top token without rollouts."),
         minEntropy: z.number().min(0).default(1).describe('Gate "entropy": steer when the proposer\'s top-k entropy is at least this (nats).'),
         maxTop1: z.number().min(0).max(1).default(0.9).describe('Gate "top1": steer when the proposer\'s top-1 holds less than this share of its top-k.'),
       })
