@@ -36,6 +36,7 @@ cli eval $B --sweep tqstar:est=hybrid --sweep tqstar:contenders=2 --sweep tqstar
 cli eval $B --sweep tqstar:est=hybrid --sweep tqstar:contenders=2 --sweep tqstar:N=1 --sweep tqstar:H=5 --sweep tqstar:strength=kl --sweep tqstar:kl=0.5,1 --sweep tqstar:gate=entropy
 cli eval $B --sweep tqstar:est=rollouts --sweep tqstar:k=3 --sweep tqstar:N=1 --sweep tqstar:H=5 --sweep tqstar:strength=kl --sweep tqstar:kl=1 --sweep tqstar:gate=none,entropy
 cli eval $B --sweep tqstar:est=rollouts --sweep tqstar:k=3 --sweep tqstar:N=1 --sweep tqstar:H=5 --sweep tqstar:strength=kl --sweep tqstar:kl=2,4 --sweep tqstar:gate=entropy
+node --import tsx bench/eval/reexact.ts $O   # exact columns with the current exact policies
 node --import tsx bench/eval/summarise.ts $O "tqstar eval sweeps on the tabular models (12 start states × 16 seeds; bench/eval/frontier.sh)"
 
 # The defaults (src/config/schema.ts) against the baseline and Best-of-N, at reward ×1, ×10 and ×0.1. On the tabular world the
