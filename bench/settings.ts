@@ -70,6 +70,8 @@ export function rows(): Row[] {
     // Speculation two steps ahead (speed.speculateDepth 2): S·S' = 4 states two ahead per step beside the 2 one ahead.
     ...[64, 256].map((n): Row => ({ id: `len${n}/speculate2`, world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: n, speed: { speculate: 2, speculateDepth: 2 } }, label: `TQ* + speculation two steps ahead (top-2 × top-2), ${n} tokens, EOS off` })),
     { id: 'len256/fast2', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { ...DEMO, maxTokens: 256, speed: { ...FAST, speculate: 2, speculateDepth: 2 } }, label: 'TQ* + speculation two steps ahead + adaptive + block, 256 tokens, EOS off' },
+    // The tqstar.decoding defaults themselves (estimator, strength, gate, k, N, H from src/config/schema.ts), 256 tokens.
+    { id: 'len256/defaults', world: 'demo', naive: false, eosOff: true, limit: LONG, decoding: { maxTokens: 256 }, label: 'TQ* at the tqstar.decoding defaults, 256 tokens, EOS off' },
     { id: 'compare/demo', world: 'demo', naive: false, strategies: ['tqstar', 'cd', 'args', 'bon', 'blockwise', 'greedy', 'sample', 'baseline'], decoding: { ...DEMO }, label: 'Compare: all 8 strategies, k=10 N=4 H=20, 24 tokens' },
   ];
 }

@@ -1,13 +1,15 @@
 // `tqstar eval`: strategies × sweeps × prompts × seeds → JSONL (resumable), a summary table, an HTML report with plots.
 import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadRunConfig } from '../backends/index';
-import { STRATEGY_NAMES, type RewardConfig, type RunConfig, type StrategyName } from '../config/schema';
+import { loadRunConfig, makeReward } from '../backends/index';
+import { RewardConfig as RewardConfigSchema, STRATEGY_NAMES, type RewardConfig, type RunConfig, type StrategyName } from '../config/schema';
 import { TqError } from '../core/errors';
 import { httpEmbedder, httpPairJudge, type Embedder, type PairJudge } from '../eval/clients';
 import { BUILTIN_PROMPTS, readPromptSet, type EvalPrompt } from '../eval/prompts';
 import type { Progress } from '../eval/runner';
-import { runEvalSession } from '../eval/session';
+import { FLUENCY, type HeldOut } from '../eval/heldOut';
+import { runEvalSession, TARGETS_HEAD } from '../eval/session';
 import { parseSweep } from '../eval/sweep';
 import { DEFAULT_WORLD, EVAL_STRATEGIES, EVAL_WORLDS, evalWorld, type EvalWorld, type EvalWorldName } from '../eval/worlds';
 import { parseLatency, startServer, type RunningServer } from '../server/index';
@@ -45,7 +47,7 @@ const mmss = (ms: number) => `${Math.floor(ms / 60000)}m${String(Math.round((ms 
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const f = parseFlags(argv, {
-    values: ['config', 'world', 'prompts', 'limit', 'seeds', 'strategy', 'sweep', 'reference', 'out', 'embeddings', 'embeddings-model', 'judge-url', 'judge-model', 'concurrency', 'latency'],
+    values: ['config', 'world', 'prompts', 'limit', 'seeds', 'strategy', 'sweep', 'reference', 'out', 'embeddings', 'embeddings-model', 'judge-url', 'judge-model', 'concurrency', 'latency', 'held-out', 'reward-scale'],
     repeat: ['strategy', 'sweep'],
     switches: ['judge', 'no-embeddings', 'allow-key-env'],
   });
@@ -133,6 +135,32 @@ export async function evalCommand(argv: string[]): Promise<number> {
       judge = httpPairJudge(j.baseUrl, j.model, j.apiKeyEnv ? process.env[j.apiKeyEnv] : undefined);
     }
 
+    // The held-out score: fluency (default, no server), "judge" (the config's judge reward, scored), or a reward config as JSON (inline or a file).
+    let heldOut: HeldOut = FLUENCY;
+    const ho = f.values['held-out'];
+    if (ho !== undefined && ho !== 'fluency') {
+      let cfg: RewardConfig | undefined;
+      if (ho === 'judge') {
+        cfg = judgeOf(config.reward) ?? judgeOf(config.baselineReward);
+        if (!cfg) throw new UsageError('--held-out judge: the config has no "judge" reward; give --held-out with a reward configuration (JSON, or a .json file)');
+      } else {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(ho.trim().startsWith('{') ? ho : readFileSync(ho, 'utf8'));
+        } catch (e) {
+          throw new UsageError(`--held-out: expected fluency, judge, or a reward configuration as JSON or a .json file (${(e as Error).message})`);
+        }
+        const parsed = RewardConfigSchema.safeParse(raw);
+        if (!parsed.success) throw new UsageError(`--held-out: not a reward configuration: ${parsed.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ')}`);
+        cfg = parsed.data;
+      }
+      const keyEnv = 'apiKeyEnv' in cfg ? cfg.apiKeyEnv : undefined;
+      heldOut = { kind: 'reward', name: cfg.kind === 'builtin' ? `builtin:${cfg.name}` : cfg.kind, source: makeReward(cfg, { role: 'heldOut', ...(keyEnv && process.env[keyEnv] ? { apiKey: process.env[keyEnv] } : {}) }, 'the --held-out reward') };
+    }
+    const rs = f.values['reward-scale'];
+    const rewardScale = rs === undefined ? 1 : Number(rs);
+    if (!Number.isFinite(rewardScale) || rewardScale <= 0) throw new UsageError(`--reward-scale: expected a positive number, got "${rs}"`);
+
     let last = 0;
     const res = await runEvalSession({
       config,
@@ -147,6 +175,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
       embedder,
       judge,
       concurrency: int('concurrency', f.values.concurrency, 1),
+      heldOut,
+      rewardScale,
       ...(latency ? { latency } : {}),
       // Relative gguf paths start at the config file's folder, as for decode and probe.
       ...(f.values.config ? { backend: { baseDir: dirname(resolve(f.values.config)) } } : {}),
@@ -166,6 +196,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     });
     process.stdout.write(res.table + '\n');
     if (res.comparison) process.stdout.write(`\nTQ* against each peer's best point at ≤ its compute and at ≤ its KL (Δ = TQ* − peer ± SE):\n${res.comparison}\n`);
+    if (res.targets) process.stdout.write(`\n${TARGETS_HEAD}\n${res.targets}\n`);
     process.stdout.write(`\nwrote ${res.files.jsonl}, ${res.files.report}, ${res.files.summaryJson}, ${res.files.plots.length} plot SVGs\n`);
     if (!res.complete) return EXIT.cancelled;
     return res.answers.some((a) => a.error) ? EXIT.runError : EXIT.ok;

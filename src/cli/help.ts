@@ -74,7 +74,8 @@ Options:
                          "builtin" for the ~100 built-in prompts
   --limit N              only the first N prompts
   --seeds N|a,b,…        N seeds 0..N−1, or a list (default 1 seed: 0)
-  --strategy NAME        repeatable (default: the world's or the config's strategies); also softbon
+  --strategy NAME        repeatable (default: the world's or the config's strategies); also softbon,
+                         specrej (early-pruned Best-of-N) and smc (particle filter)
   --sweep [S:]KEY=v1,…   repeatable, crossed: any decoding key (alpha, topK, rollouts, horizon, bestOfN,
                          speed.skipMass, …) or alias k, N, H, bon, w, K, m, lambda; "S:" sweeps only
                          strategy S (e.g. bon:bon=4,16,64)
@@ -86,6 +87,10 @@ Options:
   --judge                pairwise judge on the config's "judge" reward endpoint (/v1/chat/completions)
   --judge-url URL --judge-model M   the judge's endpoint explicitly
   --concurrency N        answers decoded at once (default: the endpoints' maxConcurrency)
+  --held-out SPEC        the held-out score, never optimised: fluency (default: log π_base per output
+                         token, no server), judge (the config's judge reward, scored), or a reward
+                         configuration as JSON or a .json file (any tqstar.reward kind)
+  --reward-scale X       multiply the target reward by X (e.g. 10, 0.1: is a setting scale-free?)
   --latency SPEC         --world demo|tabular only: the reference server runs this latency model (as
                          tqstar serve --latency, e.g. vllm-8b) and each answer's critical path under it
                          is reported (CP ms/ans, CP ms/tok)

@@ -3,7 +3,7 @@
 // webview's view of a run are all derived from or checked against these schemas.
 import { z } from 'zod';
 
-export const STRATEGY_NAMES = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'greedy', 'sample', 'baseline', 'softbon'] as const;
+export const STRATEGY_NAMES = ['tqstar', 'args', 'cd', 'bon', 'blockwise', 'greedy', 'sample', 'baseline', 'softbon', 'specrej', 'smc'] as const;
 export const StrategyName = z.enum(STRATEGY_NAMES);
 export type StrategyName = z.infer<typeof StrategyName>;
 
@@ -12,10 +12,10 @@ const MIN_SCALE = 1e-6;
 
 export const DecodingParams = z
   .object({
-    topK: z.number().int().min(1).max(100).default(10).describe('Candidates considered at each step (k).'),
+    topK: z.number().int().min(1).max(100).default(3).describe('Candidates considered at each step (k).'),
     alpha: z.number().min(0).default(1).describe('Decoding alignment strength α: next token ∝ π_base · exp(α·Q̂).'),
-    horizon: z.number().int().min(1).max(512).default(20).describe('Rollout horizon H in tokens.'),
-    rollouts: z.number().int().min(1).max(256).default(4).describe('Rollouts N per candidate.'),
+    horizon: z.number().int().min(1).max(512).default(5).describe('Rollout horizon H in tokens.'),
+    rollouts: z.number().int().min(1).max(256).default(1).describe('Rollouts N per candidate.'),
     rolloutTemperature: z.number().min(0).default(1).describe('Temperature of rollouts (1 is the unbiased estimator; 0 is greedy).'),
     proposer: z.enum(['baseline', 'base', 'union']).default('baseline').describe('Which model proposes the top-k candidates.'),
     selection: z.enum(['greedy', 'sample']).default('greedy').describe('Take the argmax of log π_base + α·Q̂, or sample it.'),
@@ -36,6 +36,49 @@ export const DecodingParams = z
     bestOfNModel: z.enum(['base', 'baseline']).default('baseline').describe('Best-of-N: which model samples.'),
     blockSize: z.number().int().min(1).max(256).default(8).describe('Blockwise best-of-K: tokens per block (m).'),
     blockCandidates: z.number().int().min(1).max(64).default(4).describe('Blockwise best-of-K: blocks per step (K).'),
+    checkpointTokens: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(8)
+      .describe('Early-pruned Best-of-N and SMC: tokens between the checkpoints where partial answers are scored (m).'),
+    keepFraction: z.number().gt(0).max(1).default(0.5).describe('Early-pruned Best-of-N: share of the answers still in the race kept at each checkpoint (1 = Best-of-N).'),
+    estimator: z
+      .enum(['rollouts', 'implicit', 'hybrid'])
+      .default('rollouts')
+      .describe(
+        "How TQ* values a candidate: rollouts (Monte-Carlo mean of the reward over baseline rollouts), implicit (betaBaseline·[log ρ_BL − log π_base], no rollouts; direct transfer), or hybrid (the implicit value picks the contenders, rollouts value only them).",
+      ),
+    contenders: z.number().int().min(1).max(100).default(3).describe('Hybrid estimator: how many candidates, best by the implicit value, get rollouts.'),
+    strength: z
+      .enum(['alpha', 'spread', 'kl'])
+      .default('kl')
+      .describe(
+        'How the strength is set: alpha (α as given, in 1/reward units), spread (α = scaledAlpha / the standard deviation of the rewards seen so far in the run), or kl (at each step the α whose policy is klBudget nats from π_base over the candidates). spread and kl mean the same for every reward scale.',
+      ),
+    scaledAlpha: z.number().min(0).default(1).describe('Strength "spread": α times the spread of the rewards (unitless).'),
+    klBudget: z.number().min(0).default(2).describe('Strength "kl": KL(step policy ‖ π_base over the candidates) per token, in nats.'),
+    gate: z
+      .object({
+        by: z.enum(['none', 'entropy', 'top1']).default('entropy').describe("Steer only where the proposer is uncertain: by the entropy of its top-k, or by its top-1 mass (none = every step). Unsteered steps take the proposer's top token without rollouts."),
+        minEntropy: z.number().min(0).default(1).describe('Gate "entropy": steer when the proposer\'s top-k entropy is at least this (nats).'),
+        maxTop1: z.number().min(0).max(1).default(0.9).describe('Gate "top1": steer when the proposer\'s top-1 holds less than this share of its top-k.'),
+      })
+      .prefault({})
+      .describe('Gate: which steps are steered.'),
+    allocation: z
+      .object({
+        kind: z
+          .enum(['fixed', 'sequential'])
+          .default('fixed')
+          .describe('fixed: N rollouts per candidate. sequential: rollouts in rounds, only for candidates that can still change the choice, up to N each (greedy selection).'),
+        firstRound: z.number().int().min(1).max(256).default(2).describe('Sequential: rollouts per candidate in the first round.'),
+        round: z.number().int().min(1).max(256).default(2).describe('Sequential: rollouts added per open candidate in each later round.'),
+        confidence: z.number().gt(0).lt(1).default(0.95).describe('Sequential: the choice is settled when no other candidate\'s interval at this confidence reaches the leader\'s.'),
+      })
+      .prefault({})
+      .describe('How rollouts are allocated among the candidates.'),
     budget: z
       .object({
         maxModelTokens: z.number().int().positive().default(2_000_000).describe('Stop with an error past this many generated and scored model tokens per run.'),

@@ -1,6 +1,6 @@
 // What a strategy sees while decoding: the (metered) environment, parameters, the state s_t, and the step's outcome type.
 import type { DecodingParams, StrategyName } from '../config/schema';
-import type { CandidateDiagnostics } from './events';
+import type { CandidateDiagnostics, StepDiagnostics } from './events';
 import type { LanguageModel, RewardSource, Token, TokenId } from './model';
 import type { Meter } from './meter';
 import type { Rng } from './rng';
@@ -73,6 +73,10 @@ export interface StepOutcome {
   eosChosen?: boolean;
   /** The server's text for chosen+accepted when it is authoritative (whole-response strategies). */
   text?: string;
+  /** StepDiagnostics.baseTop, alpha and steered (see events.ts), for strategies that know them. */
+  baseTop?: StepDiagnostics['baseTop'];
+  alpha?: number;
+  steered?: boolean;
 }
 
 /** One decoding strategy; it may keep state between steps of one run (e.g. reusable rollouts). */

@@ -28,8 +28,13 @@ function findStop(text: string, stop: readonly string[], from: number): number {
 
 /** Settings under which Q̂ stops estimating what ALGORITHM.md says it estimates: said once per run, never silently. */
 export function estimatorWarnings(strategy: StrategyName, p: DecodingParams): string[] {
-  if ((strategy !== 'tqstar' && strategy !== 'cd') || p.rolloutTemperature === 1) return [];
-  const out = [`rolloutTemperature ${p.rolloutTemperature} ≠ 1: rollouts are not draws from the ${strategy === 'cd' ? 'base' : 'baseline'} model itself, so Q̂ is a biased estimate (setting tqstar.decoding.rolloutTemperature).`];
+  if (strategy !== 'tqstar' && strategy !== 'cd') return [];
+  const out: string[] = [];
+  if (p.allocation.kind === 'sequential' && p.selection === 'sample') {
+    out.push('allocation "sequential" settles the argmax, which sampling does not take: every candidate gets its N rollouts (setting tqstar.decoding.allocation.kind).');
+  }
+  if (p.rolloutTemperature === 1) return out;
+  out.push(`rolloutTemperature ${p.rolloutTemperature} ≠ 1: rollouts are not draws from the ${strategy === 'cd' ? 'base' : 'baseline'} model itself, so Q̂ is a biased estimate (setting tqstar.decoding.rolloutTemperature).`);
   if (strategy === 'tqstar' && p.transfer === 'indirect' && p.indirectWeights === 'implicit') {
     out.push('indirect transfer: the implicit importance weights use the baseline\'s own log-probabilities, which assume rollouts at temperature 1.');
   }
@@ -116,6 +121,9 @@ export async function decode(strategy: StrategyName, prompt: Prompt, env: Decode
         accepted: out.accepted,
         candidates: out.candidates,
         ...(out.note ? { note: out.note } : {}),
+        ...(out.baseTop ? { baseTop: out.baseTop } : {}),
+        ...(out.alpha !== undefined ? { alpha: out.alpha } : {}),
+        ...(out.steered !== undefined ? { steered: out.steered } : {}),
         timing: { wallMs: now() - ts },
         requests: meter.requests - r0,
         modelTokens: meter.modelTokens - m0,

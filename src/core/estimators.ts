@@ -42,3 +42,12 @@ export function selfNormalisedEstimate(rewards: readonly number[], logWeights: r
   for (let i = 0; i < rewards.length; i++) v += weights[i] * weights[i] * (rewards[i] - q) * (rewards[i] - q);
   return { q, stderr: rewards.length < 2 ? null : Math.sqrt(v), ess: 1 / sumSq, weights };
 }
+
+/**
+ * The implicit (rollout-free) value of a DPO-style baseline: β_BL·[log ρ_BL(z|s) − log π_base(z|s)].
+ * When ρ_BL is the optimal policy ρ* for a reward at strength β_BL, this equals the soft advantage
+ * Q_soft(s, z) − V_soft(s) with V_soft(s) = β_BL·log E_{π_base}[exp(r/β_BL) | s] exactly.
+ */
+export function implicitValue(logprobBaseline: number, logprobBase: number, betaBaseline: number): number {
+  return betaBaseline * (logprobBaseline - logprobBase);
+}

@@ -71,7 +71,13 @@ export function answerKl(strategy: StrategyName, p: DecodingParams, r: DecodeRes
       // π_soft(y)/q(y) = N·E[p_kept]; the other N−1 draws of this run stand in for the expectation.
       return lq === null || !kept ? null : { value: lq + Math.log(p.bestOfN * kept.selectProb) - logBase, estimator: 'plug-in' };
     }
+    case 'specrej': {
+      // The kept answer is one of N draws from q, so its probability is at most N·q(y): KL ≤ log N + E[log q(y) − log π_base(y)].
+      const lq = samplerLogprob(r, p);
+      return lq === null ? null : { value: lq + Math.log(p.bestOfN) - logBase, estimator: 'bound' };
+    }
     case 'blockwise':
+    case 'smc':
       return null;
   }
 }

@@ -42,6 +42,11 @@ export interface AnswerRecord {
   kl: KlValue | null;
   diversity: number;
   coherence: number | null;
+  /**
+   * The held-out score: one the decoder never saw (src/eval/heldOut.ts), e.g. fluency = log π_base(y|x) per
+   * output token, or a second reward. Absent in records written before it existed (fluency is then derived from logBase).
+   */
+  heldOut?: { name: string; value: number | null };
   /** Tabular models: E[r], KL and E[r] − β·KL of the policy the strategy converges to, by enumeration (the same for every seed). */
   exact: { reward: number; kl: number; objective: number } | null;
 }

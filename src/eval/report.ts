@@ -26,6 +26,7 @@ function series(s: EvalSummary, point: (p: PointSummary) => { x: number; y: numb
 export function plotSpecs(s: EvalSummary, links = false, embedStyle = true): PlotSpec[] {
   const specs: PlotSpec[] = [
     {
+      id: 'compute',
       title: 'Reward against compute',
       xLabel: 'model tokens per output token',
       yLabel: 'mean reward',
@@ -35,6 +36,7 @@ export function plotSpecs(s: EvalSummary, links = false, embedStyle = true): Plo
       series: series(s, (p) => (p.reward && p.cost.modelTokensPerOutputToken > 0 ? { x: p.cost.modelTokensPerOutputToken, y: p.reward.mean, yErr: p.reward.se, frontier: p.frontier.cost } : null)),
     },
     {
+      id: 'kl',
       title: 'Reward against KL(π_decoded ‖ π_base)',
       xLabel: 'KL estimate along the answer (nats)',
       yLabel: 'mean reward',
@@ -43,8 +45,20 @@ export function plotSpecs(s: EvalSummary, links = false, embedStyle = true): Plo
       series: series(s, (p) => (p.reward && p.kl ? { x: p.kl.mean, y: p.reward.mean, xErr: p.kl.se, yErr: p.reward.se, frontier: p.frontier.kl } : null)),
     },
   ];
+  if (s.points.some((p) => p.heldOut))
+    specs.push({
+      id: 'heldout',
+      title: `Held-out score (${[...new Set(s.points.flatMap((p) => (p.heldOut ? [p.heldOut.name] : [])))].join('+')}) against compute`,
+      xLabel: 'model tokens per output token',
+      yLabel: 'mean held-out score (never optimised)',
+      logX: true,
+      links,
+      embedStyle,
+      series: series(s, (p) => (p.heldOut && p.cost.modelTokensPerOutputToken > 0 ? { x: p.cost.modelTokensPerOutputToken, y: p.heldOut.mean, yErr: p.heldOut.se, frontier: false } : null)),
+    });
   if (s.points.some((p) => p.exact))
     specs.push({
+      id: 'exact',
       title: 'Exact E[r] against exact KL (tabular models, limit policies)',
       xLabel: 'exact KL (nats)',
       yLabel: 'exact E[r]',
@@ -62,6 +76,8 @@ export interface ReportMeta {
   generated: string;
   /** TQ* against each peer at equal compute and KL (compare.ts), shown as text. */
   comparison?: string;
+  /** Paired differences against the baseline alone and Best-of-N's frontier (frontier.ts), shown as text. */
+  targets?: string;
 }
 
 const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;max-width:1200px;color:#222;background:#fff}
@@ -72,7 +88,7 @@ details{margin:6px 0}summary{cursor:pointer}`;
 
 function summaryRows(s: EvalSummary): string {
   const ref = s.points.find((p) => p.point === s.reference)?.label ?? '—';
-  const head = ['point', 'n', 'reward', 'r_BL', 'KL (estimator)', 'exact E[r]', 'exact KL', 'exact obj.', `W/T/L vs ${ref}`, 'win-tie', 'judge W/T/L', 'diversity', 'distinct answers', 'coherence', 'tok/out', 'req/ans', 'reward calls/ans', 'reward inputs/out', 'ms/ans', 'critical path ms/ans', 'critical path ms/out', 'frontier'];
+  const head = ['point', 'n', 'reward', 'r_BL', 'KL (estimator)', 'exact E[r]', 'exact KL', 'exact obj.', `W/T/L vs ${ref}`, 'win-tie', 'judge W/T/L', 'diversity', 'distinct answers', 'coherence', 'held-out', 'tok/out', 'req/ans', 'reward calls/ans', 'reward inputs/out', 'ms/ans', 'critical path ms/ans', 'critical path ms/out', 'frontier'];
   const f = (x: number | null | undefined, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
   const rows = [...s.points]
     .sort((a, b) => (b.reward?.mean ?? -Infinity) - (a.reward?.mean ?? -Infinity))
@@ -92,6 +108,7 @@ function summaryRows(s: EvalSummary): string {
         fmtMeanSe(p.diversity),
         f(p.distinct, 2),
         fmtMeanSe(p.coherence),
+        p.heldOut ? `${fmtMeanSe(p.heldOut)} (${p.heldOut.name})` : '—',
         f(p.cost.modelTokensPerOutputToken, 1),
         f(p.cost.requestsPerAnswer, 1),
         f(p.cost.rewardCallsPerAnswer, 1),
@@ -124,6 +141,7 @@ export function htmlReport(s: EvalSummary, answers: readonly AnswerRecord[], met
 <ul class="note">${meta.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>
 <h2>Summary</h2>${summaryRows(s)}
 ${meta.comparison ? `<h2>TQ* at equal compute and equal KL</h2><p class="note">Each peer's best point that costs no more model tokens per output token / deviates no more (KL estimate) than the TQ* point; Δ = TQ* − peer ± SE.</p><pre>${esc(meta.comparison)}</pre>` : ''}
+${meta.targets ? `<h2>Paired against the baseline and Best-of-N's frontier</h2><pre>${esc(meta.targets)}</pre>` : ''}
 <h2>Plots</h2><div class="plots">${plots.join('')}</div>
 <p class="note">Click a point to open its answers. Dashed: the Pareto frontier (no other point has higher reward at lower or equal cost / KL).</p>
 <h2>Answers</h2>${s.points.map((p) => answersOf(p, answers)).join('\n')}

@@ -10,6 +10,7 @@ import { deriveSeed } from '../core/rng';
 import type { Embedder, PairJudge } from './clients';
 import { criticalPathMs, newRecording, recordedEnv, type EvalLatency } from './latencyCost';
 import { answerKl } from './kl';
+import { heldOutScore, type HeldOut } from './heldOut';
 import { candidateFirst, cosine, diversity, judgeOutcome } from './metrics';
 import type { EvalPrompt } from './prompts';
 import type { AnswerRecord, EvalRecord, JudgeRecord } from './records';
@@ -118,6 +119,8 @@ export interface EvalContext {
   concurrency: number;
   /** `--latency`: record each answer's requests and cost them on the latency model (the reference server's own). */
   latency?: EvalLatency;
+  /** The held-out score of every answer (default: fluency, from the KL's own scoring). */
+  heldOut?: HeldOut;
   /** Seeds the judge's answer order. */
   judgeSeed?: number;
   onProgress?(p: Progress): void;
@@ -225,6 +228,9 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
       }) : null,
     ]);
     const kl = answerKl(it.point.strategy, it.point.params, r, logBase);
+    const outputTokens = r.tokens.length + (r.finish === 'eos' ? 1 : 0);
+    const ho = ctx.heldOut ?? { kind: 'fluency' as const };
+    const heldOut = ok ? await soft('held-out score', () => heldOutScore(ho, it.prompt.text, r.text, logBase, outputTokens, { signal })) : null;
     return {
       kind: 'answer',
       key: it.key,
@@ -241,7 +247,7 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
       ...(r.error ? { error: `${r.error.kind}: ${r.error.message}` } : {}),
       reward: r.reward,
       baselineReward,
-      outputTokens: r.tokens.length + (r.finish === 'eos' ? 1 : 0),
+      outputTokens,
       modelTokens: r.stats.modelTokens,
       requests: r.stats.requests,
       rewardCalls: reward.calls,
@@ -252,6 +258,7 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
       kl,
       diversity: diversity(r.text),
       coherence,
+      heldOut: { name: ho.kind === 'fluency' ? 'fluency' : ho.name, value: heldOut },
       exact: ctx.exact?.(it.point.strategy, it.point.params, it.prompt.text) ?? null,
     };
   } catch (e) {

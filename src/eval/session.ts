@@ -6,11 +6,13 @@ import type { RunConfig, StrategyName } from '../config/schema';
 import { TqError } from '../core/errors';
 import type { Embedder, PairJudge } from './clients';
 import { compareAtEqual, comparisonText } from './compare';
+import { frontierTargets, targetsText } from './frontier';
+import { FLUENCY, heldOutName, scaledReward, type HeldOut } from './heldOut';
 import { evalLatency } from './latencyCost';
 import type { EvalPrompt } from './prompts';
 import { appendRecord, readRecords, RecordsFileError, repairTail, type AnswerRecord, type EvalRecord, type JudgeRecord, type SkippedRecord } from './records';
 import { htmlReport, plotSpecs } from './report';
-import { planEval, runEval, type EvalPlan, type Progress } from './runner';
+import { configFingerprint, planEval, runEval, type EvalPlan, type Progress } from './runner';
 import { summarise, summaryTable, type EvalSummary } from './summary';
 import { scatterSvg } from './svg';
 import type { Sweep } from './sweep';
@@ -37,6 +39,10 @@ export interface SessionInput {
   /** The latency model the reference server runs (`--latency`, built-in demo/tabular worlds): each answer's critical path under it. */
   latency?: { spec: string; options: LatencyOptions };
   backend?: BackendOptions;
+  /** The held-out score (default: fluency, log π_base per output token; needs no server). */
+  heldOut?: HeldOut;
+  /** Multiply the target reward by this (the scale-free check); part of the items' identity when ≠ 1. */
+  rewardScale?: number;
   signal?: AbortSignal;
   onStart?(plan: EvalPlan, concurrency: number, jsonl: string): void;
   onProgress?(p: Progress): void;
@@ -54,13 +60,23 @@ export interface SessionResult {
   files: { jsonl: string; report: string; summaryJson: string; summaryTxt: string; plots: string[] };
   /** TQ* against each peer at equal compute and equal KL (empty without TQ* points). */
   comparison: string;
+  /** Every point paired against the baseline alone and Best-of-N's frontier at equal compute (frontier.ts). */
+  targets: string;
 }
 
 export const KL_NOTE =
   "KL estimators (src/eval/kl.ts): exact = known policy; plug-in = Σ log π_step(z_t) − log π_base(y); upper = −log π_base(y) for greedy selection with random Q̂ (cross-entropy ≥ KL); bound = Best-of-N's log N − (N−1)/N plus the sampler's log q(y) − log π_base(y)";
 
+export const TARGETS_HEAD =
+  "Paired over prompts × seeds (Δ ± SE): each point against the baseline alone, against Best-of-N's frontier interpolated at the same model tokens per output token (linear in log compute between the Best-of-N points that bracket it), and its held-out score against the baseline's:";
+
 export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
-  const plan = planEval({ config: i.config, strategies: i.strategies, sweeps: i.sweeps, prompts: i.prompts, seeds: i.seeds, reference: i.reference, ...(i.world ? { fingerprint: `builtin-world:${i.world.name}${i.latency ? `:latency=${JSON.stringify(i.latency.options)}` : ''}` } : {}) });
+  const scale = i.rewardScale ?? 1;
+  const fp = i.world ? `builtin-world:${i.world.name}${i.latency ? `:latency=${JSON.stringify(i.latency.options)}` : ''}` : configFingerprint(i.config);
+  const heldOut = i.heldOut ?? FLUENCY;
+  // Answers at another reward scale, or with another held-out score, are other items (fluency, the default, adds nothing: earlier runs resume).
+  const fingerprint = fp + (scale !== 1 ? `:reward×${scale}` : '') + (heldOut.kind === 'reward' ? `:held-out=${heldOut.name}` : '');
+  const plan = planEval({ config: i.config, strategies: i.strategies, sweeps: i.sweeps, prompts: i.prompts, seeds: i.seeds, reference: i.reference, fingerprint });
   // Built before any request: a config the latency model does not serve is refused up front.
   const latency = i.latency ? evalLatency(i.config, i.latency.options) : undefined;
   mkdirSync(i.outDir, { recursive: true });
@@ -85,10 +101,12 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
   let res;
   try {
     res = await runEval(plan, {
-      env: built.env,
+      env: { ...built.env, reward: scaledReward(built.env.reward, scale) },
       embedder: i.embedder,
       judge: i.judge,
-      exact: i.world?.exact,
+      heldOut,
+      // The exact values are of the unscaled reward's policies.
+      exact: scale === 1 ? i.world?.exact : undefined,
       latency,
       done,
       write: (r) => appendRecord(jsonl, r),
@@ -108,6 +126,8 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
     `${i.prompts.length} prompts (${i.promptSource}) × seeds ${i.seeds.join(',')}; strategies ${i.strategies.join(', ')}; sweeps ${i.sweeps.map((s) => `${s.strategy ? `${s.strategy}:` : ''}${s.key}=${s.values.join(',')}`).join(' ') || 'none'}`,
     `win/tie/loss: by reward against ${plan.reference?.label ?? '—'} on the same prompt and seed${i.judge ? `; judge ${i.judge.label}, the two answers in seeded random order` : ''}`,
     KL_NOTE,
+    `held-out score (never optimised by any strategy): ${heldOut.kind === 'fluency' ? "fluency = log π_base(y|x) per output token (the base model's mean log-likelihood of the answer; higher is more fluent)" : `${heldOutName(heldOut)}, a second reward scored once per answer`}`,
+    ...(scale !== 1 ? [`reward scale: the target reward ×${scale} (what every strategy optimised and what the reward column shows)`] : []),
     `coherence: ${i.embedder ? `cosine of prompt and answer embeddings from ${i.embedder.label}` : 'not measured (no embedding endpoint)'}`,
     "cost: model tokens (generated + scored, the core's count) and reward inputs per output token; requests and reward calls per answer; wall time per answer with answers decoded in parallel on this machine",
     i.latency
@@ -117,15 +137,16 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
   ];
   const table = summaryTable(summary);
   const comparison = comparisonText(compareAtEqual(summary));
+  const targets = targetsText(frontierTargets(summary, res.answers));
   const files = { jsonl, report: join(i.outDir, 'report.html'), summaryJson: join(i.outDir, 'summary.json'), summaryTxt: join(i.outDir, 'summary.txt'), plots: [] as string[] };
-  writeFileSync(files.summaryTxt, table + '\n' + (comparison ? `\nTQ* against each peer's best point at ≤ its compute and at ≤ its KL (Δ = TQ* − peer ± SE):\n${comparison}\n` : ''));
-  writeFileSync(files.summaryJson, JSON.stringify({ notes, ...summary }, null, 2) + '\n');
+  writeFileSync(files.summaryTxt, table + '\n' + (comparison ? `\nTQ* against each peer's best point at ≤ its compute and at ≤ its KL (Δ = TQ* − peer ± SE):\n${comparison}\n` : '') + (targets ? `\n${TARGETS_HEAD}\n${targets}\n` : ''));
+  writeFileSync(files.summaryJson, JSON.stringify({ notes, ...summary, targets: frontierTargets(summary, res.answers).map((t) => ({ point: t.point.point, label: t.point.label, vsBaseline: t.vsBaseline, heldOutVsBaseline: t.heldOutVsBaseline, vsBon: t.vsBon })) }, null, 2) + '\n');
   // The plots also as files of their own (for documents that show them); the report inlines the same SVG.
   plotSpecs(summary).forEach((spec, k) => {
-    const f = join(i.outDir, `plot-${['compute', 'kl', 'exact'][k]}.svg`);
+    const f = join(i.outDir, `plot-${spec.id ?? k}.svg`);
     writeFileSync(f, scatterSvg(spec) + '\n');
     files.plots.push(f);
   });
-  writeFileSync(files.report, htmlReport(summary, res.answers, { title: `tqstar eval — ${i.world?.name ?? i.configLabel ?? 'run'}`, notes, generated: new Date().toISOString(), comparison }));
-  return { plan, summary, answers: res.answers, judged: res.judged, complete: res.complete, notes, table, files, comparison };
+  writeFileSync(files.report, htmlReport(summary, res.answers, { title: `tqstar eval — ${i.world?.name ?? i.configLabel ?? 'run'}`, notes, generated: new Date().toISOString(), comparison, targets }));
+  return { plan, summary, answers: res.answers, judged: res.judged, complete: res.complete, notes, table, files, comparison, targets };
 }

@@ -1,6 +1,7 @@
 // Per-point summary of an evaluation: means ± standard errors over prompts × seeds, win/tie/loss, cost, frontiers.
 import { meanEstimate } from '../core/estimators';
 import type { StrategyName } from '../config/schema';
+import { fluency } from './heldOut';
 import type { KlEstimator } from './kl';
 import { compareRewards, countOutcomes, paretoFrontier, type Outcome, type WinTieLoss } from './metrics';
 import type { AnswerRecord, JudgeRecord } from './records';
@@ -28,6 +29,8 @@ export interface PointSummary {
   /** Distinct answer texts / answers: per-answer diversity cannot see answers converging on one sentence across prompts. */
   distinct: number | null;
   coherence: MeanSe | null;
+  /** The held-out score (src/eval/heldOut.ts): its name and mean ± SE; null when no answer has one. */
+  heldOut: (MeanSe & { name: string }) | null;
   vsReference: WinTieLoss | null;
   judge: WinTieLoss | null;
   cost: {
@@ -103,6 +106,7 @@ export function summarise(answers: readonly AnswerRecord[], judged: readonly Jud
       diversity: meanSe(good.map((a) => a.diversity)),
       distinct: good.length ? new Set(good.map((a) => a.text)).size / good.length : null,
       coherence: meanSe(nums(good.map((a) => a.coherence))),
+      heldOut: heldOutOf(good),
       vsReference,
       judge: js.length ? countOutcomes(js.map((j) => j.outcome)) : null,
       cost: {
@@ -127,6 +131,17 @@ export function summarise(answers: readonly AnswerRecord[], judged: readonly Jud
   return { reference, points };
 }
 
+/** An answer's held-out score; a record written before the field existed has its fluency from logBase. */
+export function heldOutValue(a: AnswerRecord): { name: string; value: number | null } {
+  return a.heldOut ?? { name: 'fluency', value: fluency(a.logBase, a.outputTokens) };
+}
+
+function heldOutOf(good: readonly AnswerRecord[]): (MeanSe & { name: string }) | null {
+  const hs = good.map(heldOutValue);
+  const m = meanSe(nums(hs.map((h) => h.value)));
+  return m ? { ...m, name: [...new Set(hs.map((h) => h.name))].join('+') } : null;
+}
+
 function mean(xs: readonly number[]): number {
   return sum(xs) / xs.length;
 }
@@ -143,6 +158,8 @@ export function summaryTable(s: EvalSummary): string {
   const hasCoh = rows.some((p) => p.coherence);
   const hasJudge = rows.some((p) => p.judge);
   const hasCp = rows.some((p) => p.cost.criticalPathMsPerAnswer !== null);
+  const hasHeld = rows.some((p) => p.heldOut);
+  const heldName = [...new Set(rows.flatMap((p) => (p.heldOut ? [p.heldOut.name] : [])))].join('+');
   const cols: { title: string; right?: boolean; cell: (p: PointSummary) => string }[] = [
     { title: 'point', cell: (p) => p.label },
     { title: 'n', right: true, cell: (p) => String(p.answers - p.errors) + (p.errors ? ` (+${p.errors} err)` : '') },
@@ -161,6 +178,7 @@ export function summaryTable(s: EvalSummary): string {
     { title: 'diversity', right: true, cell: (p) => fmtMeanSe(p.diversity) },
     { title: 'distinct', right: true, cell: (p) => f(p.distinct, 2) },
     ...(hasCoh ? [{ title: 'coherence', right: true, cell: (p: PointSummary) => fmtMeanSe(p.coherence) }] : []),
+    ...(hasHeld ? [{ title: `held-out (${heldName})`, right: true, cell: (p: PointSummary) => fmtMeanSe(p.heldOut) }] : []),
     { title: 'tok/out', right: true, cell: (p) => f(p.cost.modelTokensPerOutputToken, 1) },
     { title: 'req/ans', right: true, cell: (p) => f(p.cost.requestsPerAnswer, 1) },
     { title: 'rw/ans', right: true, cell: (p) => f(p.cost.rewardCallsPerAnswer, 1) },

@@ -22,6 +22,8 @@ export interface PlotSeries {
 }
 
 export interface PlotSpec {
+  /** The plot's file name part (plot-ID.svg). */
+  id?: string;
   title: string;
   xLabel: string;
   yLabel: string;
@@ -40,6 +42,8 @@ export const STRATEGY_COLORS: Record<string, string> = {
   tqstar: 'var(--vscode-charts-red, #d62728)',
   bon: 'var(--vscode-charts-blue, #1f77b4)',
   softbon: 'var(--vscode-charts-purple, #9467bd)',
+  specrej: 'var(--vscode-terminal-ansiBrightBlue, #3b8eea)',
+  smc: 'var(--vscode-terminal-ansiMagenta, #bc3fbc)',
   cd: 'var(--vscode-charts-orange, #ff7f0e)',
   args: 'var(--vscode-charts-green, #2ca02c)',
   baseline: 'var(--vscode-charts-yellow, #b8860b)',

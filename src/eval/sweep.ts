@@ -15,12 +15,18 @@ export const SWEEP_ALIASES: Record<string, string> = {
   k: 'topK',
   N: 'rollouts',
   H: 'horizon',
+  est: 'estimator',
+  kl: 'klBudget',
+  gate: 'gate.by',
+  alloc: 'allocation.kind',
   alpha: 'alpha',
   bon: 'bestOfN',
   w: 'argsWeight',
   K: 'blockCandidates',
   m: 'blockSize',
   lambda: 'selectionTemperature',
+  ckpt: 'checkpointTokens',
+  keep: 'keepFraction',
 };
 
 function parseValue(s: string): number | string | boolean {
@@ -86,13 +92,33 @@ const VALUE_GUIDED = [
   'topK', 'alpha', 'horizon', 'rollouts', 'rolloutTemperature', 'proposer', 'selection', 'selectionTemperature', 'transfer', 'indirectWeights', 'beta', 'betaBaseline',
   'speed.reuseRollouts', 'speed.skipMass', 'speed.coverMass', 'speed.blockAccept', 'speed.blockMargin',
   'speed.baseTopLookup', 'speed.speculate', 'speed.speculateDepth', 'speed.extendReused',
+  'estimator', 'contenders', 'strength', 'scaledAlpha', 'klBudget', 'gate.by', 'gate.minEntropy', 'gate.maxTop1',
+  'allocation.kind', 'allocation.firstRound', 'allocation.round', 'allocation.confidence',
 ];
 
 /**
  * Keys that came after answers were committed (bench/eval): in a point's identity only when set away from
  * their default, so that a point at the defaults keeps the key it had and earlier runs still resume.
  */
-const LATE_DEFAULTS: Record<string, unknown> = { 'speed.baseTopLookup': true, 'speed.speculate': 0, 'speed.speculateDepth': 1, 'speed.extendReused': false };
+const LATE_DEFAULTS: Record<string, unknown> = {
+  'speed.baseTopLookup': true,
+  'speed.speculate': 0,
+  'speed.speculateDepth': 1,
+  'speed.extendReused': false,
+  // The estimator, strength, gate and allocation options: at these values TQ* is the method as it was before them.
+  estimator: 'rollouts',
+  contenders: 3,
+  strength: 'alpha',
+  scaledAlpha: 1,
+  klBudget: 0.1,
+  'gate.by': 'none',
+  'gate.minEntropy': 1,
+  'gate.maxTop1': 0.9,
+  'allocation.kind': 'fixed',
+  'allocation.firstRound': 2,
+  'allocation.round': 2,
+  'allocation.confidence': 0.95,
+};
 
 /** The decoding keys a strategy reads (src/core/strategies/*): a sweep over any other key does not re-run it. */
 export const KEYS_USED: Record<StrategyName, readonly string[]> = {
@@ -102,6 +128,8 @@ export const KEYS_USED: Record<StrategyName, readonly string[]> = {
   bon: SAMPLER,
   softbon: [...SAMPLER, 'selectionTemperature'],
   blockwise: [...WHOLE, 'blockSize', 'blockCandidates', 'rolloutTemperature'],
+  specrej: [...SAMPLER, 'checkpointTokens', 'keepFraction'],
+  smc: [...SAMPLER, 'checkpointTokens', 'selectionTemperature', 'selection'],
   greedy: WHOLE,
   sample: WHOLE,
   baseline: WHOLE,

@@ -21,7 +21,7 @@ export interface EvalWorld {
 }
 
 /** Every strategy that has a per-answer reward, in the order the tables list them. */
-export const EVAL_STRATEGIES: StrategyName[] = ['tqstar', 'cd', 'args', 'bon', 'softbon', 'blockwise', 'baseline', 'greedy', 'sample'];
+export const EVAL_STRATEGIES: StrategyName[] = ['tqstar', 'cd', 'args', 'bon', 'softbon', 'specrej', 'smc', 'blockwise', 'baseline', 'greedy', 'sample'];
 
 /** The word-level demo pair on the reference server (`url` = its root), the built-in prompts and the demo embedding. */
 export function demoEvalWorld(url: string): EvalWorld {

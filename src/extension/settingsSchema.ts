@@ -26,6 +26,8 @@ export const ENUM_DOCS: Record<string, Record<string, string>> = {
     sample: 'The base model alone, sampled.',
     baseline: 'The aligned baseline model alone (the "DPO" row of the paper).',
     softbon: 'Soft Best-of-N: N full responses, keep one drawn with probability ∝ exp(reward/λ), λ = selectionTemperature.',
+    specrej: 'Early-pruned Best-of-N (speculative rejection): N answers scored every checkpointTokens tokens, the best keepFraction continued.',
+    smc: 'SMC / particle filter: N answers grown checkpointTokens at a time, resampled by exp(Δreward/λ), λ = selectionTemperature.',
   },
   proposer: { baseline: 'Top-k of the aligned baseline (the paper).', base: 'Top-k of the base model.', union: 'Both top-k lists together.' },
   selection: { greedy: 'Take the best combined score (deterministic).', sample: 'Sample from π_base·exp(α·Q̂).' },
@@ -36,6 +38,17 @@ export const ENUM_DOCS: Record<string, Record<string, string>> = {
   promptTemplate: { raw: 'The prompt as it is.', chatml: 'ChatML (<|im_start|>…).', llama3: 'Llama 3 chat template.', mistral: 'Mistral [INST] template.', zephyr: 'Zephyr <|user|> template.' },
   name: { sentiment: 'Positive sentiment of the response (AFINN word list).', keyword: 'Counts the words in `pattern`.', regex: 'Matches of the regular expression in `pattern`.', length: 'Closeness to `target` characters.', tabular: 'The tabular test reward (for the reference server).' },
   mode: { score: 'Ask the judge for a number.', 'yes-probability': 'Use the judge\'s probability of answering "yes".' },
+  estimator: {
+    rollouts: 'Q̂ = the mean reward of N baseline rollouts per candidate (the paper).',
+    implicit: 'Q̂ = betaBaseline·(log ρ_BL − log π_base): no rollouts, no reward calls (direct transfer).',
+    hybrid: 'The implicit value picks the best `contenders` candidates; rollouts value only them.',
+  },
+  strength: {
+    alpha: 'α as given (its meaning depends on the reward\'s scale).',
+    spread: 'α = scaledAlpha / the spread of the rewards seen so far (scale-free).',
+    kl: 'At each step the α whose policy is klBudget nats from π_base (scale-free).',
+  },
+  by: { none: 'Steer every step.', entropy: 'Steer where the proposer\'s top-k entropy ≥ minEntropy.', top1: 'Steer where the proposer\'s top-1 share < maxTop1.' },
   kind: {
     '': 'Not set here (use the JSON form of the setting, or pick a kind).',
     'vllm-pooling': 'A vLLM reward model, /pooling.',
@@ -48,6 +61,8 @@ export const ENUM_DOCS: Record<string, Record<string, string>> = {
     builtin: 'No server: sentiment, keyword, regex, length.',
     'vscode-lm': 'A VS Code chat model (e.g. Copilot) as the judge.',
     sum: 'A weighted sum of several rewards (JSON form only).',
+    fixed: 'N rollouts for every candidate.',
+    sequential: 'Rollouts in rounds, only for candidates that can still change the choice (greedy selection).',
   },
 };
 

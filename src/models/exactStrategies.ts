@@ -1,6 +1,9 @@
 // The exact E[r], KL and E[r] − β·KL of the policy each strategy implements on the tabular world (values exact, no sampling noise).
 import type { DecodingParams, StrategyName } from '../config/schema';
+import { steers } from '../core/gate';
+import { softmax } from '../core/logspace';
 import type { TokenId } from '../core/model';
+import { alphaForKl } from '../core/strength';
 import { type PolicyValue, topK, valuePolicy } from './exact';
 import type { TabularSuite } from './inProcess';
 import { type NextDist } from './tabular';
@@ -19,10 +22,22 @@ export function exactStrategyValue(suite: TabularSuite, strategy: StrategyName, 
     return p.proposer === 'baseline' ? bl : p.proposer === 'base' ? b : [...bl, ...b.filter((z) => !bl.includes(z))];
   };
   switch (strategy) {
-    case 'tqstar':
-      return exact.evaluate(valuePolicy(dists.base, proposer, (s, z) => exact.qStar(s, z), p.alpha, p.selection, p.selectionTemperature), start);
-    case 'cd':
-      return exact.evaluate(valuePolicy(dists.base, (s) => topK(dists.base(s), p.topK), (s, z) => exact.qBase(s, z), p.alpha, p.selection, p.selectionTemperature), start);
+    case 'tqstar': {
+      // α from the rewards a run has seen (strength "spread") is not a property of the policy alone.
+      if (p.strength === 'spread') return null;
+      const implicitQ = (s: readonly TokenId[], z: TokenId) => p.betaBaseline * Math.log(dists.rhoStarR(s)[z] / dists.base(s)[z]);
+      const value = p.estimator === 'implicit' ? implicitQ : (s: readonly TokenId[], z: TokenId) => exact.qStar(s, z);
+      const proposerDist = p.proposer === 'base' ? dists.base : dists.rhoStarR;
+      if (p.strength === 'alpha' && p.gate.by === 'none' && p.estimator !== 'hybrid') return exact.evaluate(valuePolicy(dists.base, proposer, value, p.alpha, p.selection, p.selectionTemperature), start);
+      return exact.evaluate(steeredPolicy(dists.base, proposer, proposerDist, value, p, p.estimator === 'hybrid' ? implicitQ : undefined), start);
+    }
+    case 'cd': {
+      if (p.strength === 'spread') return null;
+      const cands = (s: readonly TokenId[]) => topK(dists.base(s), p.topK);
+      const value = (s: readonly TokenId[], z: TokenId) => exact.qBase(s, z);
+      if (p.strength === 'alpha' && p.gate.by === 'none') return exact.evaluate(valuePolicy(dists.base, cands, value, p.alpha, p.selection, p.selectionTemperature), start);
+      return exact.evaluate(steeredPolicy(dists.base, cands, dists.base, value, p), start);
+    }
     case 'args': {
       const partial = (s: readonly TokenId[], z: TokenId) => suite.rewardFn(z === eos ? s : [...s, z]);
       return exact.evaluate(valuePolicy(dists.base, (s) => topK(dists.base(s), p.topK), partial, p.argsWeight, p.selection, p.selectionTemperature), start);
@@ -37,8 +52,63 @@ export function exactStrategyValue(suite: TabularSuite, strategy: StrategyName, 
       return bestOfNValue(suite, p.bestOfNModel === 'base' ? dists.base : dists.rhoStarR, p.bestOfN, start);
     case 'blockwise':
     case 'softbon':
+    case 'specrej':
+    case 'smc':
       return null;
   }
+}
+
+/**
+ * The TQ* (or CD) step policy with the options of decoding-method.md, in the limit of exact values:
+ * the gate (an unsteered state takes the proposer's top token, or samples its top-k), the hybrid's
+ * contenders (the best `contenders` by log π_base + α·implicit value), and the step's α (as given, or
+ * the α whose policy over the candidates is klBudget nats from π_base).
+ */
+function steeredPolicy(
+  base: NextDist,
+  candidates: (s: readonly TokenId[]) => TokenId[],
+  proposerDist: NextDist,
+  value: (s: readonly TokenId[], z: TokenId) => number,
+  p: DecodingParams,
+  rankBy?: (s: readonly TokenId[], z: TokenId) => number,
+): NextDist {
+  const memo = new Map<string, Float64Array>();
+  const alphaOf = (lb: number[], qs: number[]) => (p.strength === 'kl' ? alphaForKl(lb, qs, p.klBudget).alpha : p.alpha);
+  const choose = (scores: number[], mode: 'greedy' | 'sample', temperature: number) => {
+    if (mode === 'greedy') {
+      let best = 0;
+      for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+      return scores.map((_, i) => (i === best ? 1 : 0));
+    }
+    return softmax(scores, temperature);
+  };
+  return (s) => {
+    const key = s.join(',');
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const pb = base(s);
+    const out = new Float64Array(pb.length);
+    let cs = candidates(s).filter((z) => pb[z] > 0);
+    const own = topK(proposerDist(s), p.topK);
+    if (!steers(p.gate, own.map((z) => Math.log(proposerDist(s)[z])))) {
+      const scores = cs.map((z) => (own.includes(z) ? Math.log(proposerDist(s)[z]) : -Infinity));
+      choose(scores, p.selection, 1).forEach((w, i) => (out[cs[i]] = w));
+    } else {
+      if (rankBy) {
+        const lb = cs.map((z) => Math.log(pb[z]));
+        const r = cs.map((z) => rankBy(s, z));
+        const a = alphaOf(lb, r);
+        cs = cs.map((z, i) => ({ z, i, sc: lb[i] + a * r[i] })).sort((x, y) => y.sc - x.sc || x.i - y.i).slice(0, p.contenders).map((x) => x.z);
+        cs = candidates(s).filter((z) => cs.includes(z));
+      }
+      const lb = cs.map((z) => Math.log(pb[z]));
+      const qs = cs.map((z) => value(s, z));
+      const a = alphaOf(lb, qs);
+      choose(lb.map((l, i) => l + a * qs[i]), p.selection, p.selectionTemperature).forEach((w, i) => (out[cs[i]] = w));
+    }
+    memo.set(key, out);
+    return out;
+  };
 }
 
 function argmax(d: NextDist): NextDist {

@@ -48,18 +48,27 @@ export function engineDemoConfig(files: DemoModelFiles, rewardUrl: string, trans
     base: { gguf: files.sft },
     baseline: { gguf: transfer === 'direct' ? files.direct : files.indirect },
     reward: { kind: 'vllm-pooling', baseUrl: root, model: 'demo-sentiment' },
-    // Sized to finish every strategy of both transfers in well under a minute on 2 CPU cores.
-    // α = 8 as for the n-gram pair; an α sweep on the tiny models (6 prompts × 2 seeds, TQ* / CD mean reward:
-    // 1: 0.85 / 0.86, 2: 0.82 / 0.86, 4: 0.72 / 0.86, 8: 0.72 / 0.85, 16: 0.93 / 0.83) is flat within noise.
+    // Direct transfer: TQ* at the tqstar.decoding defaults (chosen from the sweeps in docs/where-tqstar-stands.md).
+    // Indirect transfer keeps its own settings: importance weights need several rollouts per candidate (one
+    // rollout makes every self-normalised weight 1), so k = 6, N = 3, H = 10 and α = 8 in the reward's units, ungated.
     decoding: {
-      topK: 6,
-      alpha: 8,
-      horizon: 10,
-      rollouts: 3,
       maxTokens: 16,
       seed: 0,
       bestOfN: 6,
-      ...(transfer === 'indirect' ? { transfer: 'indirect' as const, indirectWeights: 'implicit' as const, betaBaseline: files.betaIndirect } : {}),
+      ...(transfer === 'indirect'
+        ? {
+            transfer: 'indirect' as const,
+            indirectWeights: 'implicit' as const,
+            betaBaseline: files.betaIndirect,
+            estimator: 'rollouts' as const,
+            topK: 6,
+            horizon: 10,
+            rollouts: 3,
+            strength: 'alpha' as const,
+            alpha: 8,
+            gate: { by: 'none' as const },
+          }
+        : {}),
     },
   };
 }

@@ -11,4 +11,6 @@ export const STRATEGY_LABELS: Record<StrategyName, string> = {
   sample: 'Sampling (base)',
   baseline: 'Baseline alone (ρ_BL)',
   softbon: 'Soft Best-of-N',
+  specrej: 'Early-pruned Best-of-N',
+  smc: 'SMC (particle filter)',
 };

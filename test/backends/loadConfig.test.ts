@@ -22,7 +22,7 @@ function configError(json: unknown): TqError {
 
 test('a minimal config gets the schema defaults', () => {
   const c = loadRunConfig(ok);
-  assert.equal(c.decoding.topK, 10);
+  assert.equal(c.decoding.topK, 3);
   assert.equal(c.base.dialect, 'auto');
   assert.deepEqual(c.strategies, ['tqstar', 'args', 'cd', 'bon', 'baseline', 'greedy']);
 });

@@ -17,9 +17,12 @@ before(async () => {
 });
 after(() => server.close());
 
+/** The method of ALGORITHM.md (rollout values, α as given, every step steered), whatever the product's defaults. */
+const METHOD = { estimator: 'rollouts', strength: 'alpha', gate: { by: 'none' }, allocation: { kind: 'fixed' } };
+
 function config(over: Partial<RunConfigInput>, decoding: Record<string, unknown>) {
   const base = tabularRunConfig(server.url);
-  return loadRunConfig({ ...base, ...over, decoding: { ...base.decoding, ...decoding } });
+  return loadRunConfig({ ...base, ...over, decoding: { ...base.decoding, ...METHOD, ...decoding } });
 }
 
 async function firstStepOver(words: number[], cfg: ReturnType<typeof config>) {

@@ -43,11 +43,13 @@ const view = () => evalView('Evaluation — test', ['a note'], true, summarise(A
 test('evalView is valid protocol data (JSON-safe: NaN → null)', () => {
   const v = view();
   assert.equal(EvalView.safeParse(JSON.parse(JSON.stringify(v))).success, true);
-  assert.equal(v.plots.length, 2);
+  // Reward against compute, against KL, and the held-out score (fluency, from logBase) against compute.
+  assert.equal(v.plots.length, 3);
+  assert.match(v.plots[2]!.title, /Held-out score \(fluency\)/);
   assert.equal(v.plots[0]!.embedStyle, false, 'the webview has the colour rules in eval.css');
 });
 
-test('progress shows a Cancel button that posts cancel; the result shows the table and two SVG plots', () => {
+test('progress shows a Cancel button that posts cancel; the result shows the table and three SVG plots', () => {
   const w = load();
   assert.deepEqual(w.posted, [{ type: 'ready' }]);
   w.send({ type: 'progress', done: 3, total: 10, etaMs: 1000, message: '3/10 answers' });
@@ -59,7 +61,7 @@ test('progress shows a Cancel button that posts cancel; the result shows the tab
   const rows = [...w.document.querySelectorAll('table.summary tbody tr')].map((r) => r.querySelector('td')!.textContent);
   assert.deepEqual(rows, ['tqstar label', 'baseline label'], 'best mean reward first');
   const svgs = w.document.querySelectorAll('.plots svg');
-  assert.equal(svgs.length, 2);
+  assert.equal(svgs.length, 3);
   assert.equal(svgs[0]!.namespaceURI, 'http://www.w3.org/2000/svg');
   assert.match(svgs[0]!.textContent!, /model tokens per output token/);
   assert.equal(w.document.querySelectorAll('.plots [style]').length, 0, 'no style attributes (the CSP would block them)');

@@ -70,7 +70,7 @@ test('the Settings UI gets typed settings in "Transfer Q*" sections: each scalar
   assert.equal(allProps['tqstar.decoding.argsWeight']!.minimum, 0);
   const topK = allProps['tqstar.decoding.topK']!;
   assert.equal(topK.type, 'integer');
-  assert.equal(topK.default, 10);
+  assert.equal(topK.default, 3, 'the schema default (k = 3, chosen from the measured frontier)');
   assert.equal(topK.minimum, 1);
   assert.equal(topK.maximum, 100);
   assert.match(topK.markdownDescription!, /Candidates considered/);

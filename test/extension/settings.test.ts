@@ -31,8 +31,8 @@ test('valid settings become a RunConfig with the schema defaults filled in; an e
 });
 
 test('unset decoding (VS Code reports {}) gives every default', () => {
-  assert.equal(runConfigFromSettings(from({ decoding: {} })).decoding.horizon, 20);
-  assert.equal(runConfigFromSettings(from({ decoding: undefined })).decoding.rollouts, 4);
+  assert.equal(runConfigFromSettings(from({ decoding: {} })).decoding.horizon, 5);
+  assert.equal(runConfigFromSettings(from({ decoding: undefined })).decoding.rollouts, 1);
 });
 
 test('a missing required setting names it and points to the demo', () => {

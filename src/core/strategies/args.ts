@@ -3,6 +3,7 @@ import type { StrategyFactory } from '../context';
 import type { CandidateDiagnostics } from '../events';
 import { select } from '../selection';
 import { topEntryFlags } from './flags';
+import { topCandidates } from './rollouts';
 
 export const args: StrategyFactory = (ctx) => ({
   async step(state) {
@@ -30,6 +31,9 @@ export const args: StrategyFactory = (ctx) => ({
       ...(topEntryFlags(z).length ? { flags: topEntryFlags(z) } : {}),
     }));
     const chosen = { id: cands[index].id, text: cands[index].text };
-    return chosen.id === eos ? { chosen, accepted: [], candidates, end: 'eos', eosChosen: true } : { chosen, accepted: [], candidates };
+    // π_base's top-k at s_t is what ARGS proposes from: its head is the base's real top-1.
+    const [head] = topCandidates(top, 1);
+    const baseTop = head ? { baseTop: { id: head.id, text: head.text, logprobBase: head.logprob, proposed: true } } : {};
+    return chosen.id === eos ? { chosen, accepted: [], candidates, end: 'eos', eosChosen: true, ...baseTop } : { chosen, accepted: [], candidates, ...baseTop };
   },
 });

@@ -3,7 +3,9 @@ import type { StrategyName } from '../../config/schema';
 import type { StrategyFactory } from '../context';
 import { args } from './args';
 import { blockwise } from './blockwise';
+import { smc } from './smc';
 import { softBestOfN } from './softBestOfN';
+import { specRejection } from './specRejection';
 import { valueGuided } from './valueGuided';
 import { bestOfN, singleModel } from './wholeResponse';
 
@@ -17,4 +19,6 @@ export const STRATEGIES: Record<StrategyName, StrategyFactory> = {
   sample: singleModel('base', 1),
   baseline: singleModel('baseline', 0),
   softbon: softBestOfN,
+  specrej: specRejection,
+  smc,
 };

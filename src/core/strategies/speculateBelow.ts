@@ -27,7 +27,7 @@ export function likeliestNext(top: readonly TokenLogprob[] | undefined, baseTop:
 }
 
 /** As a speculation's plan (stateIds s_t; horizon: step t + 2's rollouts), plus where its parents are. */
-export interface BelowPlan extends Pick<SpeculationPlan, 'stateIds' | 'proposerModel' | 'rolloutModel' | 'wantBaseTop' | 'horizon' | 'eosId' | 'topLogprobsPositions'> {
+export interface BelowPlan extends Pick<SpeculationPlan, 'stateIds' | 'proposerModel' | 'rolloutModel' | 'wantBaseTop' | 'horizon' | 'eosId' | 'topLogprobsPositions' | 'rollouts'> {
   /** Index of the step launching it (t): the rollouts are step t + 2's. */
   step: number;
   /** The speculated next states z and the batch each belongs to (this step's, or the one drawn a step earlier). */
@@ -66,6 +66,7 @@ export async function speculateBelow(ctx: RunContext, plan: BelowPlan): Promise<
         horizon: plan.horizon,
         eosId: plan.eosId,
         seedPurpose: `rollouts/speculated2/${z}`,
+        ...(plan.rollouts !== undefined ? { rollouts: plan.rollouts } : {}),
         ...(plan.topLogprobsPositions ? { topLogprobsPositions: plan.topLogprobsPositions } : {}),
       });
       batch.below.set(z, child);

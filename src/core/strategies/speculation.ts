@@ -60,6 +60,8 @@ export interface SpeculationPlan {
   launchedAt?: number;
   /** Seed purpose of its rollouts: each batch for a step draws its own random numbers. */
   seedPurpose?: string;
+  /** Rollouts per next candidate (default decoding.rollouts; the first round under sequential allocation). */
+  rollouts?: number;
 }
 
 /**
@@ -70,7 +72,7 @@ export interface SpeculationPlan {
 export function speculate(ctx: RunContext, plan: SpeculationPlan): Speculation {
   const { params: p } = ctx;
   const k = p.topK;
-  const N = p.rollouts;
+  const N = plan.rollouts ?? p.rollouts;
   const ctl = new AbortController();
   const onRunAbort = () => ctl.abort();
   ctx.signal?.addEventListener('abort', onRunAbort, { once: true });
