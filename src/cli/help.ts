@@ -44,7 +44,7 @@ Options:
   --config FILE        the run configuration (JSON; see docs/cli.md)
   --prompt TEXT        the prompt
   --prompt-file FILE   read the prompt from a file (instead of --prompt)
-  --strategy NAME      tqstar, args, cd, bon, blockwise, greedy, sample or baseline; repeatable
+  --strategy NAME      tqstar, args, cd, bon, specrej, smc, blockwise, greedy, sample or baseline; repeatable
                        (default: tqstar and the strategies the config lists)
   --json               print one JSON object (schema in docs/cli.md) instead of the table
   --allow-key-env      an exported run's apiKeyEnv fields are used only with this flag
