@@ -1,26 +1,15 @@
 // exactStrategyValue (the demo's and the tabular eval's exact column) follows the decoder under the method's options: strength "kl", the gate, the implicit estimator.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decode, type DecodeEnv, type DecodingParams, type DecodingParamsInput, type StrategyName } from '../../src/core/index';
+import { type DecodeEnv, type DecodingParams, type DecodingParamsInput, type StrategyName } from '../../src/core/index';
 import { exactStrategyValue } from '../../src/models/exactStrategies';
 import { tabularSuite } from '../../src/models/inProcess';
-import { allPrefixes, prefixKey, type NextDist } from '../../src/models/tabular';
-import { directEnv, firstStep, oracleEnv, params, promptOf } from './tabularEnv';
+import { decoderPolicy as decoderPolicyOf, directEnv, oracleEnv, params } from './tabularEnv';
 
 const suite = tabularSuite({ beta: 1 });
-const { world, exact } = suite;
+const { exact } = suite;
+const decoderPolicy = (strategy: StrategyName, env: DecodeEnv, p: DecodingParams) => decoderPolicyOf(suite, strategy, env, p);
 
-/** The decoder's own step distribution (selectProb, or the chosen token when greedy) at every state, as a token-level policy. */
-async function decoderPolicy(strategy: StrategyName, env: DecodeEnv, p: DecodingParams): Promise<NextDist> {
-  const table = new Map<string, Float64Array>();
-  for (const s of allPrefixes(world)) {
-    const step = firstStep(await decode(strategy, { text: promptOf(suite, s) }, env, p));
-    const d = new Float64Array(world.eosId + 1);
-    for (const c of step.candidates) d[c.id] = p.selection === 'greedy' ? Number(c.chosen) : c.selectProb;
-    table.set(prefixKey(s), d);
-  }
-  return (s) => table.get(prefixKey(s)) ?? suite.dists.base(s);
-}
 
 const CASES: Array<[string, StrategyName, 'oracle' | 'direct', DecodingParamsInput]> = [
   ['TQ*, strength kl 0.3, sampling', 'tqstar', 'oracle', { strength: 'kl', klBudget: 0.3, selection: 'sample' }],

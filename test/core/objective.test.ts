@@ -4,23 +4,12 @@ import { test } from 'node:test';
 import { decode, type DecodeEnv, type DecodingParams, type StrategyName } from '../../src/core/index';
 import type { PolicyValue } from '../../src/models/exact';
 import { tabularSuite } from '../../src/models/inProcess';
-import { allPrefixes, prefixKey, type NextDist } from '../../src/models/tabular';
-import { directEnv, firstStep, oracleEnv, params, promptOf } from './tabularEnv';
+import { decoderPolicy as decoderPolicyOf, directEnv, oracleEnv, params } from './tabularEnv';
 
 const suite = tabularSuite({ beta: 1 });
 const { world, exact } = suite;
+const decoderPolicy = (strategy: StrategyName, env: DecodeEnv, p: DecodingParams) => decoderPolicyOf(suite, strategy, env, p);
 
-/** The decoder's own step distribution (selectProb) at every state, as a token-level policy. */
-async function decoderPolicy(strategy: StrategyName, env: DecodeEnv, p: DecodingParams): Promise<NextDist> {
-  const table = new Map<string, Float64Array>();
-  for (const s of allPrefixes(world)) {
-    const step = firstStep(await decode(strategy, { text: promptOf(suite, s) }, env, p));
-    const d = new Float64Array(world.eosId + 1);
-    for (const c of step.candidates) d[c.id] = p.selection === 'greedy' ? Number(c.chosen) : c.selectProb;
-    table.set(prefixKey(s), d);
-  }
-  return (s) => table.get(prefixKey(s)) ?? suite.dists.base(s); // length L: EOS is the only token
-}
 
 /** E[r] − β·KL of the one response a deterministic whole-response strategy gives. */
 async function pathValue(strategy: StrategyName, env: DecodeEnv): Promise<PolicyValue> {

@@ -1,5 +1,6 @@
 // Test fixtures: decoding environments over the tabular suite, and the tabular state a decoding step starts from.
-import { parseDecodingParams, type DecodeEnv, type DecodeResult, type DecodingParams, type DecodingParamsInput } from '../../src/core/index';
+import { decode, parseDecodingParams, type DecodeEnv, type DecodeResult, type DecodingParams, type DecodingParamsInput, type StrategyName } from '../../src/core/index';
+import { allPrefixes, prefixKey, type NextDist } from '../../src/models/tabular';
 import type { TabularSuite } from '../../src/models/inProcess';
 
 /** The prompt text whose tabular state is `words` (word ids). */
@@ -33,3 +34,16 @@ export const firstStep = (r: DecodeResult) => {
   if (!r.steps.length) throw new Error(`no step decoded: ${r.finish} ${r.error?.message ?? ''}`);
   return r.steps[0];
 };
+
+/** The decoder's own step distribution at every state of the tabular world (selectProb, or the chosen token when greedy), as a token-level policy. */
+export async function decoderPolicy(suite: TabularSuite, strategy: StrategyName, env: DecodeEnv, p: DecodingParams): Promise<NextDist> {
+  const table = new Map<string, Float64Array>();
+  for (const s of allPrefixes(suite.world)) {
+    const step = firstStep(await decode(strategy, { text: promptOf(suite, s) }, env, p));
+    const d = new Float64Array(suite.world.eosId + 1);
+    for (const c of step.candidates) d[c.id] = p.selection === 'greedy' ? Number(c.chosen) : c.selectProb;
+    table.set(prefixKey(s), d);
+  }
+  // Beyond the last state of length L, EOS is the only token.
+  return (s) => table.get(prefixKey(s)) ?? suite.dists.base(s);
+}
