@@ -77,7 +77,7 @@ function runView(run: RunView, ctx: RenderContext): HTMLElement {
   return h('main', {},
     h('header', { class: 'run-header' },
       h('h1', {}, 'Transfer Q* Results'),
-      h('span', { 'data-testid': 'run-status', class: `status status-${run.status}`, role: 'status', 'aria-live': 'polite' }, statusText(run, ctx)),
+      h('span', { 'data-testid': 'run-status', 'data-started': String(run.startedAt), class: `status status-${run.status}`, role: 'status', 'aria-live': 'polite' }, statusText(run, ctx)),
       h('span', { class: 'spacer' }),
       h('span', { class: 'header-actions' },
         button('Cancel', 'Cancel the run', () => ctx.post({ type: 'cancel' }), 'secondary', !running),

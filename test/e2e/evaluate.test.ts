@@ -59,7 +59,8 @@ describe('e2e: Evaluate on Prompt Set on the built-in demo backend', { skip: e2e
       assert.match(status, /complete/, `status: ${status}`);
       const rows = await panel.locator('table.summary tbody tr td:first-child').allInnerTexts();
       for (const want of ['tqstar', 'bon bestOfN=2', 'bon bestOfN=32', 'softbon', 'args', 'baseline']) assert.ok(rows.includes(want), `table lacks ${want}: ${rows.join(' | ')}`);
-      assert.equal(await panel.locator('.plots svg').count(), 2);
+      // Reward against compute, against KL, and the held-out score against compute (no exact plot: not the tabular world).
+      assert.equal(await panel.locator('.plots svg').count(), 3);
       assert.ok((await panel.locator('.plots svg [data-point]').count()) >= rows.length, 'a plotted point per row');
       await page.waitForTimeout(500);
       await screenshot(page, 'eval-panel');

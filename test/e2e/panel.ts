@@ -1,13 +1,25 @@
 // Owns reading the results panel: waiting for a run to settle and parsing its ranked cards.
 import type { FrameLocator } from 'playwright-core';
+import { lastRunCommandAt } from './harness/workbench';
 
 export interface Card { strategy: string; reward: number | null; text: string }
 
-/** Waits until the run status reads done, cancelled or error, and returns that text. */
-export async function settledStatus(panel: FrameLocator, timeout = 180_000): Promise<string> {
+/**
+ * The status line once the run settles (done, cancelled or error) — the run the last run-starting command began
+ * (runCommand records when), never the previous run the panel still shows while the new one is being set up.
+ */
+export async function settledStatus(panel: FrameLocator, timeout = 180_000, since = lastRunCommandAt): Promise<string> {
   const status = panel.locator('[data-testid="run-status"]');
-  await status.filter({ hasText: /done|cancelled|error/ }).waitFor({ timeout });
-  return status.innerText();
+  const deadline = Date.now() + timeout;
+  let last = '';
+  for (;;) {
+    const started = Number((await status.getAttribute('data-started', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => null)) ?? NaN);
+    last = await status.innerText().catch(() => last);
+    // A status without a start time is the empty panel ("idle"), never a settled run.
+    if (Number.isFinite(started) && started >= since && /done|cancelled|error/.test(last)) return last;
+    if (Date.now() > deadline) throw new Error(`the run did not settle within ${timeout} ms; status: ${last}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export async function readCards(panel: FrameLocator): Promise<Card[]> {

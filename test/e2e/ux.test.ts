@@ -88,7 +88,7 @@ describe('e2e ux: first install, typed settings, the panel as people use it', { 
   test('the Get Started walkthrough opens on first install', { timeout: 120_000 }, () =>
     scenario(page, 'ux-4-walkthrough-first-install', async () => {
       await page().getByText('Get Started with Transfer Q*').first().waitFor({ timeout: 90_000 });
-      for (const step of ['Try the demo', 'Pick a reward', 'Read the per-token view']) assert.ok(await page().getByText(step).first().isVisible(), `walkthrough step "${step}"`);
+      for (const step of ['Try the demo', 'Connect your models', 'Check the reward and the connections', 'Read the per-token view']) assert.ok(await page().getByText(step).first().isVisible(), `walkthrough step "${step}"`);
     }));
 
   test('with no run yet, the Transfer Q* side bar welcomes with buttons (item 4)', { timeout: 120_000 }, () =>
@@ -219,10 +219,11 @@ describe('e2e ux: first install, typed settings, the panel as people use it', { 
       // The Settings editor covers the panel (a hidden webview is unloaded): bring the panel back.
       await runCommand(page(), 'Transfer Q*: Open Results Panel');
       const panel = await resultsPanel(page());
+      const rerunAt = Date.now();
       await panel.getByRole('button', { name: 'Re-run this prompt with these strategies' }).click();
       await panel.locator('[data-testid="run-summary"] dd', { hasText: /^3$/ }).first().waitFor({ timeout: 60_000 });
       assert.equal((await summaryOf(panel))['max tokens'], '3');
-      assert.match(await settledStatus(panel), /done/);
+      assert.match(await settledStatus(panel, undefined, rerunAt), /done/);
       const cards = await readCards(panel);
       const tokens = await panel.locator('[data-testid="result-card"][data-strategy="tqstar"] [data-testid="token"]').count();
       assert.ok(tokens >= 1 && tokens <= 3, `TQ* decoded ${tokens} tokens with maxTokens 3`);

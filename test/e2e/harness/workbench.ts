@@ -60,7 +60,12 @@ export async function paletteTitles(page: Page, query: string, want: string, tim
 }
 
 /** Runs a command from the Command Palette by its full title, e.g. "Transfer Q*: Try the Demo". */
+/** When the last command that starts a decoding run was given (ms since the epoch; the extension host's clock is the same). */
+export let lastRunCommandAt = 0;
+const STARTS_A_RUN = /Generate from|Try the Demo|Compare Strategies|Re-run the Shown Run/;
+
 export async function runCommand(page: Page, title: string, timeout = 60_000): Promise<void> {
+  if (STARTS_A_RUN.test(title)) lastRunCommandAt = Date.now();
   for (let attempt = 1; ; attempt++) {
     const seen = await paletteTitles(page, title, title, timeout);
     try {
