@@ -47,6 +47,8 @@ export interface AnswerRecord {
    * output token, or a second reward. Absent in records written before it existed (fluency is then derived from logBase).
    */
   heldOut?: { name: string; value: number | null };
+  /** Steps the gate decided on (StepDiagnostics.steered set) and how many of them were steered; absent for strategies without a gate. */
+  steered?: { gated: number; steered: number };
   /** Tabular models: E[r], KL and E[r] − β·KL of the policy the strategy converges to, by enumeration (the same for every seed). */
   exact: { reward: number; kl: number; objective: number } | null;
 }
@@ -100,6 +102,8 @@ const AnswerSchema = z.looseObject({
   diversity: finite,
   coherence: nullableNumber,
   exact: z.union([z.object({ reward: finite, kl: finite, objective: finite }), z.null()]),
+  heldOut: z.object({ name: z.string(), value: nullableNumber }).optional(),
+  steered: z.object({ gated: z.number().int().min(0), steered: z.number().int().min(0) }).refine((x) => x.steered <= x.gated, 'steered > gated').optional(),
 });
 const JudgeSchema = z.looseObject({
   kind: z.literal('judge'),

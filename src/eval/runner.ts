@@ -229,6 +229,7 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
     ]);
     const kl = answerKl(it.point.strategy, it.point.params, r, logBase);
     const outputTokens = r.tokens.length + (r.finish === 'eos' ? 1 : 0);
+    const gatedSteps = r.steps.filter((st) => st.steered !== undefined);
     const ho = ctx.heldOut ?? { kind: 'fluency' as const };
     const heldOut = ok ? await soft('held-out score', () => heldOutScore(ho, it.prompt.text, r.text, logBase, outputTokens, { signal })) : null;
     return {
@@ -259,6 +260,7 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
       diversity: diversity(r.text),
       coherence,
       heldOut: { name: ho.kind === 'fluency' ? 'fluency' : ho.name, value: heldOut },
+      ...(gatedSteps.length ? { steered: { gated: gatedSteps.length, steered: gatedSteps.filter((st) => st.steered).length } } : {}),
       exact: ctx.exact?.(it.point.strategy, it.point.params, it.prompt.text) ?? null,
     };
   } catch (e) {

@@ -31,6 +31,8 @@ export interface PointSummary {
   coherence: MeanSe | null;
   /** The held-out score (src/eval/heldOut.ts): its name and mean ± SE; null when no answer has one. */
   heldOut: (MeanSe & { name: string }) | null;
+  /** Of the steps the gate decided on, the share it steered (decoding.gate); null for strategies without a gate. */
+  steered: number | null;
   vsReference: WinTieLoss | null;
   judge: WinTieLoss | null;
   cost: {
@@ -107,6 +109,7 @@ export function summarise(answers: readonly AnswerRecord[], judged: readonly Jud
       distinct: good.length ? new Set(good.map((a) => a.text)).size / good.length : null,
       coherence: meanSe(nums(good.map((a) => a.coherence))),
       heldOut: heldOutOf(good),
+      steered: steeredShare(good),
       vsReference,
       judge: js.length ? countOutcomes(js.map((j) => j.outcome)) : null,
       cost: {
@@ -132,6 +135,11 @@ export function summarise(answers: readonly AnswerRecord[], judged: readonly Jud
 }
 
 /** An answer's held-out score; a record written before the field existed has its fluency from logBase. */
+function steeredShare(good: readonly AnswerRecord[]): number | null {
+  const gated = sum(good.map((a) => a.steered?.gated ?? 0));
+  return gated ? sum(good.map((a) => a.steered?.steered ?? 0)) / gated : null;
+}
+
 export function heldOutValue(a: AnswerRecord): { name: string; value: number | null } {
   return a.heldOut ?? { name: 'fluency', value: fluency(a.logBase, a.outputTokens) };
 }
@@ -159,6 +167,7 @@ export function summaryTable(s: EvalSummary): string {
   const hasJudge = rows.some((p) => p.judge);
   const hasCp = rows.some((p) => p.cost.criticalPathMsPerAnswer !== null);
   const hasHeld = rows.some((p) => p.heldOut);
+  const hasGate = rows.some((p) => p.steered !== null);
   const heldName = [...new Set(rows.flatMap((p) => (p.heldOut ? [p.heldOut.name] : [])))].join('+');
   const cols: { title: string; right?: boolean; cell: (p: PointSummary) => string }[] = [
     { title: 'point', cell: (p) => p.label },
@@ -179,6 +188,7 @@ export function summaryTable(s: EvalSummary): string {
     { title: 'distinct', right: true, cell: (p) => f(p.distinct, 2) },
     ...(hasCoh ? [{ title: 'coherence', right: true, cell: (p: PointSummary) => fmtMeanSe(p.coherence) }] : []),
     ...(hasHeld ? [{ title: `held-out (${heldName})`, right: true, cell: (p: PointSummary) => fmtMeanSe(p.heldOut) }] : []),
+    ...(hasGate ? [{ title: 'steered', right: true, cell: (p: PointSummary) => (p.steered === null ? '—' : `${Math.round(p.steered * 100)} %`) }] : []),
     { title: 'tok/out', right: true, cell: (p) => f(p.cost.modelTokensPerOutputToken, 1) },
     { title: 'req/ans', right: true, cell: (p) => f(p.cost.requestsPerAnswer, 1) },
     { title: 'rw/ans', right: true, cell: (p) => f(p.cost.rewardCallsPerAnswer, 1) },

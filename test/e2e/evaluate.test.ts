@@ -67,7 +67,8 @@ describe('e2e: Evaluate on Prompt Set on the built-in demo backend', { skip: e2e
 
       // Best-of-32's point on the compute plot opens its answers.
       const bonKey = await panel.locator('table.summary tbody tr', { hasText: 'bon bestOfN=32' }).getAttribute('data-point');
-      await panel.locator(`.plots svg:first-of-type [data-point="${bonKey}"]`).first().click();
+      // The dot itself: the point group also holds its error bars, whose box centre can fall on the plot background.
+      await panel.locator(`.plots svg:first-of-type [data-point="${bonKey}"] circle`).first().click();
       await panel.locator('.answers h2', { hasText: 'bon bestOfN=32' }).waitFor();
       assert.ok((await panel.locator('.answers td.output').count()) > 50, 'the answers of the point are listed');
       await screenshot(page, 'eval-answers');

@@ -92,3 +92,21 @@ test('frontierTargets pairs answers by prompt and seed: Δ and its SE from the p
   // Held-out (fluency −4/2 against −2/2): −1 on every pair, SE 0.
   assert.ok(Math.abs(t!.heldOutVsBaseline!.delta - -1) < 1e-12 && t!.heldOutVsBaseline!.se === 0);
 });
+
+test('the share of steps the gate steered: every step at minEntropy 0, none at 100, absent without a gate; the summary pools it', async () => {
+  const at = async (gate: Record<string, unknown>) => {
+    const cfg = { decoding: parseDecodingParams({ maxTokens: 8, topK: 4, horizon: 4, rollouts: 1, gate }), strategies: [] } as unknown as RunConfig;
+    const plan = planEval({ config: cfg, strategies: ['tqstar', 'bon'], sweeps: [], prompts: [PROMPT, { id: 'ab', text: 'a b' }], seeds: [0, 1], reference: 'bon' });
+    const res = await runEval(plan, { env, done: new Map(), write: () => undefined, concurrency: 2 });
+    return { answers: res.answers, summary: summarise(res.answers, [], null) };
+  };
+  const all = await at({ by: 'entropy', minEntropy: 0 });
+  for (const a of all.answers.filter((x) => x.strategy === 'tqstar')) assert.ok(a.steered && a.steered.gated > 0 && a.steered.steered === a.steered.gated, JSON.stringify(a.steered));
+  assert.equal(all.summary.points.find((p) => p.strategy === 'tqstar')!.steered, 1);
+  assert.equal(all.summary.points.find((p) => p.strategy === 'bon')!.steered, null, 'Best-of-N has no gate');
+  const none = await at({ by: 'entropy', minEntropy: 100 });
+  for (const a of none.answers.filter((x) => x.strategy === 'tqstar')) assert.ok(a.steered && a.steered.gated > 0 && a.steered.steered === 0, JSON.stringify(a.steered));
+  assert.equal(none.summary.points.find((p) => p.strategy === 'tqstar')!.steered, 0);
+  const ungated = await at({ by: 'none' });
+  assert.equal(ungated.summary.points.find((p) => p.strategy === 'tqstar')!.steered, null);
+});

@@ -40,7 +40,7 @@ function run(args: string[], timeoutMs = 60_000): Promise<Ran> {
 
 const tabular = (out: string, more: string[] = []) => ['eval', '--world', 'tabular', '--limit', '1', '--strategy', 'greedy', '--out', out, ...more];
 
-test('resume records: a string reward, missing fields and markup in seed / kl.estimator are skipped with a warning naming each line; the report carries none of it', { timeout: 120_000 }, async () => {
+test('resume records: a string reward or held-out score, missing fields, an impossible steered count and markup in seed / kl.estimator are skipped with a warning naming each line; the report carries none of it', { timeout: 120_000 }, async () => {
   const out = join(dir, 'records');
   const first = await run(tabular(out));
   assert.equal(first.code, 0, first.stderr);
@@ -54,13 +54,16 @@ test('resume records: a string reward, missing fields and markup in seed / kl.es
     { kind: 'answer', key: a!.key },
     { ...a, seed: '<meta http-equiv="refresh" content="0;url=http://127.0.0.1:9/x">' },
     { ...a, kl: { value: 1, estimator: '<img src=x onerror=alert(1)><form action=http://127.0.0.1:9/>' } },
+    { ...a, heldOut: { name: 'fluency', value: 'fine' } },
+    { ...a, steered: { gated: 2, steered: 5 } },
   ];
   writeFileSync(jsonl, [...bad.map((b) => JSON.stringify(b)), '{"kind": "answer", torn'].join('\n') + '\n');
   const r = await run(tabular(out));
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /TypeError|internal error/);
+  // The first five are named (the CLI names at most five), the count covers all seven.
   for (const line of [1, 2, 3, 4, 5]) assert.match(r.stderr, new RegExp(`answers\\.jsonl:${line}: not a valid record, skipped`), `line ${line}`);
-  assert.match(r.stderr, /5 line\(s\) skipped/);
+  assert.match(r.stderr, /7 line\(s\) skipped/);
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   for (const tag of ['<meta http-equiv="refresh"', '<img', '<form', 'onerror']) assert.ok(!html.includes(tag), `report contains ${tag}`);
 });
