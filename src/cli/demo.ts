@@ -62,7 +62,7 @@ export async function demoCommand(_argv: string[]): Promise<number> {
       results.push(...r.results);
       const d = cfg.decoding;
       out(`${transfer === 'direct' ? `DIRECT transfer (baseline ${basename(models.direct, '.gguf')}, aligned to the target reward)` : `INDIRECT transfer (baseline ${basename(models.indirect, '.gguf')}, implicit-reward weights, β_BL ${d.betaBaseline})`}`);
-      out(`Prompt: "${DEMO_PROMPT}"   (topK ${d.topK}, rollouts ${d.rollouts}, horizon ${d.horizon}, α ${d.alpha}, max ${d.maxTokens} tokens)`);
+      out(`Prompt: "${DEMO_PROMPT}"   (topK ${d.topK}, rollouts ${d.rollouts}, horizon ${d.horizon}, ${strengthText(d)}, max ${d.maxTokens} tokens)`);
       out(table(r.results, COLUMNS));
       for (const n of footnotes(r.results)) out(n);
       if (abort.signal.aborted) return EXIT.cancelled;
@@ -140,3 +140,10 @@ async function run(config: RunConfig, prompt: { text: string }, engines: EngineP
 }
 
 const shown = new Set<string>();
+
+/** How strong the steering is, as the settings say it: raw α, or the scale-free knob that sets α per step, and the gate. */
+function strengthText(d: { alpha: number; strength: string; klBudget: number; scaledAlpha: number; gate: { by: string; minEntropy: number; maxTop1: number } }): string {
+  const strength = d.strength === 'kl' ? `KL budget ${d.klBudget} nats/token` : d.strength === 'spread' ? `α ${d.scaledAlpha}/reward spread` : `α ${d.alpha}`;
+  const gate = d.gate.by === 'entropy' ? `, steered where entropy ≥ ${d.gate.minEntropy}` : d.gate.by === 'top1' ? `, steered where top-1 < ${d.gate.maxTop1}` : '';
+  return strength + gate;
+}
