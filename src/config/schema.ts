@@ -13,7 +13,7 @@ const MIN_SCALE = 1e-6;
 export const DecodingParams = z
   .object({
     topK: z.number().int().min(1).max(100).default(3).describe('Candidates considered at each step (k).'),
-    alpha: z.number().min(0).default(1).describe('Decoding alignment strength α: next token ∝ π_base · exp(α·Q̂).'),
+    alpha: z.number().min(0).default(1).describe('Decoding alignment strength α: next token ∝ π_base · exp(α·Q̂), in the reward\'s units. Used when strength is "alpha"; the default strength "kl" finds α per step from klBudget.'),
     horizon: z.number().int().min(1).max(512).default(5).describe('Rollout horizon H in tokens.'),
     rollouts: z.number().int().min(1).max(256).default(1).describe('Rollouts N per candidate.'),
     rolloutTemperature: z.number().min(0).default(1).describe('Temperature of rollouts (1 is the unbiased estimator; 0 is greedy).'),

@@ -12,7 +12,8 @@ export function demoRunConfig(url: string): RunConfigInput {
     // α = 8 because the reward spans only about [−1, 2] while the base's log-probabilities of
     // competing words differ by several nats. Measured over 6 prompts × 2 seeds (mean reward):
     // α = 2: TQ* 0.73 (below Best-of-8's 1.07); α = 8: TQ* 1.21, Best-of-8 1.03, baseline 0.56 (`npm run demo`).
-    decoding: { topK: 8, alpha: 8, horizon: 12, rollouts: 4, maxTokens: 24, seed: 0 },
+    // Measured as the method of ALGORITHM.md (raw α, every step steered), so it pins those instead of the product defaults.
+    decoding: { topK: 8, alpha: 8, strength: 'alpha', gate: { by: 'none' }, horizon: 12, rollouts: 4, maxTokens: 24, seed: 0 },
   };
 }
 

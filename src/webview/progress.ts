@@ -100,7 +100,9 @@ export function runSummary(run: RunView): Array<[string, string]> {
     ['π_base', where(c.base)],
     ['ρ_BL', where(c.baseline)],
     ['reward', reward],
-    ['α', String(d.alpha)],
+    // The α the steps use: as set, or found per step from the scale-free knob (the α set is then not used).
+    ['α', d.strength === 'kl' ? `per step, from a KL budget of ${d.klBudget} nats/token` : d.strength === 'spread' ? `${d.scaledAlpha} / reward spread` : String(d.alpha)],
+    ...(d.gate.by !== 'none' ? [['gate', d.gate.by === 'entropy' ? `steer where the proposer's entropy ≥ ${d.gate.minEntropy} nats` : `steer where the proposer's top-1 < ${d.gate.maxTop1}`] as [string, string]] : []),
     ['k · N · H', `${d.topK} · ${d.rollouts} · ${d.horizon}`],
     ['transfer', d.transfer],
     ['proposer', d.proposer],

@@ -23,8 +23,11 @@ test('a summary names the best strategy and its reward', () => {
 });
 
 test('a summary says which models, reward, α and seed the run used (issue 12, item 13)', () => {
-  const config = RunConfig.parse({ base: { baseUrl: 'http://h:1/v1', model: 'sft' }, baseline: { baseUrl: 'http://h:2/v1', model: 'dpo' }, reward: { kind: 'builtin', name: 'length', target: 9 }, decoding: { alpha: 3, seed: 5 } });
+  const config = RunConfig.parse({ base: { baseUrl: 'http://h:1/v1', model: 'sft' }, baseline: { baseUrl: 'http://h:2/v1', model: 'dpo' }, reward: { kind: 'builtin', name: 'length', target: 9 }, decoding: { alpha: 3, strength: 'alpha', seed: 5 } });
   assert.equal(summarize(run([result('bon', 'b', 0.8)], { config })).detail, 'π_base sft · reward builtin length · α 3 · seed 5');
+  // With the default scale-free strength the α set is not used: the summary says what is.
+  const byKl = RunConfig.parse({ ...config, decoding: { alpha: 3, seed: 5 } });
+  assert.equal(summarize(run([result('bon', 'b', 0.8)], { config: byKl })).detail, 'π_base sft · reward builtin length · α per step, from a KL budget of 2 nats/token · seed 5');
   assert.equal(summarize(run([result('bon', 'b', 0.8)])).detail, undefined);
 });
 

@@ -15,7 +15,7 @@ const config = RunConfig.parse({
   base: { baseUrl: 'http://127.0.0.1:8000/v1', model: 'sft-7b' },
   baseline: { baseUrl: 'http://127.0.0.1:8001/v1', model: 'dpo-7b' },
   reward: { kind: 'builtin', name: 'sentiment' },
-  decoding: { alpha: 2.5, maxTokens: 64, seed: 11 },
+  decoding: { alpha: 2.5, strength: 'alpha', gate: { by: 'none' }, maxTokens: 64, seed: 11 },
   strategies: ['tqstar', 'bon', 'greedy'],
 });
 const cards = (d: Document) => [...d.querySelectorAll<HTMLElement>('[data-testid="result-card"]')];
@@ -98,8 +98,15 @@ test('the header shows the models, reward, α and seed of the run, with Re-run a
   assert.equal(pairs['ρ_BL'], 'dpo-7b @ 127.0.0.1:8001');
   assert.equal(pairs.reward, 'builtin sentiment');
   assert.equal(pairs['α'], '2.5');
+  assert.equal(pairs.gate, undefined, 'no gate row for an ungated run');
   assert.equal(pairs.seed, '11');
   const byText = (t: string) => [...w.document.querySelectorAll('button')].find((b) => b.textContent === t)!;
+  // The defaults: α found per step from the KL budget, and the gate.
+  const w2 = loadWebview('panel');
+  w2.send({ type: 'showRun', run: run([tqResult()], { config: RunConfig.parse({ ...config, decoding: { maxTokens: 64, seed: 11 } }), source: 'settings' }) });
+  const pairs2 = Object.fromEntries([...w2.document.querySelectorAll('[data-testid="run-summary"] dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
+  assert.match(pairs2['α']!, /^per step, from a KL budget of 2 nats\/token$/);
+  assert.match(pairs2.gate!, /entropy ≥ 1 nats/);
   byText('Re-run').click();
   byText('Settings').click();
   assert.deepEqual(w.posted.slice(1), [{ type: 'rerun' }, { type: 'openSettings' }]);
