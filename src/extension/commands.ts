@@ -111,7 +111,10 @@ const clearApiKey: Factory = (ctx) => async () => {
   if (picks?.length) void vscode.window.showInformationMessage(`Transfer Q*: cleared ${picks.length} API key(s).`);
 };
 
-const DEMO_PROMPT = 'The movie was';
+// A prompt where the demo's decoders choose differently at the product's defaults (TQ* " the refund, thank you." 1.01,
+// the baseline alone " the idea." 0.46, ARGS " the new version." on the tiny transformers, seed 0). Over the tiny
+// transformers' prompt set TQ* at its defaults changes the baseline's answer on about 1 in 6 answers (docs/where-tqstar-stands.md).
+const DEMO_PROMPT = 'I really like';
 
 /** The demo's server (started once), and the demo's run config: the tiny transformers on the engine where the package carries them. */
 async function demoSetup(ctx: Ctx): Promise<{ config: RunConfig; engines?: EnginePool } | undefined> {
