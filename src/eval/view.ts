@@ -2,7 +2,7 @@
 import type { EvalView } from '../webview/evalProtocol';
 import type { AnswerRecord } from './records';
 import { plotSpecs } from './report';
-import type { EvalSummary } from './summary';
+import { summarise, type EvalSummary } from './summary';
 
 export const ANSWERS_PER_POINT = 200;
 
@@ -18,4 +18,9 @@ export function evalView(title: string, notes: string[], complete: boolean, summ
     if (list.length < ANSWERS_PER_POINT) list.push({ promptId: a.promptId, seed: a.seed, prompt: a.prompt, text: a.text, reward: a.reward, kl: a.kl?.value ?? null, finish: a.error ?? a.finish });
   }
   return jsonSafe({ title, notes, complete, reference: summary.reference, points: summary.points, plots: plotSpecs(summary, false, false), answers: byPoint });
+}
+
+/** The evaluation panel's live table while it runs: every point's summary over the answers finished so far (no judge, no plots, no answers). */
+export function partialView(answers: readonly AnswerRecord[]): EvalView {
+  return { ...evalView('Evaluation — running', [], false, summarise(answers, [], null), []), plots: [], answers: {} };
 }

@@ -9,7 +9,7 @@ import { httpEmbedder, parseVerdict, PAIR_INSTRUCTION, type Embedder, type PairJ
 import { BUILTIN_PROMPTS, parsePromptSet, PROMPT_SET_LIMIT, type EvalPrompt } from '../eval/prompts';
 import { runEvalSession } from '../eval/session';
 import { parseSweep, type Sweep } from '../eval/sweep';
-import { evalView } from '../eval/view';
+import { evalView, partialView } from '../eval/view';
 import { demoEvalWorld, EVAL_STRATEGIES, TINY_EVAL_PROMPTS, tinyEvalWorld, type EvalWorld } from '../eval/worlds';
 import { startServer } from '../server';
 import { EvalToHost, type HostToEval } from '../webview/evalProtocol';
@@ -247,6 +247,7 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*: evaluating', cancellable: true }, async (progress, token) => {
       token.onCancellationRequested(() => abort.abort());
       let last = 0;
+      let lastPartial = 0;
       const res = await runEvalSession({
         config: backend.config,
         prompts: prompts.prompts,
@@ -265,7 +266,11 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
           const message = `${pr.done}/${pr.total} answers${pr.etaMs !== null ? `, about ${Math.ceil(pr.etaMs / 1000)} s left` : ''}`;
           progress.report({ message, increment: ((pr.done - last) / pr.total) * 100 });
           last = pr.done;
-          p.post({ type: 'progress', done: pr.done, total: pr.total, etaMs: pr.etaMs, message });
+          // The table so far, at most once a second (summarising is linear in the answers).
+          const now = Date.now();
+          const partial = pr.answers.length && (now - lastPartial >= 1000 || pr.done === pr.total) ? partialView(pr.answers) : undefined;
+          if (partial) lastPartial = now;
+          p.post({ type: 'progress', done: pr.done, total: pr.total, etaMs: pr.etaMs, message, ...(partial ? { partial } : {}) });
         },
         onWarning: (w) => ctx.log.warn(`evaluate: ${w}`),
       });
@@ -281,3 +286,4 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
     void vscode.commands.executeCommand('setContext', 'tqstar.running', false);
   }
 };
+

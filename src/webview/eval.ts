@@ -14,6 +14,8 @@ const api = vscodeApi<State>();
 let state: State = api.getState() ?? { view: null, selected: null };
 let progress: { done: number; total: number; message: string } | null = null;
 let failure: string | null = null;
+/** The table of the answers so far while an evaluation runs. */
+let partial: EvalView | null = null;
 const post = (m: EvalToHost) => api.postMessage(EvalToHost.parse(m));
 
 const ms = (m: { mean: number; se: number | null } | null, d = 3) => (m ? `${fmt(m.mean, d)} ± ${m.se === null ? '—' : fmt(m.se, d)}` : '—');
@@ -111,6 +113,10 @@ function render(): void {
     ),
   );
   if (running && progress!.total) app.append(h('progress', { max: progress!.total, value: progress!.done }));
+  if (running && partial && partial.points.length) {
+    app.append(h('p', { class: 'note', 'data-testid': 'partial-note' }, `The points so far, from the ${progress!.done} answers finished; the plots and the answers come when the evaluation is complete.`));
+    app.append(table(partial));
+  }
   if (!view) return;
   app.append(h('ul', { class: 'notes' }, ...productNotes(view.notes).map((n) => h('li', {}, n))));
   app.append(table(view));
@@ -150,10 +156,12 @@ window.addEventListener('message', (e: MessageEvent) => {
   const m = r.data;
   if (m.type === 'progress') {
     progress = { done: m.done, total: m.total, message: m.message };
+    if (m.partial) partial = m.partial;
     failure = null;
     state = { view: null, selected: null };
   } else if (m.type === 'result') {
     progress = null;
+    partial = null;
     state = { view: m.view, selected: state.view ? state.selected : null };
   } else {
     progress = null;

@@ -54,7 +54,8 @@ export const EvalView = z.object({
 export type EvalView = z.infer<typeof EvalView>;
 
 export const HostToEval = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('progress'), done: z.number(), total: z.number(), etaMs: Num, message: z.string() }),
+  // `partial`: the table of the answers so far (no plots), shown under the progress bar while the evaluation runs.
+  z.object({ type: z.literal('progress'), done: z.number(), total: z.number(), etaMs: Num, message: z.string(), partial: EvalView.optional() }),
   z.object({ type: z.literal('result'), view: EvalView }),
   z.object({ type: z.literal('failed'), message: z.string() }),
 ]);

@@ -10,7 +10,7 @@ import { JSDOM } from 'jsdom';
 import type { AnswerRecord } from '../../src/eval/records';
 import { summarise } from '../../src/eval/summary';
 import { STRATEGY_COLORS } from '../../src/eval/svg';
-import { evalView } from '../../src/eval/view';
+import { evalView, partialView } from '../../src/eval/view';
 import { EvalView } from '../../src/webview/evalProtocol';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -112,4 +112,22 @@ test('the panel\'s notes carry no source-file paths or CLI flags; KL points are 
   assert.doesNotMatch(w.document.querySelector('.notes')!.textContent!, /src\//);
   const tags = [...w.document.querySelectorAll('.pt-tag')].map((t) => t.textContent);
   assert.ok(tags.some((t) => /(^| · )E$/.test(t!)), `KL plot tags: ${tags.join(', ')}`);
+});
+
+test('while it runs, the panel shows the table of the answers so far under the progress bar; the result replaces it', () => {
+  const partial = partialView(ANSWERS.slice(0, 3));
+  assert.equal(EvalView.safeParse(JSON.parse(JSON.stringify(partial))).success, true);
+  const w = load();
+  w.send({ type: 'progress', done: 3, total: 4, etaMs: 1000, message: '3/4 answers', partial });
+  assert.match(w.document.querySelector('.status')!.textContent!, /3\/4 answers/);
+  assert.ok(w.document.querySelector('progress'), 'the progress bar stays');
+  const rows = [...w.document.querySelectorAll('table.summary tbody tr')].map((r) => r.querySelector('td')!.textContent);
+  assert.deepEqual(rows, ['tqstar label', 'baseline label'], 'the points so far');
+  assert.match(w.document.querySelector('[data-testid="partial-note"]')!.textContent!, /3 answers finished/);
+  assert.equal(w.document.querySelectorAll('.plots svg').length, 0, 'no plots before the end');
+  w.send({ type: 'result', view: view() });
+  assert.equal(w.document.querySelector('[data-testid="partial-note"]'), null);
+  assert.equal(w.document.querySelectorAll('table.summary').length, 1, 'one table, the final one');
+  assert.equal(w.document.querySelectorAll('.plots svg').length, 3);
+  assert.deepEqual(w.errors, []);
 });
