@@ -25,19 +25,26 @@ export const BUDGETS: Record<string, { packed: number; unpacked: number }> = {
   'win32-arm64': { packed: 15_500_000, unpacked: 42_000_000 },
 };
 
-/** Every file a platform package may hold (vsce adds the manifest and content types and renames README/LICENSE). */
-const ALLOWED: RegExp[] = [
+/** Every file the universal package may hold (vsce adds the manifest and content types and renames README/LICENSE). */
+export const UNIVERSAL_ALLOWED: readonly RegExp[] = [
   /^extension\.vsixmanifest$/,
   /^\[Content_Types\]\.xml$/,
   /^extension\/package\.json$/,
   /^extension\/readme\.md$/,
   /^extension\/changelog\.md$/,
   /^extension\/LICENSE\.txt$/,
-  /^extension\/dist\/(extension\.js|engine\.mjs)$/,
+  /^extension\/dist\/extension\.js$/,
   /^extension\/media\/icon\.png$/,
   /^extension\/media\/[\w-]+\.svg$/,
   /^extension\/media\/dist\/[\w-]+\.(js|css)$/,
+  // The Get Started walkthrough's step pages (contributes.walkthroughs); screenshots stay out (the README's are inlined).
   /^extension\/media\/walkthrough\/[\w-]+\.md$/,
+];
+
+/** Every file a platform package may hold: the universal package's, the engine's child, the tiny models and node_modules. */
+const ALLOWED: RegExp[] = [
+  ...UNIVERSAL_ALLOWED,
+  /^extension\/dist\/engine\.mjs$/,
   /^extension\/models\/tiny\/([\w-]+\.gguf|manifest\.json)$/,
   /^extension\/node_modules\//,
 ];
