@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { basename } from 'node:path';
 import { buildEnv, EnginePool, loadRunConfig } from '../backends/index';
 import type { RunConfig, StrategyName } from '../config/schema';
+import { alphaText, gateText } from '../config/describe';
 import type { RunResult } from '../core/events';
 import { TqError } from '../core/errors';
 import { meanEstimate, runStrategies } from '../core/index';
@@ -61,8 +62,9 @@ export async function demoCommand(_argv: string[]): Promise<number> {
       const r = await run(cfg, { text: DEMO_PROMPT }, engines, abort.signal);
       results.push(...r.results);
       const d = cfg.decoding;
+      const gate = gateText(d);
       out(`${transfer === 'direct' ? `DIRECT transfer (baseline ${basename(models.direct, '.gguf')}, aligned to the target reward)` : `INDIRECT transfer (baseline ${basename(models.indirect, '.gguf')}, implicit-reward weights, β_BL ${d.betaBaseline})`}`);
-      out(`Prompt: "${DEMO_PROMPT}"   (topK ${d.topK}, rollouts ${d.rollouts}, horizon ${d.horizon}, ${strengthText(d)}, max ${d.maxTokens} tokens)`);
+      out(`Prompt: "${DEMO_PROMPT}"   (topK ${d.topK}, rollouts ${d.rollouts}, horizon ${d.horizon}, α ${alphaText(d)}${gate ? `, ${gate}` : ''}, max ${d.maxTokens} tokens)`);
       out(table(r.results, COLUMNS));
       for (const n of footnotes(r.results)) out(n);
       if (abort.signal.aborted) return EXIT.cancelled;
@@ -140,10 +142,3 @@ async function run(config: RunConfig, prompt: { text: string }, engines: EngineP
 }
 
 const shown = new Set<string>();
-
-/** How strong the steering is, as the settings say it: raw α, or the scale-free knob that sets α per step, and the gate. */
-function strengthText(d: { alpha: number; strength: string; klBudget: number; scaledAlpha: number; gate: { by: string; minEntropy: number; maxTop1: number } }): string {
-  const strength = d.strength === 'kl' ? `KL budget ${d.klBudget} nats/token` : d.strength === 'spread' ? `α ${d.scaledAlpha}/reward spread` : `α ${d.alpha}`;
-  const gate = d.gate.by === 'entropy' ? `, steered where entropy ≥ ${d.gate.minEntropy}` : d.gate.by === 'top1' ? `, steered where top-1 < ${d.gate.maxTop1}` : '';
-  return strength + gate;
-}

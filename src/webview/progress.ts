@@ -2,6 +2,7 @@
 import type { RunView } from './protocol';
 import { STRATEGY_LABELS } from './labels';
 import type { StrategyName } from '../config/schema';
+import { alphaText, gateText } from '../config/describe';
 
 export interface Progress {
   /** 1-based position of the strategy decoding now, of `total`. */
@@ -96,13 +97,13 @@ export function runSummary(run: RunView): Array<[string, string]> {
   const r = c.reward;
   const reward = r.kind === 'builtin' ? `builtin ${r.name}` : r.kind === 'sum' ? `sum of ${r.terms.length}` : 'model' in r && r.model ? `${r.kind} ${r.model}` : r.kind;
   const d = c.decoding;
+  const gate = gateText(d);
   return [
     ['π_base', where(c.base)],
     ['ρ_BL', where(c.baseline)],
     ['reward', reward],
-    // The α the steps use: as set, or found per step from the scale-free knob (the α set is then not used).
-    ['α', d.strength === 'kl' ? `per step, from a KL budget of ${d.klBudget} nats/token` : d.strength === 'spread' ? `${d.scaledAlpha} / reward spread` : String(d.alpha)],
-    ...(d.gate.by !== 'none' ? [['gate', d.gate.by === 'entropy' ? `steer where the proposer's entropy ≥ ${d.gate.minEntropy} nats` : `steer where the proposer's top-1 < ${d.gate.maxTop1}`] as [string, string]] : []),
+    ['α', alphaText(d)],
+    ...(gate !== null ? [['gate', gate] as [string, string]] : []),
     ['k · N · H', `${d.topK} · ${d.rollouts} · ${d.horizon}`],
     ['transfer', d.transfer],
     ['proposer', d.proposer],
