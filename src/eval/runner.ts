@@ -103,8 +103,8 @@ export interface Progress {
   /** Items found finished in the JSONL (not redone). */
   resumed: number;
   etaMs: number | null;
-  /** Every answer so far (resumed and new), for a live table of the points as their answers arrive. */
-  answers: readonly AnswerRecord[];
+  /** Every answer so far (resumed and new), for a live table of the points as their answers arrive; copied only when asked. */
+  answers(): readonly AnswerRecord[];
 }
 
 export interface EvalContext {
@@ -169,7 +169,7 @@ export async function runEval(plan: EvalPlan, context: EvalContext): Promise<{ a
   const report = () => {
     const elapsed = performance.now() - t0;
     const left = todo.length - finished;
-    ctx.onProgress?.({ done: resumed + finished, total, resumed, etaMs: finished ? (elapsed / finished) * left : null, answers: [...answers.values()] });
+    ctx.onProgress?.({ done: resumed + finished, total, resumed, etaMs: finished ? (elapsed / finished) * left : null, answers: () => [...answers.values()] });
   };
   report();
   const promptIds = new Map<string, Promise<TokenId[]>>();

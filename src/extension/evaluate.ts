@@ -268,7 +268,7 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
           last = pr.done;
           // The table so far, at most once a second (summarising is linear in the answers).
           const now = Date.now();
-          const partial = pr.answers.length && (now - lastPartial >= 1000 || pr.done === pr.total) ? partialView(pr.answers) : undefined;
+          const partial = pr.done > 0 && (now - lastPartial >= 1000 || pr.done === pr.total) ? partialView(pr.answers()) : undefined;
           if (partial) lastPartial = now;
           p.post({ type: 'progress', done: pr.done, total: pr.total, etaMs: pr.etaMs, message, ...(partial ? { partial } : {}) });
         },
