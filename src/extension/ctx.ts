@@ -5,6 +5,7 @@ import { Config } from './config';
 import { ApiKeys } from './apiKeys';
 import { HistoryStore } from './history';
 import { HistoryView, HISTORY_VIEW_ID } from './historyView';
+import { pruneEvalReports, showStoredEval } from './evaluate';
 import { ResultsPanel, RESULTS_VIEW_TYPE, resultsSerializer } from './resultsPanel';
 import { EditorTracker, OUTPUT_SCHEME, OutputDocuments, handleOutputMessage } from './outputActions';
 import type { PanelToHost } from '../webview/protocol';
@@ -48,7 +49,7 @@ export class Ctx implements vscode.Disposable {
     this.keys = new ApiKeys(ext.secrets);
     this.history = new HistoryStore(ext.workspaceState);
     this.panel = this.own(new ResultsPanel(ext.extensionUri, (m) => void this.onPanelMessage(m), this.log));
-    this.historyView = new HistoryView(ext.extensionUri, this.history, (id) => this.reopen(id), this.log);
+    this.historyView = new HistoryView(ext.extensionUri, this.history, (id) => this.reopen(id), this.log, () => pruneEvalReports(this));
     this.statusBar = this.own(vscode.window.createStatusBarItem('tqstar.run', vscode.StatusBarAlignment.Left, 100));
     this.statusBar.name = 'Transfer Q* run';
     this.statusBar.command = 'tqstar.cancel';
@@ -77,8 +78,10 @@ export class Ctx implements vscode.Disposable {
 
   reopen(id: string): void {
     const run = this.history.get(id);
+    const evaluation = run ? undefined : this.history.getEval(id);
     if (run) this.panel.showRun(run);
-    else void vscode.window.showWarningMessage('Transfer Q*: that run is no longer in the history.');
+    else if (evaluation) showStoredEval(this, evaluation);
+    else void vscode.window.showWarningMessage('Transfer Q*: that entry is no longer in the history.');
   }
 
   private async onPanelMessage(m: PanelToHost): Promise<void> {

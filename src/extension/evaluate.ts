@@ -1,12 +1,14 @@
 // "Transfer Q*: Evaluate on Prompt Set…": pick prompts, strategies and a sweep, run `tqstar eval`'s session with progress and cancel, show the evaluation panel.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { loadRunConfig, type EnginePool } from '../backends';
 import { STRATEGY_NAMES, type RunConfig, type StrategyName } from '../config/schema';
 import { TqError } from '../core/errors';
 import { httpEmbedder, parseVerdict, PAIR_INSTRUCTION, type Embedder, type PairJudge } from '../eval/clients';
 import { BUILTIN_PROMPTS, parsePromptSet, PROMPT_SET_LIMIT, type EvalPrompt } from '../eval/prompts';
+import type { Progress } from '../eval/runner';
 import { runEvalSession } from '../eval/session';
 import { parseSweep, type Sweep } from '../eval/sweep';
 import { evalView, partialView } from '../eval/view';
@@ -18,6 +20,7 @@ import type { Ctx, DemoServer } from './ctx';
 import { demoEngines, packagedTinyModels } from './demoModels';
 import { showError } from './errorsUi';
 import { webviewOptions } from './resultsPanel';
+import type { EvalRecord } from './history';
 import { makeNonce, webviewHtml } from './webviewHtml';
 import { vscodeLmReward } from './vscodeLm';
 
@@ -61,6 +64,10 @@ class EvalPanel {
 
   private async exportReport(): Promise<void> {
     if (!this.report) return;
+    if (!existsSync(this.report)) {
+      void vscode.window.showWarningMessage(`Transfer Q*: this evaluation's report is no longer on disk (${this.report}); run the evaluation again to write it.`);
+      return;
+    }
     const target = await vscode.window.showSaveDialog({ title: 'Export the evaluation report', filters: { HTML: ['html'] }, saveLabel: 'Export' });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(readFileSync(this.report, 'utf8')));
@@ -69,6 +76,34 @@ class EvalPanel {
 }
 
 let panel: EvalPanel | undefined;
+/** An evaluation is running: its progress owns the (one) evaluation panel. */
+let evaluating = false;
+
+/** Where each stored evaluation keeps its own copy of the report (the setup's folder is rewritten when it is resumed). */
+const reportsDir = (ctx: Ctx) => vscode.Uri.joinPath(ctx.ext.globalStorageUri, 'eval-history').fsPath;
+
+/** Removes the report copies of evaluations the history no longer holds. */
+export function pruneEvalReports(ctx: Ctx): void {
+  const dir = reportsDir(ctx);
+  if (!existsSync(dir)) return;
+  const keep = new Set(ctx.history.evals().flatMap((e) => (e.report ? [e.report] : [])));
+  for (const f of readdirSync(dir)) if (!keep.has(join(dir, f))) rmSync(join(dir, f), { force: true });
+}
+
+/** Opens a stored evaluation (Run History) in the evaluation panel. */
+export function showStoredEval(ctx: Ctx, e: EvalRecord): void {
+  if (evaluating) {
+    void vscode.window.showInformationMessage('Transfer Q*: an evaluation is running in the evaluation panel; open this one when it has finished, or cancel it.');
+    return;
+  }
+  panel ??= new EvalPanel(ctx);
+  panel.show();
+  panel.report = e.report;
+  if (e.view) {
+    const notes = e.trimmed ? [...e.view.notes, 'The answers listed per point were dropped from the history to keep it within its size bound; the exported report has them.'] : e.view.notes;
+    panel.post({ type: 'result', view: { ...e.view, notes }, ...(e.status === 'error' ? { error: e.error ?? 'failed' } : {}) });
+  } else panel.post({ type: 'failed', message: e.error ?? 'the evaluation finished no answer' });
+}
 
 /** Restores the evaluation panel after a window reload: the page saved its evaluation with setState. */
 export function evalSerializer(ctx: Ctx): vscode.WebviewPanelSerializer {
@@ -209,6 +244,24 @@ async function pickSweep(config: RunConfig, strategies: readonly StrategyName[])
   return line === undefined ? undefined : parseSweepLine(line, config);
 }
 
+/** Stores an evaluation in Run History with its own copy of the report; the copies of evaluations the bound dropped go. */
+async function remember(ctx: Ctx, rec: EvalRecord, report?: string): Promise<void> {
+  let copy: string | undefined;
+  if (report && existsSync(report)) {
+    try {
+      mkdirSync(reportsDir(ctx), { recursive: true });
+      copy = join(reportsDir(ctx), `${rec.id}.html`);
+      copyFileSync(report, copy);
+    } catch (e) {
+      copy = undefined;
+      ctx.log.warn(`evaluate: could not keep a copy of the report for the history: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  await ctx.history.addEval(copy ? { ...rec, report: copy } : rec);
+  pruneEvalReports(ctx);
+  ctx.historyView.refresh();
+}
+
 export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
   if (ctx.active) {
     void vscode.window.showInformationMessage('Transfer Q*: a run is in progress; cancel it or wait before evaluating.');
@@ -240,9 +293,27 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
   panel.show();
   const abort = new AbortController();
   ctx.active = abort;
+  evaluating = true;
   panel.onCancel = () => abort.abort();
   void vscode.commands.executeCommand('setContext', 'tqstar.running', true);
   const p = panel;
+  p.report = undefined;
+  const startedAt = Date.now();
+  const models = backend.world ? `built-in demo: ${backend.world.name === 'tiny' ? 'tiny transformers' : 'word-level n-gram pair'}` : `base ${backend.config.base.model}, baseline ${backend.config.baseline.model}, reward ${backend.config.reward.kind}`;
+  let lastProgress: Progress | undefined;
+  const record = (status: EvalRecord['status'], view: EvalRecord['view'], extra: Partial<EvalRecord> = {}): EvalRecord => ({
+    kind: 'eval',
+    id: `eval-${id}-${startedAt}`,
+    startedAt,
+    status,
+    source: prompts.source,
+    prompts: prompts.prompts.length,
+    models,
+    strategies,
+    answers: { done: lastProgress?.done ?? 0, total: lastProgress?.total ?? 0 },
+    view,
+    ...extra,
+  });
   try {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Transfer Q*: evaluating', cancellable: true }, async (progress, token) => {
       token.onCancellationRequested(() => abort.abort());
@@ -263,6 +334,7 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
         backend: { apiKey: (role) => ctx.keys.get(role), rewardFactories: { 'vscode-lm': vscodeLmReward }, ...(backend.engines ? { engines: backend.engines } : {}) },
         signal: abort.signal,
         onProgress: (pr) => {
+          lastProgress = pr;
           const message = `${pr.done}/${pr.total} answers${pr.etaMs !== null ? `, about ${Math.ceil(pr.etaMs / 1000)} s left` : ''}`;
           progress.report({ message, increment: ((pr.done - last) / pr.total) * 100 });
           last = pr.done;
@@ -276,12 +348,19 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
       });
       p.report = res.files.report;
       ctx.log.info(`evaluate: ${res.complete ? 'complete' : 'cancelled'}; results in ${outDir}\n${res.table}`);
-      p.post({ type: 'result', view: evalView(`Evaluation — ${backend.world?.name ?? 'configured endpoints'}`, res.notes, res.complete, res.summary, res.answers) });
+      const view = evalView(`Evaluation — ${backend.world?.name ?? 'configured endpoints'}`, res.notes, res.complete, res.summary, res.answers);
+      p.post({ type: 'result', view });
+      await remember(ctx, record(res.complete ? 'done' : 'cancelled', view, { answers: { done: res.answers.length, total: lastProgress?.total ?? res.answers.length } }), res.files.report);
     });
   } catch (e) {
-    p.post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
+    const message = e instanceof Error ? e.message : String(e);
+    p.post({ type: 'failed', message });
+    // What finished before the failure stays: in the history, with the points so far.
+    const answers = lastProgress?.answers() ?? [];
+    await remember(ctx, record('error', answers.length ? partialView(answers) : null, { error: message })).catch((err) => ctx.log.warn(`evaluate: could not store the evaluation in the history: ${String(err)}`));
     await showError(e, ctx.log);
   } finally {
+    evaluating = false;
     if (ctx.active === abort) ctx.active = undefined;
     void vscode.commands.executeCommand('setContext', 'tqstar.running', false);
   }

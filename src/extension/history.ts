@@ -1,4 +1,8 @@
-// Run history kept in workspace storage, bounded in count and in size (old runs lose their per-token diagnostics first).
+// Run history kept in workspace storage, bounded in count and in size (old runs lose their per-token diagnostics first),
+// and beside it the evaluations (Evaluate on Prompt Set), bounded the same way (old ones lose their listed answers first).
+import { z } from 'zod';
+import { StrategyName } from '../config/schema';
+import { EvalView } from '../webview/evalProtocol';
 import { rankResults } from '../webview/runState';
 import { runSummary } from '../webview/progress';
 import type { HistorySummary, RunView } from '../webview/protocol';
@@ -17,6 +21,73 @@ export interface HistoryLimits {
 export const DEFAULT_LIMITS: HistoryLimits = { maxRuns: 50, maxChars: 2_000_000 };
 
 const KEY = 'tqstar.history.v1';
+const EVAL_KEY = 'tqstar.evalHistory.v1';
+export const DEFAULT_EVAL_LIMITS: HistoryLimits = { maxRuns: 20, maxChars: 2_000_000 };
+
+/** One evaluation as the history keeps it: what was evaluated and the panel's view of the result. */
+export const EvalRecord = z.object({
+  kind: z.literal('eval'),
+  id: z.string().max(200),
+  startedAt: z.number(),
+  status: z.enum(['done', 'cancelled', 'error']),
+  /** The prompt set: "built-in set" or the file's path. */
+  source: z.string().max(2000),
+  prompts: z.number().int().nonnegative(),
+  /** Which models: a built-in world's name, or the configured endpoints in a few words. */
+  models: z.string().max(2000),
+  strategies: z.array(StrategyName),
+  /** How many answers were finished, of how many. */
+  answers: z.object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  error: z.string().max(4000).optional(),
+  /** The panel's view: the result, or for a failed evaluation the points finished before it failed (null: none). */
+  view: EvalView.nullable(),
+  /** This record's own copy of the HTML report, when the evaluation wrote one. */
+  report: z.string().max(4096).optional(),
+  /** The listed answers were dropped to keep the history within its size bound (the report still has them). */
+  trimmed: z.boolean().optional(),
+});
+export type EvalRecord = z.infer<typeof EvalRecord>;
+
+/** The best point of an evaluation by mean reward: its label and reward. */
+function bestPoint(view: EvalView | null): { label: string; strategy: StrategyName; reward: number } | null {
+  let best: { label: string; strategy: StrategyName; reward: number } | null = null;
+  for (const p of view?.points ?? []) if (p.reward && (best === null || p.reward.mean > best.reward)) best = { label: p.label, strategy: p.strategy, reward: p.reward.mean };
+  return best;
+}
+
+export function summarizeEval(e: EvalRecord): HistorySummary {
+  const best = bestPoint(e.view);
+  return {
+    kind: 'eval',
+    id: e.id,
+    // The prompt set names the entry (a long path by its end, where the file name is); its size goes under it.
+    prompt: e.source.length > 120 ? `…${e.source.slice(-119)}` : e.source,
+    prompts: e.prompts,
+    strategies: e.strategies,
+    bestReward: best?.reward ?? null,
+    bestStrategy: best?.strategy ?? null,
+    ...(best ? { bestLabel: best.label.slice(0, 200) } : {}),
+    points: e.view?.points.length ?? 0,
+    startedAt: e.startedAt,
+    status: e.status,
+    detail: `${e.models.slice(0, 200)} · ${e.answers.done}/${e.answers.total} answers${e.error ? ` · failed: ${e.error.slice(0, 200)}` : ''}`.slice(0, 500),
+  };
+}
+
+/** Newest first; at most maxRuns; over maxChars the oldest lose their listed answers, then the oldest go. */
+export function boundEvals(evals: EvalRecord[], limits: HistoryLimits = DEFAULT_EVAL_LIMITS): EvalRecord[] {
+  const out = evals.slice(0, limits.maxRuns);
+  let total = size(out);
+  for (let i = out.length - 1; i >= 0 && total > limits.maxChars; i--) {
+    const e = out[i]!;
+    if (!e.view || e.trimmed) continue;
+    const before = size(e);
+    out[i] = { ...e, trimmed: true, view: { ...e.view, answers: {} } };
+    total += size(out[i]) - before;
+  }
+  while (out.length && total > limits.maxChars) total -= size(out.pop()) + 1;
+  return out;
+}
 
 export function summarize(run: RunView): HistorySummary {
   const best = rankResults(run.results)[0];
@@ -61,14 +132,24 @@ export function boundHistory(runs: RunView[], limits: HistoryLimits = DEFAULT_LI
 }
 
 export class HistoryStore {
-  constructor(private readonly memento: Memento, private readonly limits: HistoryLimits = DEFAULT_LIMITS) {}
+  constructor(private readonly memento: Memento, private readonly limits: HistoryLimits = DEFAULT_LIMITS, private readonly evalLimits: HistoryLimits = DEFAULT_EVAL_LIMITS) {}
 
   runs(): RunView[] {
     const v = this.memento.get<RunView[]>(KEY);
     return Array.isArray(v) ? v : [];
   }
+  /** The stored evaluations, newest first; a record that does not parse (another version's, or damaged) is left out. */
+  evals(): EvalRecord[] {
+    const v = this.memento.get<unknown[]>(EVAL_KEY);
+    if (!Array.isArray(v)) return [];
+    return v.flatMap((x) => {
+      const r = EvalRecord.safeParse(x);
+      return r.success ? [r.data] : [];
+    });
+  }
+  /** Runs and evaluations together, newest first. */
   list(): HistorySummary[] {
-    return this.runs().map(summarize);
+    return [...this.runs().map(summarize), ...this.evals().map(summarizeEval)].sort((a, b) => b.startedAt - a.startedAt);
   }
   get(id: string): RunView | undefined {
     return this.runs().find((r) => r.id === id);
@@ -76,7 +157,19 @@ export class HistoryStore {
   async add(run: RunView): Promise<void> {
     await this.memento.update(KEY, boundHistory([run, ...this.runs().filter((r) => r.id !== run.id)], this.limits));
   }
+  getEval(id: string): EvalRecord | undefined {
+    return this.evals().find((e) => e.id === id);
+  }
+  /** Stores an evaluation; returns the records the bound dropped (their report copies can go). */
+  async addEval(e: EvalRecord): Promise<EvalRecord[]> {
+    const all = [EvalRecord.parse(e), ...this.evals().filter((x) => x.id !== e.id)];
+    const kept = boundEvals(all, this.evalLimits);
+    await this.memento.update(EVAL_KEY, kept);
+    const ids = new Set(kept.map((k) => k.id));
+    return all.filter((x) => !ids.has(x.id));
+  }
   async clear(): Promise<void> {
     await this.memento.update(KEY, []);
+    await this.memento.update(EVAL_KEY, []);
   }
 }

@@ -1,4 +1,4 @@
-// The "Run History" side view: lists stored runs; a click reopens one in the results panel.
+// The "Run History" side view: lists stored runs and evaluations; a click reopens a run in the results panel, an evaluation in the evaluation panel.
 import * as vscode from 'vscode';
 import { SidebarToHost, parseMessage, type HostToSidebar } from '../webview/protocol';
 import type { HistoryStore } from './history';
@@ -9,7 +9,7 @@ export const HISTORY_VIEW_ID = 'tqstar.history';
 export class HistoryView implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly store: HistoryStore, private readonly open: (id: string) => void, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly extensionUri: vscode.Uri, private readonly store: HistoryStore, private readonly open: (id: string) => void, private readonly log: vscode.LogOutputChannel, private readonly afterClear: () => void = () => undefined) {}
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
@@ -37,6 +37,11 @@ export class HistoryView implements vscode.WebviewViewProvider {
 
   async clear(): Promise<void> {
     await this.store.clear();
+    try {
+      this.afterClear();
+    } catch (e) {
+      this.log.warn(`clearing the history's files failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
     this.refresh();
   }
 }

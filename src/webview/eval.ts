@@ -162,7 +162,10 @@ window.addEventListener('message', (e: MessageEvent) => {
   } else if (m.type === 'result') {
     progress = null;
     partial = null;
-    state = { view: m.view, selected: state.view ? state.selected : null };
+    failure = m.error ?? null;
+    // The selected point stays only if the new view has it (another evaluation opened from the history may not).
+    const keep = state.view && state.selected && m.view.points.some((p) => p.point === state.selected);
+    state = { view: m.view, selected: keep ? state.selected : null };
   } else {
     progress = null;
     failure = m.message;

@@ -56,7 +56,8 @@ export type EvalView = z.infer<typeof EvalView>;
 export const HostToEval = z.discriminatedUnion('type', [
   // `partial`: the table of the answers so far (no plots), shown under the progress bar while the evaluation runs.
   z.object({ type: z.literal('progress'), done: z.number(), total: z.number(), etaMs: Num, message: z.string(), partial: EvalView.optional() }),
-  z.object({ type: z.literal('result'), view: EvalView }),
+  // `error`: a stored evaluation that failed, shown with the points it finished before it failed.
+  z.object({ type: z.literal('result'), view: EvalView, error: z.string().max(4000).optional() }),
   z.object({ type: z.literal('failed'), message: z.string() }),
 ]);
 export type HostToEval = z.infer<typeof HostToEval>;

@@ -134,6 +134,8 @@ export const PanelToHost = z.discriminatedUnion('type', [
 export type PanelToHost = z.infer<typeof PanelToHost>;
 
 export const HistorySummary = z.object({
+  /** Absent: a decoding run; 'eval': an evaluation on a prompt set (its prompt is the prompt set, its best is a point). */
+  kind: z.literal('eval').optional(),
   id: z.string(),
   prompt: z.string(),
   strategies: z.array(StrategyName),
@@ -143,6 +145,10 @@ export const HistorySummary = z.object({
   status: RunStatus,
   /** The run's models, reward, α and seed in a few words, when the run recorded its config. */
   detail: z.string().max(500).optional(),
+  /** An evaluation's best point (e.g. "bon bestOfN=32"), how many points it has and on how many prompts. */
+  bestLabel: z.string().max(200).optional(),
+  points: z.number().optional(),
+  prompts: z.number().optional(),
 });
 export type HistorySummary = z.infer<typeof HistorySummary>;
 

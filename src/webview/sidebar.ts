@@ -16,7 +16,7 @@ function post(msg: SidebarToHost) {
 
 /** The empty history: one line. The "Get Started" view above it carries the buttons (not repeated here). */
 function welcome(): HTMLElement {
-  return h('section', { class: 'welcome', 'data-testid': 'welcome' }, h('p', { class: 'empty' }, 'No runs yet in this workspace. Runs you start appear here, newest first.'));
+  return h('section', { class: 'welcome', 'data-testid': 'welcome' }, h('p', { class: 'empty' }, 'No runs yet in this workspace. Runs and evaluations you start appear here, newest first.'));
 }
 
 const STATUS_MARK: Record<HistorySummary['status'], { mark: string; label: string }> = {
@@ -26,11 +26,19 @@ const STATUS_MARK: Record<HistorySummary['status'], { mark: string; label: strin
   running: { mark: '…', label: 'running' },
 };
 
-/** A title that tells runs apart: the prompt's first line, then when. */
+/** A title that tells runs apart: the prompt's first line (an evaluation's prompt set: a path by its file name), then when. */
 function entryTitle(e: HistorySummary): string {
   const first = e.prompt.split('\n').find((l) => l.trim()) ?? '';
+  if (e.kind === 'eval') return first.split(/[\\/]/).pop() || first;
   const excerpt = first.length > 48 ? `${first.slice(0, 48)}…` : first;
   return excerpt || '(empty prompt)';
+}
+
+/** The line under the title: the best strategy (or an evaluation's best point) and its reward, how many, when. */
+function entryMeta(e: HistorySummary, when: Date): string {
+  const best = e.bestStrategy ? `best ${e.kind === 'eval' && e.bestLabel ? e.bestLabel : STRATEGY_LABELS[e.bestStrategy]} ${fmt(e.bestReward)}` : 'no reward';
+  const count = e.kind === 'eval' ? `${e.points ?? 0} points · ${e.prompts ?? '?'} prompts` : `${e.strategies.length} strategies`;
+  return `${best} · ${count} · ${when.toLocaleDateString()}`;
 }
 
 function render() {
@@ -39,12 +47,14 @@ function render() {
   const items = entries.map((e) => {
     const st = STATUS_MARK[e.status];
     const when = new Date(e.startedAt);
-    const b = h('button', { type: 'button', class: `entry status-${e.status}`, 'data-testid': 'history-entry', title: `Open this run in the results panel${e.detail ? `\n${e.detail}` : ''}` },
+    const isEval = e.kind === 'eval';
+    const b = h('button', { type: 'button', class: `entry status-${e.status}${isEval ? ' eval' : ''}`, 'data-testid': 'history-entry', 'data-kind': isEval ? 'eval' : 'run', title: `${isEval ? `Open this evaluation in the evaluation panel\nPrompts: ${e.prompt}` : 'Open this run in the results panel'}${e.detail ? `\n${e.detail}` : ''}` },
       h('span', { class: 'entry-title' },
         h('span', { class: 'status-mark', 'data-testid': 'status-mark', role: 'img', 'aria-label': st.label, title: st.label }, st.mark),
+        isEval ? h('span', { class: 'kind', 'data-testid': 'kind' }, 'Evaluation') : null,
         h('span', { class: 'excerpt' }, ...visibleText(entryTitle(e))),
         h('span', { class: 'when' }, when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }))),
-      h('span', { class: 'meta' }, `${e.bestStrategy ? `best ${STRATEGY_LABELS[e.bestStrategy]} ${fmt(e.bestReward)}` : 'no reward'} · ${e.strategies.length} strategies · ${when.toLocaleDateString()}`),
+      h('span', { class: 'meta' }, entryMeta(e, when)),
       e.detail ? h('span', { class: 'meta detail', 'data-testid': 'history-detail' }, e.detail) : null);
     b.addEventListener('click', () => post({ type: 'open', id: e.id }));
     return h('li', {}, b);

@@ -1,6 +1,8 @@
 // End-to-end: "Transfer Q*: Evaluate on Prompt Set…" in a real VS Code (code-server) driven through its UI in Chromium,
-// on the built-in demo backend over real HTTP: the quick picks, the evaluation panel's table and plots, a clicked point's answers.
-// Screenshots go to test-output/ (eval-panel.png: the plots; eval-answers.png: a point's answers).
+// on the built-in demo backend over real HTTP: the quick picks, the evaluation panel's table and plots, a clicked point's answers,
+// and the evaluation listed in Run History, reopened from there.
+// Screenshots go to test-output/ (eval-panel.png: the plots; eval-answers.png: a point's answers; eval-history.png: the
+// evaluation in Run History; eval-reopened.png: the panel opened again from there).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -53,7 +55,7 @@ describe('e2e: Evaluate on Prompt Set on the built-in demo backend', { skip: e2e
       await pick(page, 'No judge');
 
       const panel = await evalPanel(page);
-      // 101 prompts × 7 points on the demo models: the table and the plots replace the progress bar when it is done.
+      // 101 prompts × 6 points on the demo models: the table and the plots replace the progress bar when it is done.
       await panel.locator('.plots svg').first().waitFor({ timeout: 8 * 60_000 });
       const status = await panel.locator('.status').innerText();
       assert.match(status, /complete/, `status: ${status}`);
@@ -72,6 +74,26 @@ describe('e2e: Evaluate on Prompt Set on the built-in demo backend', { skip: e2e
       await panel.locator('.answers h2', { hasText: 'bon bestOfN=32' }).waitFor();
       assert.ok((await panel.locator('.answers td.output').count()) > 50, 'the answers of the point are listed');
       await screenshot(page, 'eval-answers');
+
+      // Run History lists the evaluation; with the panel closed, a click on it opens it again.
+      await runCommand(page, 'View: Close All Editors');
+      await page.locator('.activitybar .action-item a[aria-label^="Transfer Q*"]').first().click();
+      const history = await webviewWith(page, '[data-testid="history-entry"][data-kind="eval"]', 'the Run History view with the evaluation', 60_000);
+      const entry = history.locator('[data-testid="history-entry"][data-kind="eval"]').first();
+      const entryText = await entry.innerText();
+      assert.match(entryText, /Evaluation/);
+      assert.match(entryText, /built-in set/);
+      assert.match(entryText, /101 prompts/);
+      assert.ok(entryText.includes(`${rows.length} points`), `the entry counts the table's ${rows.length} points: ${entryText}`);
+      assert.equal(await entry.locator('[data-testid="status-mark"]').getAttribute('aria-label'), 'finished');
+      await screenshot(page, 'eval-history');
+      await entry.click();
+      const again = await evalPanel(page);
+      await again.locator('.plots svg').first().waitFor({ timeout: 30_000 });
+      const rowsAgain = await again.locator('table.summary tbody tr td:first-child').allInnerTexts();
+      assert.deepEqual(rowsAgain, rows, 'the same points as the evaluation that ran');
+      assert.match(await again.locator('.status').innerText(), /complete/);
+      await screenshot(page, 'eval-reopened');
     } catch (e) {
       await screenshot(page, 'eval-failed').catch(() => undefined);
       throw e;

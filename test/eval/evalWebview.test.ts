@@ -131,3 +131,23 @@ test('while it runs, the panel shows the table of the answers so far under the p
   assert.equal(w.document.querySelectorAll('.plots svg').length, 3);
   assert.deepEqual(w.errors, []);
 });
+
+test('a stored evaluation from the history: a failed one shows its failure with the points it finished; another evaluation drops a selection it lacks', () => {
+  const w = load();
+  w.send({ type: 'result', view: view() });
+  (w.document.querySelector('table.summary tbody tr[data-point="t"]') as HTMLElement).click();
+  assert.ok(w.document.querySelector('.answers'), 'a point selected');
+  // The same evaluation again keeps the selection (the host resends it after a reload).
+  w.send({ type: 'result', view: view() });
+  assert.ok(w.document.querySelector('.answers'));
+  // A failed evaluation's partial view: the failure and its table; the selected point is not in it.
+  const partial = partialView(ANSWERS.filter((a) => a.point === 'b'));
+  w.send({ type: 'result', view: partial, error: 'connection refused (tqstar.base.baseUrl)' });
+  assert.match(w.document.querySelector('.status')!.textContent!, /failed: connection refused \(tqstar\.base\.baseUrl\)/);
+  assert.deepEqual([...w.document.querySelectorAll('table.summary tbody tr')].map((r) => r.querySelector('td')!.textContent), ['baseline label']);
+  assert.equal(w.document.querySelector('.answers'), null, 'no answers of a point this evaluation does not have');
+  // A later complete one clears the failure.
+  w.send({ type: 'result', view: view() });
+  assert.match(w.document.querySelector('.status')!.textContent!, /complete/);
+  assert.deepEqual(w.errors, []);
+});

@@ -143,6 +143,55 @@ test('Evaluate on Prompt Set…: demo backend, a prompt file, three strategies, 
   assert.deepEqual(again!.points.map((p) => p.reward), view!.points.map((p) => p.reward));
 });
 
+test('evaluations are listed in Run History (newest first, with their best point); one reopens in the evaluation panel with its own report; Clear History removes both', { timeout: 60_000 }, async () => {
+  const provider = fake.registered.views.get('tqstar.history') as { resolveWebviewView(v: unknown): void };
+  const view = fake.fakeView();
+  provider.resolveWebviewView(view);
+  view.webview.receive({ type: 'ready' });
+  type Entry = { kind?: string; id: string; prompt: string; status: string; points?: number; bestLabel?: string; bestReward: number | null; detail?: string; startedAt: number };
+  const entries = (view.webview.posted.at(-1) as { type: string; entries: Entry[] }).entries;
+  // The first test ran two evaluations of the same setup (the second resumed): two entries, newest first.
+  const evals = entries.filter((e) => e.kind === 'eval');
+  assert.equal(evals.length, 2, JSON.stringify(entries.map((e) => [e.kind, e.id])));
+  assert.ok(evals[0]!.startedAt >= evals[1]!.startedAt);
+  const [newest] = evals;
+  assert.equal(newest!.status, 'done');
+  assert.equal(newest!.points, 4);
+  assert.equal(newest!.prompt, promptFile);
+  assert.equal((newest as { prompts?: number }).prompts, 3);
+  assert.match(newest!.detail!, /word-level n-gram pair · 12\/12 answers/);
+  const panel = fake.panels.find((p) => p.viewType === 'tqstar.evaluation')!;
+  const stored = results(panel.webview.posted).at(-1) ?? null;
+  // The best point is the one with the highest mean reward of the stored view.
+  const stateEvals = fake.workspaceState.get('tqstar.evalHistory.v1') as Array<{ id: string; view: { points: Array<{ label: string; reward: { mean: number } | null }> }; report?: string }>;
+  const rec = stateEvals.find((e) => e.id === newest!.id)!;
+  const top = [...rec.view.points].filter((p) => p.reward).sort((a, b) => b.reward!.mean - a.reward!.mean)[0]!;
+  assert.equal(newest!.bestLabel, top.label);
+  assert.equal(newest!.bestReward, top.reward!.mean);
+  assert.ok(stored === null || stored.points.length === 4);
+
+  // Reopen the older one: the panel shows its stored view; its report is its own copy, not the setup folder's.
+  const older = stateEvals.find((e) => e.id === evals[1]!.id)!;
+  assert.ok(older.report && existsSync(older.report), 'the entry keeps its own copy of the report');
+  assert.notEqual(older.report, rec.report);
+  panel.webview.posted.length = 0;
+  view.webview.receive({ type: 'open', id: evals[1]!.id });
+  const [reopened] = results(panel.webview.posted);
+  assert.ok(reopened, 'the stored evaluation was posted to the evaluation panel');
+  assert.deepEqual(reopened!.points.map((p) => [p.label, p.reward?.mean]), older.view.points.map((p) => [p.label, p.reward?.mean]));
+  rmSync(saveTo, { force: true });
+  panel.webview.receive({ type: 'exportReport' });
+  for (let i = 0; i < 100 && !existsSync(saveTo); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(readFileSync(saveTo, 'utf8'), readFileSync(older.report, 'utf8'), 'Export Report… writes the reopened evaluation\'s report');
+
+  // Clear History: the entries and the report copies go.
+  view.webview.receive({ type: 'clear' });
+  for (let i = 0; i < 50 && (view.webview.posted.at(-1) as { entries: unknown[] }).entries.length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual((view.webview.posted.at(-1) as { entries: unknown[] }).entries, []);
+  assert.equal(existsSync(older.report), false);
+  assert.equal(existsSync(rec.report!), false);
+});
+
 test('with the vscode.lm judge: every answer is judged against the baseline in a seeded order, on the resumed answers', { timeout: 180_000 }, async () => {
   useJudge = true;
   const panel = fake.panels.find((p) => p.viewType === 'tqstar.evaluation')!;

@@ -48,3 +48,23 @@ test('a prompt excerpt shows bidi controls as visible marks (issue 11, item 14)'
   v.send({ type: 'history', entries: [entry('x', 'invoice\u202Efdp.exe', 1)] });
   assert.equal(v.document.querySelector('.excerpt')!.textContent, 'invoice[U+202E]fdp.exe');
 });
+
+test('an evaluation entry is marked as one, names its best point and its points, and opens like a run', { timeout: 30_000 }, () => {
+  const v = loadWebview('sidebar');
+  v.send({ type: 'history', entries: [
+    { ...entry('e1', '/home/me/sets/reviews.jsonl', 0.81), kind: 'eval', bestStrategy: 'bon', bestLabel: 'bon bestOfN=32', points: 7, prompts: 101, detail: 'built-in demo · 707/707 answers' },
+    entry('r1', 'The food was', 0.5),
+  ] });
+  const [ev, run] = [...v.document.querySelectorAll<HTMLButtonElement>('[data-testid="history-entry"]')];
+  assert.equal(ev!.getAttribute('data-kind'), 'eval');
+  assert.equal(ev!.querySelector('[data-testid="kind"]')!.textContent, 'Evaluation');
+  // Named by the prompt file (the whole path is in the tooltip), then its best point, points and prompts.
+  assert.equal(ev!.querySelector('.excerpt')!.textContent, 'reviews.jsonl');
+  assert.match(ev!.textContent!, /best bon bestOfN=32 0\.810 · 7 points · 101 prompts/);
+  assert.match(ev!.title, /evaluation panel\nPrompts: \/home\/me\/sets\/reviews\.jsonl/);
+  assert.equal(run!.getAttribute('data-kind'), 'run');
+  assert.equal(run!.querySelector('[data-testid="kind"]'), null);
+  assert.match(run!.textContent!, /2 strategies/);
+  ev!.click();
+  assert.deepEqual(v.posted.at(-1), { type: 'open', id: 'e1' });
+});
