@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { buildSync } from 'esbuild';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,7 +14,9 @@ import { createFakeVscode, Uri } from '../extension/fakeVscode';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'tqstar-evalcmd-'));
-const fake = createFakeVscode({});
+// Mutable: a later test points the configured endpoints at a closed port.
+const settings: Record<string, unknown> = {};
+const fake = createFakeVscode(settings);
 const promptFile = join(tmp, 'prompts.jsonl');
 writeFileSync(promptFile, ['The food was', 'Thank you for', 'The delivery was'].map((p, i) => JSON.stringify({ id: `q${i}`, prompt: p })).join('\n') + '\n');
 const saveTo = join(tmp, 'exported.html');
@@ -52,7 +55,8 @@ w.showQuickPick = async (items: Item[] | Promise<Item[]>, o: { title: string }) 
   if (/prompts/.test(o.title)) return its.find((i) => i.file);
   if (/models/.test(o.title)) {
     offeredWorlds.push(its.map((i) => i.world));
-    return modelsWorld ? its.find((i) => i.world === modelsWorld) : undefined;
+    // 'configured': the configured endpoints (the row without a world); undefined: the pick is cancelled.
+    return modelsWorld === 'configured' ? its.find((i) => i.world === undefined) : modelsWorld ? its.find((i) => i.world === modelsWorld) : undefined;
   }
   if (/strategies/.test(o.title)) return its.filter((i) => strategiesPicked.includes(i.strategy!));
   if (/judge/.test(o.title)) return its.find((i) => !!i.judge === useJudge);
@@ -246,4 +250,45 @@ test('where it does not (the universal package) only the n-gram demo pair is off
   offeredWorlds.length = 0;
   await fake.vscode.commands.executeCommand('tqstar.evaluate');
   assert.deepEqual(offeredWorlds[0], [undefined, 'demo']);
+});
+
+test('an evaluation that fails is kept in Run History as failed, with its error; reopening shows the failure', { timeout: 60_000 }, async () => {
+  // A port nothing listens on: the configured endpoints refuse.
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  Object.assign(settings, {
+    'tqstar.base': { baseUrl: `http://127.0.0.1:${port}/v1`, model: 'sft' },
+    'tqstar.baseline': { baseUrl: `http://127.0.0.1:${port}/v1`, model: 'dpo' },
+    'tqstar.reward': { kind: 'builtin', name: 'length', target: 8 },
+  });
+  modelsWorld = 'configured';
+  try {
+    await fake.vscode.commands.executeCommand('tqstar.evaluate');
+  } finally {
+    for (const k of Object.keys(settings)) delete settings[k];
+    modelsWorld = 'demo';
+  }
+  const stored = (fake.workspaceState.get('tqstar.evalHistory.v1') as Array<{ id: string; status: string; error?: string; models: string; view: unknown }>)[0]!;
+  assert.equal(stored.status, 'error');
+  assert.match(stored.error!, /127\.0\.0\.1/);
+  assert.match(stored.models, /base sft, baseline dpo, reward builtin/);
+  assert.ok(fake.shown.some((x) => x.level === 'error'), 'the failure was reported');
+  const provider = fake.registered.views.get('tqstar.history') as { resolveWebviewView(v: unknown): void };
+  const view = fake.fakeView();
+  provider.resolveWebviewView(view);
+  view.webview.receive({ type: 'ready' });
+  const entry = (view.webview.posted.at(-1) as { entries: Array<{ id: string; kind?: string; status: string; detail?: string }> }).entries[0]!;
+  assert.deepEqual([entry.kind, entry.id, entry.status], ['eval', stored.id, 'error']);
+  assert.match(entry.detail!, /failed: /);
+  const panel = fake.panels.find((p) => p.viewType === 'tqstar.evaluation')!;
+  panel.webview.posted.length = 0;
+  view.webview.receive({ type: 'open', id: stored.id });
+  const shown = panel.webview.posted.at(-1) as { type: string; message?: string; error?: string };
+  // With no point finished there is no table: the panel shows the failure itself.
+  assert.equal(shown.type, stored.view ? 'result' : 'failed');
+  assert.equal(shown.message ?? shown.error, stored.error);
+  view.webview.receive({ type: 'clear' });
+  await new Promise((r) => setTimeout(r, 20));
 });
