@@ -5,6 +5,8 @@ import { buildEnv } from '../backends/index';
 import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
 import { runStrategies } from '../core/index';
 import { TqError } from '../core/errors';
+import type { DecodeResult } from '../core/events';
+import { crashMessage, EnginePool } from '../engine/pool';
 import { parseFlags, UsageError } from './args';
 import { readRunFile } from './configFile';
 import { EXIT } from './exitCodes';
@@ -41,11 +43,13 @@ export async function decodeCommand(argv: string[]): Promise<number> {
     abort.abort();
   };
   process.on('SIGINT', onSigint);
+  // The local engines (gguf settings), held here so that a failed request can be told apart from the engine's crash.
+  const engines = new EnginePool();
   try {
     let built;
     try {
       // Relative gguf paths start at the config file's folder.
-      built = await buildEnv(config, { log, signal: abort.signal, baseDir: dirname(resolve(f.values.config ?? '.')) });
+      built = await buildEnv(config, { log, signal: abort.signal, baseDir: dirname(resolve(f.values.config ?? '.')), engines });
     } catch (e) {
       if (abort.signal.aborted) return EXIT.cancelled;
       if (e instanceof TqError) {
@@ -62,6 +66,8 @@ export async function decodeCommand(argv: string[]): Promise<number> {
       },
     });
     await built.dispose();
+    // A strategy whose requests failed because the local engine died says so, naming the model files.
+    await Promise.all(run.results.map((r) => crashed(r, engines, config.base.gguf ? 'tqstar.base.gguf' : 'tqstar.baseline.gguf')));
     if (json) process.stdout.write(JSON.stringify(toJson(run, built.warnings, built.setupRequests)) + '\n');
     else {
       process.stdout.write(table(run.results, COLUMNS) + '\n');
@@ -72,5 +78,13 @@ export async function decodeCommand(argv: string[]): Promise<number> {
     return run.results.some((r) => r.error) ? EXIT.runError : EXIT.ok;
   } finally {
     process.off('SIGINT', onSigint);
+    await engines.dispose();
   }
+}
+
+/** Replaces a result's connection error by the engine crash behind it, if there was one (as the extension reports it). */
+async function crashed(r: DecodeResult, engines: EnginePool, setting: string): Promise<void> {
+  if (!r.error) return;
+  const crash = await engines.crashBehind(r.error, 1_000);
+  if (crash) r.error = { kind: 'connection', message: crashMessage(crash).replace(/; the next run starts a fresh engine$/, ''), url: crash.url, setting };
 }

@@ -104,3 +104,38 @@ test('decode with gguf settings: paths relative to the config file, the engine s
   assert.deepEqual(out.results.map((x) => x.strategy).sort(), ['greedy', 'tqstar']);
   for (const x of out.results) assert.ok(['eos', 'maxTokens'].includes(x.finish), x.finish);
 });
+
+test('decode with gguf settings: when the engine dies mid-run, the failed strategy names the crash and the model files, not a connection error', { timeout: 90_000, skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tqstar-engine-crash-'));
+  const cfg = join(dir, 'run.json');
+  writeFileSync(cfg, JSON.stringify({
+    base: { gguf: A }, baseline: { gguf: B }, reward: { kind: 'builtin', name: 'length', target: 12 },
+    // Long enough that requests are still to come when the engine is killed after the first one.
+    decoding: { topK: 3, rollouts: 2, horizon: 4, maxTokens: 100, seed: 1, gate: { by: 'none' } },
+  }));
+  const child = spawn(process.execPath, [cli, 'decode', '--config', cfg, '--prompt', 'The food', '--strategy', 'tqstar', '--json', '--verbose'], { cwd: root });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
+  // --verbose logs each request as it completes: after the first one the engine is serving the run.
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/ POST http:\/\/127\.0\.0\.1:\d+\/v1\/\S+ 200 /.test(stderr)) resolve();
+    });
+    child.once('close', (code) => reject(new Error(`decode exited (${code}) before a request: ${stderr}`)));
+  });
+  const engine = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  assert.ok(engine > 0);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('close', resolve);
+    process.kill(engine, 'SIGSEGV');
+  });
+  clearTimeout(timer);
+  assert.equal(code, 1, `a strategy failed: exit 1; ${stderr}`);
+  const out = JSON.parse(stdout) as { results: Array<{ strategy: string; error?: { kind: string; message: string; setting?: string } }> };
+  const err = out.results[0]!.error!;
+  assert.match(err.message, /^the local llama\.cpp engine crashed \(killed by SIGSEGV\) while serving .*random-a\.gguf, .*random-b\.gguf/);
+  assert.equal(err.setting, 'tqstar.base.gguf');
+});
