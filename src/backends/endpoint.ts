@@ -38,6 +38,11 @@ export interface EndpointOptions {
    * that prefix (affinity.ts), falling back on load; 'least-outstanding' ignores the keys.
    */
   routing?: 'affinity' | 'least-outstanding';
+  /**
+   * The GGUF file a local engine serves here (the `gguf` setting): its error answers are reported in the engine's own
+   * words, naming the file and `<settingPrefix>.gguf`, without the engine's internal URL.
+   */
+  localFile?: string;
 }
 
 /** Where a request goes: under the OpenAI base (/v1/...) or at the server root (/tokenize, /pooling). */
@@ -219,7 +224,11 @@ export class Endpoint {
     if (a.status < 200 || a.status > 299) {
       const hint = a.status === 404 ? ' (wrong path or model name?)' : a.status === 401 || a.status === 403 ? ' (API key missing or wrong?)' : '';
       const setting = a.status === 404 ? `${p}.baseUrl` : a.status === 401 || a.status === 403 ? `${p}.apiKeyEnv` : undefined;
-      const err = new TqError('http', `${url} answered HTTP ${a.status}${hint}: ${errorTextMessage(a.body.toString('utf8'))}`, { url, status: a.status, setting });
+      const said = errorTextMessage(a.body.toString('utf8'));
+      const local = this.opts.localFile;
+      const err = local
+        ? new TqError('http', said.includes(local) ? said : `the local llama.cpp engine serving ${local} answered HTTP ${a.status}: ${said}`, { url, status: a.status, setting: `${p}.gguf` })
+        : new TqError('http', `${url} answered HTTP ${a.status}${hint}: ${said}`, { url, status: a.status, setting });
       const ra = parseRetryAfter(header(a, 'retry-after'));
       if (ra !== undefined) Object.assign(err, { retryAfterMs: ra });
       throw err;

@@ -45,8 +45,9 @@ async function keyFor(role: Role, apiKeyEnv: string | undefined, opts: BackendOp
   return apiKeyEnv ? process.env[apiKeyEnv] : undefined;
 }
 
-function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | undefined, log: RequestLog | undefined, routing?: BackendOptions['routing']): Endpoint {
+function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | undefined, log: RequestLog | undefined, routing?: BackendOptions['routing'], localFile?: string): Endpoint {
   return new Endpoint({
+    ...(localFile ? { localFile } : {}),
     role,
     baseUrls: Array.isArray(cfg.baseUrl) ? cfg.baseUrl : [cfg.baseUrl],
     apiKey,
@@ -59,7 +60,7 @@ function modelEndpoint(role: ModelRole, cfg: ModelEndpoint, apiKey: string | und
 }
 
 async function buildModel(role: ModelRole, cfg: ModelEndpoint, config: EndpointConfig, opts: BackendOptions, warnings: string[]): Promise<HttpLanguageModel> {
-  const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log, opts.routing);
+  const ep = modelEndpoint(role, cfg, await keyFor(role, cfg.apiKeyEnv, opts), opts.log, opts.routing, config.localFiles?.[role]);
   const { caps, notes } = await capabilitiesFor(ep, cfg, opts.signal);
   const problems = capabilityProblems(role, caps, config.decoding);
   // A top-k the server cannot give fails every step: say so before the run starts.

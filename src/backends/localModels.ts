@@ -5,7 +5,8 @@ import { EngineLoadError } from '../engine/loadFailure';
 import { resolveModelPath, type EnginePool } from '../engine/pool';
 
 /** A run configuration whose model settings are all HTTP endpoints. */
-export type EndpointConfig = Omit<RunConfig, 'base' | 'baseline'> & { base: ModelEndpoint; baseline: ModelEndpoint };
+/** The settings with every model as an HTTP endpoint; `localFiles`: the roles a local engine serves, and their files. */
+export type EndpointConfig = Omit<RunConfig, 'base' | 'baseline'> & { base: ModelEndpoint; baseline: ModelEndpoint; localFiles?: Partial<Record<(typeof ROLES)[number], string>> };
 
 const ROLES = ['base', 'baseline'] as const;
 
@@ -33,7 +34,7 @@ export async function serveLocalModels(settings: RunConfig, pool: EnginePool, ba
     const setting = settingOf(e.failure.file);
     throw new TqError('config', `${e.failure.message} (${setting})`, { setting, cause: e });
   }
-  const out = { ...settings, base: asEndpoint(settings.base), baseline: asEndpoint(settings.baseline) } as EndpointConfig;
+  const out = { ...settings, base: asEndpoint(settings.base), baseline: asEndpoint(settings.baseline), localFiles: Object.fromEntries(files) } as EndpointConfig;
   for (const [role, file] of files) {
     const s = served.served.get(file)!;
     // The engine speaks the vLLM dialect and knows EOS from the file's metadata: no probing needed.

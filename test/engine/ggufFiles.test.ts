@@ -106,6 +106,13 @@ test('a GGUF with NaN weights: sampling and scoring fail naming the file and say
     await assert.rejects(env.base.sample({ prompts: [prompt], n: 2, temperature: 1, maxTokens: 3, seed: 1 }), why);
     await assert.rejects(env.base.score({ items: [{ prompt, continuation: [5, 6] }] }), why);
     await assert.rejects(env.base.nextTokens([prompt], 5), why);
+    // In the engine's words, naming the file and its setting; not prefixed by the engine's internal URL.
+    await assert.rejects(env.base.sample({ prompts: [prompt], n: 1, temperature: 1, maxTokens: 3, seed: 2 }), (e: TqError) => {
+      assert.ok(e.message.startsWith(`${f}: the model produced non-finite logits`), e.message);
+      assert.doesNotMatch(e.message, /127\.0\.0\.1/);
+      assert.equal(e.setting, 'tqstar.base.gguf');
+      return true;
+    });
   } finally {
     await pool.dispose();
   }
