@@ -17,6 +17,32 @@ before(() => {
   assert.equal(b.status, 0, b.stderr);
 });
 
+/**
+ * Runs the CLI until `ready(stdout, stderr)` holds, then kills its one child (the engine) with SIGSEGV and waits for the
+ * CLI to exit: its exit code and what it printed.
+ */
+async function crashEngineOf(args: string[], ready: (stdout: string, stderr: string) => boolean, limitMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root });
+  let stdout = '';
+  let stderr = '';
+  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  await new Promise<void>((resolve, reject) => {
+    const check = () => ready(stdout, stderr) && resolve();
+    child.stdout.on('data', (d) => ((stdout += d), check()));
+    child.stderr.on('data', (d) => ((stderr += d), check()));
+    child.once('close', (code) => reject(new Error(`${args[0]} exited (${code}) before it was ready: ${stdout}${stderr}`)));
+  });
+  // The engine is the CLI's one child process.
+  const engine = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  assert.ok(engine > 0);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('close', resolve);
+    process.kill(engine, 'SIGSEGV');
+  });
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
 test('serve --model serves GGUF files over the vLLM API, labelled as the local llama.cpp engine; SIGINT stops it and its child', { timeout: 60_000 }, async () => {
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--model', `a=${A}`, '--model', `b=${B}`, '--sequences', '8'], { cwd: root });
   let stdout = '';
@@ -53,26 +79,7 @@ test('serve --model serves GGUF files over the vLLM API, labelled as the local l
 });
 
 test('serve --model: when the engine child dies (SIGSEGV), serve says it crashed, names the file, and exits 3', { timeout: 60_000, skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--model', `a=${A}`], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (/\n {2}a: /.test(stdout)) resolve();
-    });
-    child.once('close', (code) => reject(new Error(`serve exited (${code}): ${stdout}${stderr}`)));
-  });
-  // The engine is serve's one child process.
-  const engine = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-  assert.ok(engine > 0);
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('close', resolve);
-    process.kill(engine, 'SIGSEGV');
-  });
-  clearTimeout(timer);
+  const { code, stderr } = await crashEngineOf(['serve', '--port', '0', '--model', `a=${A}`], (out) => /\n {2}a: /.test(out), 50_000);
   assert.equal(code, 3, stderr);
   assert.match(stderr, /tqstar serve: the local llama\.cpp engine crashed \(killed by SIGSEGV\) while serving .*random-a\.gguf/);
 });
@@ -113,26 +120,8 @@ test('decode with gguf settings: when the engine dies mid-run, the failed strate
     // Long enough that requests are still to come when the engine is killed after the first one.
     decoding: { topK: 3, rollouts: 2, horizon: 4, maxTokens: 100, seed: 1, gate: { by: 'none' } },
   }));
-  const child = spawn(process.execPath, [cli, 'decode', '--config', cfg, '--prompt', 'The food', '--strategy', 'tqstar', '--json', '--verbose'], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 80_000);
   // --verbose logs each request as it completes: after the first one the engine is serving the run.
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (/ POST http:\/\/127\.0\.0\.1:\d+\/v1\/\S+ 200 /.test(stderr)) resolve();
-    });
-    child.once('close', (code) => reject(new Error(`decode exited (${code}) before a request: ${stderr}`)));
-  });
-  const engine = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-  assert.ok(engine > 0);
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('close', resolve);
-    process.kill(engine, 'SIGSEGV');
-  });
-  clearTimeout(timer);
+  const { code, stdout, stderr } = await crashEngineOf(['decode', '--config', cfg, '--prompt', 'The food', '--strategy', 'tqstar', '--json', '--verbose'], (_o, err) => / POST http:\/\/127\.0\.0\.1:\d+\/v1\/\S+ 200 /.test(err), 80_000);
   assert.equal(code, 1, `a strategy failed: exit 1; ${stderr}`);
   const out = JSON.parse(stdout) as { results: Array<{ strategy: string; error?: { kind: string; message: string; setting?: string } }> };
   const err = out.results[0]!.error!;
