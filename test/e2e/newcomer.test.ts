@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startServer } from '../../src/server/index';
 import { ensureVsix, repoRoot } from '../package/vsix';
@@ -28,6 +28,30 @@ async function answer(page: Page, title: RegExp, value?: string): Promise<void> 
   if (value !== undefined) { await input.fill(value); await page.waitForTimeout(300); }
   await page.keyboard.press('Enter');
   await page.waitForTimeout(500);
+}
+
+/**
+ * Answers code-server's open dialog (a quick input holding a path) with `path`. The dialog lists the folder as the path
+ * is typed and may not take an Enter pressed before that settles: wait for the file's row, press Enter, and type again
+ * if the dialog is still up with the path (at most three times).
+ */
+async function answerFile(page: Page, title: RegExp, path: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.filter({ hasText: title }).waitFor({ state: 'visible', timeout: 30_000 });
+  const input = widget.locator('.quick-input-box input');
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await input.fill(path);
+    await widget.locator('.monaco-list-row', { hasText: basename(path) }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+    // Taken: the dialog closed, or the next step's quick input (another value) replaced it.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (!(await widget.isVisible()) || (await input.inputValue().catch(() => '')) !== path) return;
+      await page.waitForTimeout(200);
+    }
+  }
+  throw new Error(`the open dialog did not take ${path}`);
 }
 
 /** Picks the row of the open quick pick whose label contains `label`. */
@@ -112,9 +136,9 @@ describe('e2e newcomer: first start, Connect Models, the per-token view, Replace
       await runCommand(page(), 'Transfer Q*: Connect Models…');
       await pickRow(page(), /\(1\/4\)/, 'A local GGUF file');
       // code-server's open dialog is a quick input holding a path.
-      await answer(page(), /GGUF|Open|\//, join(repoRoot, 'models', 'tiny', 'sft.gguf'));
+      await answerFile(page(), /GGUF|Open|\//, join(repoRoot, 'models', 'tiny', 'sft.gguf'));
       await pickRow(page(), /\(2\/4\)/, 'A local GGUF file');
-      await answer(page(), /GGUF|Open|\//, join(repoRoot, 'models', 'tiny', 'dpo-sentiment.gguf'));
+      await answerFile(page(), /GGUF|Open|\//, join(repoRoot, 'models', 'tiny', 'dpo-sentiment.gguf'));
       await pickRow(page(), /\(3\/4\)/, 'Keep the current reward');
       // Written one setting after another: wait for the last one.
       const written = await waitFor(page(), () => workspaceSettings(cs), (t) => /tqstar\.baseline\.gguf/.test(t));
