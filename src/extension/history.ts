@@ -74,21 +74,6 @@ export function summarizeEval(e: EvalRecord): HistorySummary {
   };
 }
 
-/** Newest first; at most maxRuns; over maxChars the oldest lose their listed answers, then the oldest go. */
-export function boundEvals(evals: EvalRecord[], limits: HistoryLimits = DEFAULT_EVAL_LIMITS): EvalRecord[] {
-  const out = evals.slice(0, limits.maxRuns);
-  let total = size(out);
-  for (let i = out.length - 1; i >= 0 && total > limits.maxChars; i--) {
-    const e = out[i]!;
-    if (!e.view || e.trimmed) continue;
-    const before = size(e);
-    out[i] = { ...e, trimmed: true, view: { ...e.view, answers: {} } };
-    total += size(out[i]) - before;
-  }
-  while (out.length && total > limits.maxChars) total -= size(out.pop()) + 1;
-  return out;
-}
-
 export function summarize(run: RunView): HistorySummary {
   const best = rankResults(run.results)[0];
   return {
@@ -113,14 +98,13 @@ function withoutSteps(run: RunView): RunView {
 }
 
 /**
- * Newest first. Keeps at most maxRuns; while over maxChars, strips diagnostics from the oldest
- * run that still has them (rollouts first, then whole steps), then drops the oldest runs.
- * The outputs, rewards and costs of kept runs are never altered.
+ * Newest first. Keeps at most maxRuns; while over maxChars, applies each trim in turn to the oldest entry first (a trim
+ * returns the entry without some of its bulky detail, or the entry itself when it has none left), then drops the oldest.
  */
-export function boundHistory(runs: RunView[], limits: HistoryLimits = DEFAULT_LIMITS): RunView[] {
-  const out = runs.slice(0, limits.maxRuns);
+function bound<T>(entries: T[], limits: HistoryLimits, trims: ReadonlyArray<(x: T) => T>): T[] {
+  const out = entries.slice(0, limits.maxRuns);
   let total = size(out);
-  for (const trim of [withoutRollouts, withoutSteps]) {
+  for (const trim of trims) {
     for (let i = out.length - 1; i >= 0 && total > limits.maxChars; i--) {
       const before = size(out[i]);
       out[i] = trim(out[i]!);
@@ -129,6 +113,23 @@ export function boundHistory(runs: RunView[], limits: HistoryLimits = DEFAULT_LI
   }
   while (out.length && total > limits.maxChars) total -= size(out.pop()) + 1;
   return out;
+}
+
+/**
+ * Runs: old ones lose their diagnostics (rollouts first, then whole steps) before any run is dropped.
+ * The outputs, rewards and costs of kept runs are never altered.
+ */
+export function boundHistory(runs: RunView[], limits: HistoryLimits = DEFAULT_LIMITS): RunView[] {
+  return bound(runs, limits, [withoutRollouts, withoutSteps]);
+}
+
+function withoutAnswers(e: EvalRecord): EvalRecord {
+  return e.view && !e.trimmed ? { ...e, trimmed: true, view: { ...e.view, answers: {} } } : e;
+}
+
+/** Evaluations: old ones lose the answers listed per point (their points are kept) before any is dropped. */
+export function boundEvals(evals: EvalRecord[], limits: HistoryLimits = DEFAULT_EVAL_LIMITS): EvalRecord[] {
+  return bound(evals, limits, [withoutAnswers]);
 }
 
 export class HistoryStore {
@@ -160,13 +161,9 @@ export class HistoryStore {
   getEval(id: string): EvalRecord | undefined {
     return this.evals().find((e) => e.id === id);
   }
-  /** Stores an evaluation; returns the records the bound dropped (their report copies can go). */
-  async addEval(e: EvalRecord): Promise<EvalRecord[]> {
-    const all = [EvalRecord.parse(e), ...this.evals().filter((x) => x.id !== e.id)];
-    const kept = boundEvals(all, this.evalLimits);
-    await this.memento.update(EVAL_KEY, kept);
-    const ids = new Set(kept.map((k) => k.id));
-    return all.filter((x) => !ids.has(x.id));
+  /** Stores an evaluation, newest first, within the bound (the report copies of dropped ones go with pruneEvalReports). */
+  async addEval(e: EvalRecord): Promise<void> {
+    await this.memento.update(EVAL_KEY, boundEvals([EvalRecord.parse(e), ...this.evals().filter((x) => x.id !== e.id)], this.evalLimits));
   }
   async clear(): Promise<void> {
     await this.memento.update(KEY, []);

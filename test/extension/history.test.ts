@@ -81,7 +81,8 @@ test('evaluations are listed with the runs, newest first, with their best point,
   const store = new HistoryStore(new MapMemento());
   await store.add({ ...runN(1), startedAt: 1_000 });
   await store.add({ ...runN(2), startedAt: 1_030 });
-  for (const i of [0, 1]) assert.deepEqual(await store.addEval(evalN(i)), []);
+  for (const i of [0, 1]) await store.addEval(evalN(i));
+  assert.deepEqual(store.evals().map((e) => e.id), ['e1', 'e0'], 'nothing dropped within the bound');
   // e0 at 1005, e1 at 1015, r1 at 1000, r2 at 1030.
   assert.deepEqual(store.list().map((s) => [s.kind ?? 'run', s.id]), [['run', 'r2'], ['eval', 'e1'], ['eval', 'e0'], ['run', 'r1']]);
   const s = summarizeEval(evalN(1));
@@ -98,7 +99,7 @@ test('evaluations are listed with the runs, newest first, with their best point,
   assert.deepEqual(store.list(), []);
 });
 
-test('over their bound, old evaluations lose their listed answers, then go; the points are kept; dropped ones are returned', async () => {
+test('over their bound, old evaluations lose their listed answers, then go; the points are kept; the count bound drops the oldest', async () => {
   const evals = Array.from({ length: 5 }, (_, i) => evalN(4 - i, 20));
   const full = chars(evals);
   const oneTrimmed = chars([...evals.slice(0, 4), { ...evals[4]!, trimmed: true, view: { ...evals[4]!.view!, answers: {} } }]);
@@ -114,7 +115,8 @@ test('over their bound, old evaluations lose their listed answers, then go; the 
 
   const store = new HistoryStore(new MapMemento(), DEFAULT_LIMITS, { maxRuns: 2, maxChars: 1e9 });
   for (const i of [0, 1]) await store.addEval(evalN(i));
-  assert.deepEqual((await store.addEval(evalN(2))).map((e) => e.id), ['e0'], 'the record the count bound dropped');
+  await store.addEval(evalN(2));
+  assert.deepEqual(store.evals().map((e) => e.id), ['e2', 'e1'], 'the count bound dropped the oldest record, e0');
 });
 
 test('a stored evaluation that does not parse (another version, or damaged) is left out, not shown half', async () => {
