@@ -19,6 +19,7 @@ export { HttpLanguageModel } from './httpModel';
 export { makeReward, type RewardFactory } from './rewards/index';
 export { DIALECT_CAPABILITIES, type Capabilities, type CapabilityReport } from './capabilities';
 export { EnginePool } from '../engine/pool';
+export { engineCrashError } from './localModels';
 
 export type ModelRole = 'base' | 'baseline';
 export type Role = ModelRole | 'reward' | 'baselineReward';

@@ -2,9 +2,9 @@
 import type { ModelEndpoint, ModelSetting, RunConfig } from '../config/schema';
 import { TqError } from '../core/errors';
 import { EngineLoadError } from '../engine/loadFailure';
-import { resolveModelPath, type EnginePool } from '../engine/pool';
+import type { ErrorInfo } from '../core/events';
+import { crashMessage, resolveModelPath, type EnginePool } from '../engine/pool';
 
-/** A run configuration whose model settings are all HTTP endpoints. */
 /** The settings with every model as an HTTP endpoint; `localFiles`: the roles a local engine serves, and their files. */
 export type EndpointConfig = Omit<RunConfig, 'base' | 'baseline'> & { base: ModelEndpoint; baseline: ModelEndpoint; localFiles?: Partial<Record<(typeof ROLES)[number], string>> };
 
@@ -55,4 +55,14 @@ export async function serveLocalModels(settings: RunConfig, pool: EnginePool, ba
       );
   }
   return out;
+}
+
+/**
+ * A request that failed because the local engine behind it died, reported as that crash: the model files and the `gguf`
+ * setting (null for any other failure). `waitMs`: how long to wait for the child's exit to be noticed (EnginePool.crashBehind).
+ */
+export async function engineCrashError(engines: EnginePool, error: { url?: string; message?: string }, settings: RunConfig, opts: { waitMs?: number; nextRun?: boolean } = {}): Promise<ErrorInfo | null> {
+  const crash = await engines.crashBehind(error, opts.waitMs);
+  if (!crash) return null;
+  return { kind: 'connection', message: crashMessage(crash, { nextRun: opts.nextRun }), url: crash.url, setting: settings.base.gguf ? 'tqstar.base.gguf' : 'tqstar.baseline.gguf' };
 }

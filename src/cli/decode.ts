@@ -1,12 +1,11 @@
 // `tqstar decode`: one prompt, TQ* and its peers, a reward-ranked table or one JSON object.
 import { setMaxListeners } from 'node:events';
 import { dirname, resolve } from 'node:path';
-import { buildEnv } from '../backends/index';
-import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
+import { buildEnv, engineCrashError, EnginePool } from '../backends/index';
+import { STRATEGY_NAMES, type RunConfig, type StrategyName } from '../config/schema';
 import { runStrategies } from '../core/index';
 import { TqError } from '../core/errors';
 import type { DecodeResult } from '../core/events';
-import { crashMessage, EnginePool } from '../engine/pool';
 import { parseFlags, UsageError } from './args';
 import { readRunFile } from './configFile';
 import { EXIT } from './exitCodes';
@@ -67,7 +66,7 @@ export async function decodeCommand(argv: string[]): Promise<number> {
     });
     await built.dispose();
     // A strategy whose requests failed because the local engine died says so, naming the model files.
-    await Promise.all(run.results.map((r) => crashed(r, engines, config.base.gguf ? 'tqstar.base.gguf' : 'tqstar.baseline.gguf')));
+    await Promise.all(run.results.map((r) => crashed(r, engines, config)));
     if (json) process.stdout.write(JSON.stringify(toJson(run, built.warnings, built.setupRequests)) + '\n');
     else {
       process.stdout.write(table(run.results, COLUMNS) + '\n');
@@ -83,8 +82,7 @@ export async function decodeCommand(argv: string[]): Promise<number> {
 }
 
 /** Replaces a result's connection error by the engine crash behind it, if there was one (as the extension reports it). */
-async function crashed(r: DecodeResult, engines: EnginePool, setting: string): Promise<void> {
-  if (!r.error) return;
-  const crash = await engines.crashBehind(r.error, 1_000);
-  if (crash) r.error = { kind: 'connection', message: crashMessage(crash).replace(/; the next run starts a fresh engine$/, ''), url: crash.url, setting };
+async function crashed(r: DecodeResult, engines: EnginePool, config: RunConfig): Promise<void> {
+  const crash = r.error ? await engineCrashError(engines, r.error, config, { waitMs: 1_000, nextRun: false }) : null;
+  if (crash) r.error = crash;
 }

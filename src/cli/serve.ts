@@ -72,7 +72,7 @@ async function serveModels(f: ParsedFlags, port: number): Promise<number> {
   // The engine child can die on its own (a native crash): then say so and exit, rather than serve nothing.
   const crashed = await Promise.race([untilStopped().then(() => null), engine.exited]);
   if (crashed && !crashed.requested) {
-    process.stderr.write(`tqstar serve: ${crashMessage({ ...crashed, files: models.map((m) => m.file), url: engine.url }).replace(/; the next run starts a fresh engine$/, '')}\n`);
+    process.stderr.write(`tqstar serve: ${crashMessage({ ...crashed, files: models.map((m) => m.file), url: engine.url }, { nextRun: false })}\n`);
     return EXIT.backend;
   }
   await engine.close();

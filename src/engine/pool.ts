@@ -25,12 +25,15 @@ export interface EngineCrash extends EngineExit {
   url: string;
 }
 
-/** The run's error once its engine crashed: it names the model files and says what happened. */
-export function crashMessage(c: EngineCrash): string {
+/**
+ * The run's error once its engine crashed: it names the model files and says what happened. `nextRun`: add that the next
+ * run starts a fresh engine (true where the pool outlives the run, as in the extension; false for a CLI command).
+ */
+export function crashMessage(c: EngineCrash, { nextRun = true }: { nextRun?: boolean } = {}): string {
   const how = c.signal ? `killed by ${c.signal}` : `exit code ${c.code}`;
   const oom = c.signal === 'SIGKILL' ? ' (the system may have run out of memory)' : '';
   const tail = c.stderr.filter((l) => l.trim()).slice(-3).join(' | ');
-  return `the local llama.cpp engine crashed (${how})${oom} while serving ${c.files.join(', ')}${tail ? `: ${tail}` : ''}; the next run starts a fresh engine`;
+  return `the local llama.cpp engine crashed (${how})${oom} while serving ${c.files.join(', ')}${tail ? `: ${tail}` : ''}${nextRun ? '; the next run starts a fresh engine' : ''}`;
 }
 
 type Starter = (models: LoadOptions[]) => Promise<EngineProcess>;

@@ -2,7 +2,7 @@
 import type { RunConfig, StrategyName } from '../config/schema';
 import { runStrategies } from '../core';
 import type { DecodeEvent, RunResult } from '../core/events';
-import { buildEnv, type BackendOptions } from '../backends';
+import { buildEnv, engineCrashError, type BackendOptions } from '../backends';
 import type { ErrorView, RunStatus, RunView } from '../webview/protocol';
 import { applyEvent, finishRun } from '../webview/runState';
 import { STRATEGY_LABELS } from '../webview/labels';
@@ -10,7 +10,6 @@ import { TqError, isAbort } from '../core/errors';
 import { explainModelError, explainNotAModelServer } from './modelCheck';
 import { preflight } from './preflight';
 import type { Capabilities } from '../backends/capabilities';
-import { crashMessage } from '../engine/pool';
 
 export interface PipelineHooks extends Pick<BackendOptions, 'apiKey' | 'log' | 'rewardFactories' | 'engines' | 'baseDir'> {
   /** After each decoder event, with the view it produced. */
@@ -109,8 +108,8 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
  */
 async function explain(error: ErrorView, config: RunConfig, hooks: PipelineHooks, signal: AbortSignal): Promise<ErrorView> {
   try {
-    const crash = await hooks.engines?.crashBehind(error);
-    if (crash) return { kind: 'connection', message: crashMessage(crash), url: crash.url, setting: config.base.gguf ? 'tqstar.base.gguf' : 'tqstar.baseline.gguf' };
+    const crash = hooks.engines ? await engineCrashError(hooks.engines, error, config) : null;
+    if (crash) return crash;
     return explainNotAModelServer(await explainModelError(error, config, (role) => hooks.apiKey?.(role), signal), config);
   } catch {
     return explainNotAModelServer(error, config);
