@@ -299,7 +299,9 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
   const p = panel;
   p.report = undefined;
   const startedAt = Date.now();
-  const models = backend.world ? `built-in demo: ${backend.world.name === 'tiny' ? 'tiny transformers' : 'word-level n-gram pair'}` : `base ${backend.config.base.model}, baseline ${backend.config.baseline.model}, reward ${backend.config.reward.kind}`;
+  // The configured endpoints in a few words: the report's label for them, and the history's.
+  const configLabel = `base ${backend.config.base.model}, baseline ${backend.config.baseline.model}, reward ${backend.config.reward.kind}`;
+  const models = backend.world ? `built-in demo: ${backend.world.name === 'tiny' ? 'tiny transformers' : 'word-level n-gram pair'}` : configLabel;
   let lastProgress: Progress | undefined;
   const record = (status: EvalRecord['status'], view: EvalRecord['view'], extra: Partial<EvalRecord> = {}): EvalRecord => ({
     kind: 'eval',
@@ -328,7 +330,7 @@ export const evaluateOnPromptSet = (ctx: Ctx) => async (): Promise<void> => {
         sweeps,
         reference,
         outDir,
-        ...(backend.world ? { world: backend.world } : { configLabel: `base ${backend.config.base.model}, baseline ${backend.config.baseline.model}, reward ${backend.config.reward.kind}` }),
+        ...(backend.world ? { world: backend.world } : { configLabel }),
         embedder: backend.embedder,
         judge: judgeUse?.judge ? lmPairJudge() : undefined,
         backend: { apiKey: (role) => ctx.keys.get(role), rewardFactories: { 'vscode-lm': vscodeLmReward }, ...(backend.engines ? { engines: backend.engines } : {}) },
