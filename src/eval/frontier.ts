@@ -2,6 +2,7 @@
 import type { StrategyName } from '../config/schema';
 import type { AnswerRecord } from './records';
 import { heldOutValue, type EvalSummary, type PointSummary } from './summary';
+import { meanEstimate } from '../core/estimators';
 
 export interface Paired {
   /** Mean over the prompt × seed pairs of (this point − the other), and its standard error sd/√n. */
@@ -27,11 +28,9 @@ export interface PointTargets {
 const pairKey = (a: AnswerRecord) => `${a.promptId}\u0000${a.seed}`;
 
 function paired(diffs: number[]): Paired | null {
-  const n = diffs.length;
-  if (!n) return null;
-  const m = diffs.reduce((a, b) => a + b, 0) / n;
-  const se = n > 1 ? Math.sqrt(diffs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1) / n) : null;
-  return { delta: m, se, n };
+  if (!diffs.length) return null;
+  const { q, stderr } = meanEstimate(diffs);
+  return { delta: q, se: stderr, n: diffs.length };
 }
 
 function byPair(answers: readonly AnswerRecord[], point: string, value: (a: AnswerRecord) => number | null): Map<string, number> {

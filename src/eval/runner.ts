@@ -10,7 +10,7 @@ import { deriveSeed } from '../core/rng';
 import type { Embedder, PairJudge } from './clients';
 import { criticalPathMs, newRecording, recordedEnv, type EvalLatency } from './latencyCost';
 import { answerKl } from './kl';
-import { heldOutScore, type HeldOut } from './heldOut';
+import { heldOutName, heldOutScore, type HeldOut } from './heldOut';
 import { candidateFirst, cosine, diversity, judgeOutcome } from './metrics';
 import type { EvalPrompt } from './prompts';
 import type { AnswerRecord, EvalRecord, JudgeRecord } from './records';
@@ -261,7 +261,7 @@ async function measure(it: EvalItem, r: DecodeResult, reward: CountingReward, ct
       kl,
       diversity: diversity(r.text),
       coherence,
-      heldOut: { name: ho.kind === 'fluency' ? 'fluency' : ho.name, value: heldOut },
+      heldOut: { name: heldOutName(ho), value: heldOut },
       ...(gatedSteps.length ? { steered: { gated: gatedSteps.length, steered: gatedSteps.filter((st) => st.steered).length } } : {}),
       exact: ctx.exact?.(it.point.strategy, it.point.params, it.prompt.text) ?? null,
     };

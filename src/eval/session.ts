@@ -137,10 +137,11 @@ export async function runEvalSession(i: SessionInput): Promise<SessionResult> {
   ];
   const table = summaryTable(summary);
   const comparison = comparisonText(compareAtEqual(summary));
-  const targets = targetsText(frontierTargets(summary, res.answers));
+  const frontier = frontierTargets(summary, res.answers);
+  const targets = targetsText(frontier);
   const files = { jsonl, report: join(i.outDir, 'report.html'), summaryJson: join(i.outDir, 'summary.json'), summaryTxt: join(i.outDir, 'summary.txt'), plots: [] as string[] };
   writeFileSync(files.summaryTxt, table + '\n' + (comparison ? `\nTQ* against each peer's best point at ≤ its compute and at ≤ its KL (Δ = TQ* − peer ± SE):\n${comparison}\n` : '') + (targets ? `\n${TARGETS_HEAD}\n${targets}\n` : ''));
-  writeFileSync(files.summaryJson, JSON.stringify({ notes, ...summary, targets: frontierTargets(summary, res.answers).map((t) => ({ point: t.point.point, label: t.point.label, vsBaseline: t.vsBaseline, heldOutVsBaseline: t.heldOutVsBaseline, vsBon: t.vsBon })) }, null, 2) + '\n');
+  writeFileSync(files.summaryJson, JSON.stringify({ notes, ...summary, targets: frontier.map((t) => ({ point: t.point.point, label: t.point.label, vsBaseline: t.vsBaseline, heldOutVsBaseline: t.heldOutVsBaseline, vsBon: t.vsBon })) }, null, 2) + '\n');
   // The plots also as files of their own (for documents that show them); the report inlines the same SVG.
   plotSpecs(summary).forEach((spec, k) => {
     const f = join(i.outDir, `plot-${spec.id ?? k}.svg`);
