@@ -1,5 +1,6 @@
 // What the "Models" side view lists: the current base, baseline and reward, and how the last Test Connections found them. Pure (no vscode).
 import type { RunConfig } from '../config/schema';
+import { host, where } from '../webview/progress';
 
 export type Health = { ok: boolean; problems: string[]; at: number };
 export type ModelRole = 'base' | 'baseline' | 'reward';
@@ -7,18 +8,12 @@ export interface ModelRow { role: ModelRole; label: string; description: string;
 
 const LABELS: Record<ModelRole, string> = { base: 'Base π_base', baseline: 'Baseline ρ_BL', reward: 'Reward r' };
 
-const hostOf = (u: string | string[]) => {
-  const first = Array.isArray(u) ? u[0]! : u;
-  try { return new URL(first).host + (Array.isArray(u) && u.length > 1 ? ` +${u.length - 1}` : ''); } catch { return first; }
-};
-
 function describe(role: ModelRole, config: RunConfig): string {
   if (role === 'reward') {
     const r = config.reward as { kind: string; name?: string; model?: string; baseUrl?: string };
-    return r.kind === 'builtin' ? `builtin ${r.name ?? ''}`.trim() : [r.kind, r.model, r.baseUrl ? `@ ${hostOf(r.baseUrl)}` : null].filter(Boolean).join(' ');
+    return r.kind === 'builtin' ? `builtin ${r.name ?? ''}`.trim() : [r.kind, r.model, r.baseUrl ? `@ ${host(r.baseUrl)}` : null].filter(Boolean).join(' ');
   }
-  const m = config[role];
-  return m.gguf !== undefined ? `${m.gguf.split(/[\\/]/).pop()} (local GGUF)` : `${m.model ?? '?'} @ ${m.baseUrl !== undefined ? hostOf(m.baseUrl) : '?'}`;
+  return where(config[role]);
 }
 
 /** One row per role; with settings that do not form a run yet, the roles say what is missing. */

@@ -81,13 +81,14 @@ export function progressText(p: Progress): string {
   return `running ${each} tokens (${p.done} of ${p.total} finished) · ${parts.join(' · ')}`;
 }
 
-const host = (u: string | string[]) => {
+/** A server URL by its host (several replicas: the first, "+N"). */
+export const host = (u: string | string[]) => {
   const first = Array.isArray(u) ? u[0]! : u;
   try { return new URL(first).host + (Array.isArray(u) && u.length > 1 ? ` +${u.length - 1}` : ''); } catch { return first; }
 };
 
 /** A model setting as "model @ host", or a local GGUF file by its name. */
-const where = (m: { model?: string; baseUrl?: string | string[]; gguf?: string }): string =>
+export const where = (m: { model?: string; baseUrl?: string | string[]; gguf?: string }): string =>
   m.gguf !== undefined ? `${m.gguf.split(/[\\/]/).pop()} (local GGUF)` : `${m.model ?? '?'} @ ${m.baseUrl !== undefined ? host(m.baseUrl) : '?'}`;
 
 /** The header's compact description of a run's settings: models, reward, α and the other main knobs, seed. */
