@@ -20,8 +20,6 @@ export class HistoryView implements vscode.WebviewViewProvider {
       if (!m.ok) return this.log.warn(`history view sent an invalid message (${m.reason}); ignored`);
       if (m.value.type === 'ready') this.refresh();
       else if (m.value.type === 'open') this.open(m.value.id);
-      // The welcome buttons: only the commands the protocol lists can arrive here.
-      else if (m.value.type === 'command') await vscode.commands.executeCommand(m.value.command);
       else await this.clear();
     });
     view.onDidDispose(() => { this.view = undefined; });

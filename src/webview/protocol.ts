@@ -155,12 +155,8 @@ export type HistorySummary = z.infer<typeof HistorySummary>;
 export const HostToSidebar = z.discriminatedUnion('type', [z.object({ type: z.literal('history'), entries: z.array(HistorySummary) })]);
 export type HostToSidebar = z.infer<typeof HostToSidebar>;
 
-/** The commands the history view's welcome buttons may run; nothing else. */
-export const WELCOME_COMMANDS = ['tqstar.tryDemo', 'tqstar.openWalkthrough', 'tqstar.openSettings', 'tqstar.generateFromPrompt'] as const;
-
 export const SidebarToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('command'), command: z.enum(WELCOME_COMMANDS) }),
   z.object({ type: z.literal('open'), id: z.string() }),
   z.object({ type: z.literal('clear') }),
 ]);
