@@ -59,6 +59,18 @@ export function runStatus(aborted: boolean, result: RunResult | null): { status:
   return { status: 'error', error: { ...e, message: `${STRATEGY_LABELS[failed.strategy]}: ${e.message}` } };
 }
 
+/**
+ * The run as "Use Proposer base for This Run" leaves it: its settings say proposer "base", and the warnings that said to
+ * set the proposer to base are gone (this run does). The panel and the history both show this view.
+ */
+export function withProposerBase(view: RunView): RunView {
+  return {
+    ...view,
+    ...(view.config ? { config: { ...view.config, decoding: { ...view.config.decoding, proposer: 'base' as const } } } : {}),
+    ...(view.warnings ? { warnings: view.warnings.filter((w) => !/proposer to "?base"?/i.test(w)) } : {}),
+  };
+}
+
 export async function runPipeline(run: RunView, config: RunConfig, signal: AbortSignal, hooks: PipelineHooks = {}): Promise<PipelineOutcome> {
   let view = run;
   try {
@@ -79,7 +91,7 @@ export async function runPipeline(run: RunView, config: RunConfig, signal: Abort
         if (choice === 'stop') return { view: finishRun(view, 'cancelled', null), result: null, status: 'cancelled' };
         if (choice === 'fix') {
           decoding = { ...decoding, proposer: 'base' };
-          if (view.config) view = { ...view, config: { ...view.config, decoding } };
+          view = withProposerBase(view);
         }
       }
       const result = await runStrategies(run.strategies, { text: run.prompt }, built.env, decoding, {

@@ -8,7 +8,7 @@ import type { EnginePool } from '../backends';
 import type { Ctx } from './ctx';
 import { showError } from './errorsUi';
 import { vscodeLmReward } from './vscodeLm';
-import { newRun, orderStrategies, runPipeline } from './runPipeline';
+import { newRun, orderStrategies, runPipeline, withProposerBase } from './runPipeline';
 import { formatRequestLine } from './requestLog';
 import type { Origin } from './promptOrigin';
 import { noticeUntrusted } from './trust';
@@ -99,7 +99,10 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
           const fix = 'Use Proposer "base" for This Run';
           const pick = await vscode.window.showWarningMessage(notificationText(`Transfer Q*: ${risk.message}`), { modal: true }, fix, 'Run Anyway');
           // The header shows the override, and the warnings that said to set the proposer to "base" go: this run does.
-          if (pick === fix) ctx.panel.patch(run.id, { config: { ...run.config!, decoding: { ...config.decoding, proposer: 'base' } }, warnings: (ctx.panel.run?.warnings ?? []).filter((w) => !/proposer to "?base"?/i.test(w)) });
+          if (pick === fix) {
+            const fixed = withProposerBase({ ...run, warnings: ctx.panel.run?.warnings ?? [] });
+            ctx.panel.patch(run.id, { config: fixed.config, warnings: fixed.warnings });
+          }
           return pick === fix ? 'fix' : pick === 'Run Anyway' ? 'run' : 'stop';
         },
       });

@@ -47,7 +47,23 @@ test('over HTTP: against an Ollama-shaped server the risk is raised before any s
     const fixed = await runPipeline({ ...newRun('The movie was', ['tqstar']), config }, config, new AbortController().signal, { onRisk: async () => 'fix' });
     assert.equal(fixed.status, 'done', fixed.error?.message);
     assert.equal(fixed.view.config?.decoding.proposer, 'base');
+    // The view the history stores shows what the panel showed: no warning telling to set the proposer to base.
+    assert.deepEqual((fixed.view.warnings ?? []).filter((w) => /proposer to "?base"?/i.test(w)), []);
   } finally {
     await server.close();
   }
+});
+
+test('withProposerBase: the settings say proposer base and the warnings that said to set it go; others stay', async () => {
+  const { newRun, withProposerBase } = await import('../../src/extension/runPipeline');
+  const config = cfg({ proposer: 'baseline' });
+  const warnings = ['base (http://h/v1): text prompts drift; set tqstar.decoding.proposer to "base"', 'baseline (http://h/v1): top-k capped at 5', 'Set the proposer to base, or serve with vLLM'];
+  const fixed = withProposerBase({ ...newRun('p', ['tqstar']), config, warnings });
+  assert.equal(fixed.config?.decoding.proposer, 'base');
+  assert.deepEqual(fixed.warnings, ['baseline (http://h/v1): top-k capped at 5']);
+  assert.equal(fixed.config?.decoding.topK, config.decoding.topK);
+  // A view without settings or warnings gains neither.
+  const bare = withProposerBase(newRun('p', ['tqstar']));
+  assert.equal(bare.config, undefined);
+  assert.equal(bare.warnings, undefined);
 });
