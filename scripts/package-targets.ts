@@ -14,6 +14,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statS
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_TARGETS, packageFileName, type EngineTarget, type VsceTarget } from '../src/engine/platforms';
+import { findPackageDir, realFiles } from '../src/engine/launcher';
 import { checkPlatformPackage, formatReport } from '../test/package/platformCheck';
 import { packagedReadme } from './packaged-readme.mjs';
 
@@ -64,15 +65,6 @@ function prebuild(t: EngineTarget): string {
   return join(dir, 'package');
 }
 
-/** The folder Node would load `name` from when required by a file in `from`. */
-function resolveDir(name: string, from: string): string | null {
-  for (let d = from; ; d = dirname(d)) {
-    const p = join(d, 'node_modules', name);
-    if (existsSync(join(p, 'package.json'))) return p;
-    if (dirname(d) === d) return null;
-  }
-}
-
 // node-llama-cpp's runtime closure (JavaScript only): its dependencies, recursively. Its optional dependencies are the
 // prebuilt binaries; each package gets its own target's one from the registry tarball instead.
 const closure = new Set<string>();
@@ -80,7 +72,7 @@ const closure = new Set<string>();
   if (closure.has(dir)) return;
   closure.add(dir);
   const p = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  for (const n of Object.keys(p.dependencies ?? {})) walk(resolveDir(n, dir) ?? fail(`package-targets: ${n} (needed by ${relative(root, dir)}) is not installed`));
+  for (const n of Object.keys(p.dependencies ?? {})) walk(findPackageDir(n, dir, realFiles) ?? fail(`package-targets: ${n} (needed by ${relative(root, dir)}) is not installed`));
 })(join(root, 'node_modules', 'node-llama-cpp'));
 
 // Left out: source maps, type declarations, llama.cpp's source bundle (34 MB, only for building from source), any other
