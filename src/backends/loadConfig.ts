@@ -52,11 +52,16 @@ export function describeIssue(issue: Issue): { path: string; text: string } {
   return { path: path || '(top level)', text: what };
 }
 
+/** A schema's issues (zod's `error.issues`), each as "key.path: what is wrong". */
+export function describeIssues(issues: readonly unknown[]): Array<{ path: string; text: string }> {
+  return (issues as unknown as Issue[]).map(describeIssue);
+}
+
 /** RunConfig from unknown JSON; TqError kind 'config' whose message names the exact key path(s). */
 export function loadRunConfig(json: unknown): RunConfig {
   const r = RunConfig.safeParse(json);
   if (r.success) return r.data;
-  const issues = (r.error.issues as unknown as Issue[]).map(describeIssue);
+  const issues = describeIssues(r.error.issues);
   const first = issues[0]!;
   const message = issues.map((i) => `${i.path}: ${i.text}`).join('\n');
   throw new TqError('config', message, { setting: first.path === '(top level)' ? undefined : `tqstar.${first.path}` });

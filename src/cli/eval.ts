@@ -1,8 +1,8 @@
 // `tqstar eval`: strategies × sweeps × prompts × seeds → JSONL (resumable), a summary table, an HTML report with plots.
 import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadRunConfig, makeReward } from '../backends/index';
+import { describeIssues } from '../backends/loadConfig';
 import { RewardConfig as RewardConfigSchema, STRATEGY_NAMES, type RewardConfig, type RunConfig, type StrategyName } from '../config/schema';
 import { TqError } from '../core/errors';
 import { httpEmbedder, httpPairJudge, type Embedder, type PairJudge } from '../eval/clients';
@@ -16,6 +16,7 @@ import { parseLatency, startServer, type RunningServer } from '../server/index';
 import { parseFlags, UsageError } from './args';
 import { readConfigFile } from './configFile';
 import { EXIT } from './exitCodes';
+import { readTextFile } from './files';
 
 const int = (name: string, v: string | undefined, min: number): number | undefined => {
   if (v === undefined) return undefined;
@@ -146,12 +147,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
       } else {
         let raw: unknown;
         try {
-          raw = JSON.parse(ho.trim().startsWith('{') ? ho : readFileSync(ho, 'utf8'));
+          raw = JSON.parse(ho.trim().startsWith('{') ? ho : readTextFile(ho, 'config'));
         } catch (e) {
           throw new UsageError(`--held-out: expected fluency, judge, or a reward configuration as JSON or a .json file (${(e as Error).message})`);
         }
         const parsed = RewardConfigSchema.safeParse(raw);
-        if (!parsed.success) throw new UsageError(`--held-out: not a reward configuration: ${parsed.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ')}`);
+        if (!parsed.success) throw new UsageError(`--held-out: not a reward configuration: ${describeIssues(parsed.error.issues).map((d) => `${d.path}: ${d.text}`).join('; ')}`);
         cfg = parsed.data;
       }
       const keyEnv = 'apiKeyEnv' in cfg ? cfg.apiKeyEnv : undefined;

@@ -112,6 +112,16 @@ test('tqstar eval: usage errors exit 2 and name the flag', async () => {
   const d = await run(['eval', '--world', 'tabular', '--latency', 'warp=9']);
   assert.equal(d.code, 2);
   assert.match(d.stderr, /--latency: unknown part "warp=9"/);
+  // --held-out FILE is read as the config file is (bounded: /dev/zero is an error, not an endless read), and a bad
+  // reward configuration names the key as config errors do.
+  if (existsSync('/dev/zero')) {
+    const e = await run(['eval', '--world', 'tabular', '--held-out', '/dev/zero'], undefined, 30_000);
+    assert.equal(e.code, 2, e.stderr);
+    assert.match(e.stderr, /--held-out: .*config file \/dev\/zero is larger than 1048576 bytes/);
+  }
+  const g = await run(['eval', '--world', 'tabular', '--held-out', '{"kind":"builtin","name":"length","target":"far"}']);
+  assert.equal(g.code, 2, g.stderr);
+  assert.match(g.stderr, /--held-out: not a reward configuration: target: must be a number/);
 });
 
 test('tqstar eval --world tabular --latency vllm-8b: the critical path per answer and per output token in the table, the JSON and the JSONL', { timeout: 180_000 }, async () => {
