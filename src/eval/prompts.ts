@@ -1,5 +1,5 @@
 // Prompt sets for `tqstar eval`: the built-in set written for this project, and JSONL or plain-text files.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { readBoundedText } from '../files';
 
 export interface EvalPrompt {
   /** Stable identity across runs (resume keys on it): the file's `id`, or the line number. */
@@ -87,28 +87,12 @@ export function parsePromptSet(content: string, source = 'prompt file'): EvalPro
  * /dev/zero or a directory is refused before it is opened), UTF-8.
  */
 export function readPromptSet(path: string): EvalPrompt[] {
-  let content: string;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new Error(`prompt file ${path} is not a regular file`);
-    if (st.size > PROMPT_SET_LIMIT) throw new Error(`prompt file ${path} is larger than ${PROMPT_SET_LIMIT} bytes`);
-    const fd = openSync(path, 'r');
-    try {
-      const buf = Buffer.alloc(PROMPT_SET_LIMIT + 1);
-      let n = 0;
-      for (;;) {
-        const got = readSync(fd, buf, n, buf.length - n, null);
-        if (got === 0) break;
-        n += got;
-        if (n > PROMPT_SET_LIMIT) throw new Error(`prompt file ${path} is larger than ${PROMPT_SET_LIMIT} bytes`);
-      }
-      content = buf.toString('utf8', 0, n);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    if (e instanceof Error && e.message.startsWith('prompt file ')) throw e;
-    throw new Error(`cannot read prompt file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const content = readBoundedText(
+    path,
+    PROMPT_SET_LIMIT,
+    (r) =>
+      new Error(r.why === 'unreadable' ? `cannot read prompt file ${path}: ${r.code}` : r.why === 'too-large' ? `prompt file ${path} is larger than ${PROMPT_SET_LIMIT} bytes` : `prompt file ${path} is not a regular file`),
+    { regularOnly: true },
+  );
   return parsePromptSet(content, path);
 }

@@ -1,5 +1,6 @@
 // The eval's JSONL: one line per finished answer or judge verdict, appended as each finishes, read back to resume.
-import { appendFileSync, closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { readBoundedText } from '../files';
 import { z } from 'zod';
 import { STRATEGY_NAMES, type StrategyName } from '../config/schema';
 import type { KlValue } from './kl';
@@ -123,26 +124,17 @@ export class RecordsFileError extends Error {}
 
 /** The file's text, refusing what is not a regular file (a directory, a FIFO, a device behind a link) and files over the limit. */
 function readRecordsText(path: string, limit: number): string {
-  const st = statSync(path);
-  if (!st.isFile()) throw new RecordsFileError(`${path} is not a regular file${lstatSync(path).isSymbolicLink() ? ' (a link to one that is not)' : ''}; move it away or give another --out folder`);
-  if (st.size > limit) throw new RecordsFileError(`${path} is larger than ${limit} bytes; give another --out folder`);
-  const fd = openSync(path, 'r');
-  try {
-    // fstat again on what was opened: the path may have changed between the two.
-    const f = fstatSync(fd);
-    if (!f.isFile() || f.size > limit) throw new RecordsFileError(`${path} is not a regular file of at most ${limit} bytes`);
-    const buf = Buffer.alloc(Math.min(f.size, limit) + 1);
-    let n = 0;
-    for (;;) {
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-      if (n > limit) throw new RecordsFileError(`${path} is larger than ${limit} bytes; give another --out folder`);
-    }
-    return buf.toString('utf8', 0, n);
-  } finally {
-    closeSync(fd);
-  }
+  return readBoundedText(
+    path,
+    limit,
+    (r) =>
+      r.why === 'unreadable'
+        ? (r.error as Error)
+        : new RecordsFileError(
+            r.why === 'too-large' ? `${path} is larger than ${limit} bytes; give another --out folder` : `${path} is not a regular file${r.link ? ' (a link to one that is not)' : ''}; move it away or give another --out folder`,
+          ),
+    { regularOnly: true },
+  );
 }
 
 /** Why a line was skipped: its line number and what was wrong. */
