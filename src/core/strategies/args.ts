@@ -3,7 +3,7 @@ import type { StrategyFactory } from '../context';
 import type { CandidateDiagnostics } from '../events';
 import { select } from '../selection';
 import { topEntryFlags } from './flags';
-import { topCandidates } from './rollouts';
+import { baseFavourite } from './tqCandidates';
 
 export const args: StrategyFactory = (ctx) => ({
   async step(state) {
@@ -31,9 +31,9 @@ export const args: StrategyFactory = (ctx) => ({
       ...(topEntryFlags(z).length ? { flags: topEntryFlags(z) } : {}),
     }));
     const chosen = { id: cands[index].id, text: cands[index].text };
-    // π_base's top-k at s_t is what ARGS proposes from: its head is the base's real top-1.
-    const [head] = topCandidates(top, 1);
-    const baseTop = head ? { baseTop: { id: head.id, text: head.text, logprobBase: head.logprob, proposed: true } } : {};
+    // π_base's top-k at s_t is what ARGS proposes from: its head is the base's real top-1 (always proposed).
+    const favourite = baseFavourite(top, cands);
+    const baseTop = favourite ? { baseTop: favourite } : {};
     return chosen.id === eos ? { chosen, accepted: [], candidates, end: 'eos', eosChosen: true, ...baseTop } : { chosen, accepted: [], candidates, ...baseTop };
   },
 });

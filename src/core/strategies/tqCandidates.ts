@@ -186,7 +186,7 @@ export async function gatherCandidates(ctx: RunContext, state: DecodeState, s: S
 }
 
 /** StepDiagnostics.baseTop: π_base's real top-1 at s_t (the head of its top-k list), when the step saw that list. */
-export function baseFavourite(baseTop: readonly TokenLogprob[] | undefined, cands: readonly Candidate[]): { id: TokenId; text: string; logprobBase: number; proposed: boolean } | undefined {
+export function baseFavourite(baseTop: readonly TokenLogprob[] | undefined, cands: readonly { id: TokenId }[]): { id: TokenId; text: string; logprobBase: number; proposed: boolean } | undefined {
   const [top] = topCandidates(baseTop ?? [], 1);
   if (!top) return undefined;
   return { id: top.id, text: top.text, logprobBase: top.logprob, proposed: cands.some((c) => c.id === top.id) };
