@@ -111,6 +111,19 @@ export function topK(dist: Float64Array, k: number): TokenId[] {
     .slice(0, k);
 }
 
+/** The selection over scored candidates: all weight on the first best (greedy), or exp(score/T) normalised (sample). */
+export function choiceWeights(scores: readonly number[], mode: 'greedy' | 'sample', temperature: number): number[] {
+  if (mode === 'greedy') {
+    let best = 0;
+    for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+    return scores.map((_, i) => (i === best ? 1 : 0));
+  }
+  const m = Math.max(...scores);
+  const ws = scores.map((x) => Math.exp((x - m) / temperature));
+  const total = ws.reduce((a, b) => a + b, 0);
+  return ws.map((w) => w / total);
+}
+
 /**
  * A value-guided token-level policy over a candidate set: sample mode is
  * softmax((log π_base(z|s) + α·value(s,z)) / T) over C(s) — with value = Q* the exact TQ* policy —
@@ -133,16 +146,7 @@ export function valuePolicy(
     const out = new Float64Array(pb.length);
     const cs = candidates(s).filter((z) => pb[z] > 0);
     const scores = cs.map((z) => Math.log(pb[z]) + alpha * value(s, z));
-    if (mode === 'greedy') {
-      let best = 0;
-      for (let i = 1; i < cs.length; i++) if (scores[i] > scores[best]) best = i;
-      out[cs[best]] = 1;
-    } else {
-      const m = Math.max(...scores);
-      const ws = scores.map((x) => Math.exp((x - m) / temperature));
-      const total = ws.reduce((a, b) => a + b, 0);
-      cs.forEach((z, i) => (out[z] = ws[i] / total));
-    }
+    choiceWeights(scores, mode, temperature).forEach((w, i) => (out[cs[i]] = w));
     memo.set(key, out);
     return out;
   };

@@ -1,10 +1,9 @@
 // The exact E[r], KL and E[r] − β·KL of the policy each strategy implements on the tabular world (values exact, no sampling noise).
 import type { DecodingParams, StrategyName } from '../config/schema';
 import { steers } from '../core/gate';
-import { softmax } from '../core/logspace';
 import type { TokenId } from '../core/model';
 import { alphaForKl } from '../core/strength';
-import { type PolicyValue, topK, valuePolicy } from './exact';
+import { choiceWeights, type PolicyValue, topK, valuePolicy } from './exact';
 import type { TabularSuite } from './inProcess';
 import { type NextDist } from './tabular';
 
@@ -28,14 +27,12 @@ export function exactStrategyValue(suite: TabularSuite, strategy: StrategyName, 
       const implicitQ = (s: readonly TokenId[], z: TokenId) => p.betaBaseline * Math.log(dists.rhoStarR(s)[z] / dists.base(s)[z]);
       const value = p.estimator === 'implicit' ? implicitQ : (s: readonly TokenId[], z: TokenId) => exact.qStar(s, z);
       const proposerDist = p.proposer === 'base' ? dists.base : dists.rhoStarR;
-      if (p.strength === 'alpha' && p.gate.by === 'none' && p.estimator !== 'hybrid') return exact.evaluate(valuePolicy(dists.base, proposer, value, p.alpha, p.selection, p.selectionTemperature), start);
       return exact.evaluate(steeredPolicy(dists.base, proposer, proposerDist, value, p, p.estimator === 'hybrid' ? implicitQ : undefined), start);
     }
     case 'cd': {
       if (p.strength === 'spread') return null;
       const cands = (s: readonly TokenId[]) => topK(dists.base(s), p.topK);
       const value = (s: readonly TokenId[], z: TokenId) => exact.qBase(s, z);
-      if (p.strength === 'alpha' && p.gate.by === 'none') return exact.evaluate(valuePolicy(dists.base, cands, value, p.alpha, p.selection, p.selectionTemperature), start);
       return exact.evaluate(steeredPolicy(dists.base, cands, dists.base, value, p), start);
     }
     case 'args': {
@@ -74,14 +71,6 @@ function steeredPolicy(
 ): NextDist {
   const memo = new Map<string, Float64Array>();
   const alphaOf = (lb: number[], qs: number[]) => (p.strength === 'kl' ? alphaForKl(lb, qs, p.klBudget).alpha : p.alpha);
-  const choose = (scores: number[], mode: 'greedy' | 'sample', temperature: number) => {
-    if (mode === 'greedy') {
-      let best = 0;
-      for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-      return scores.map((_, i) => (i === best ? 1 : 0));
-    }
-    return softmax(scores, temperature);
-  };
   return (s) => {
     const key = s.join(',');
     const hit = memo.get(key);
@@ -92,7 +81,7 @@ function steeredPolicy(
     const own = topK(proposerDist(s), p.topK);
     if (!steers(p.gate, own.map((z) => Math.log(proposerDist(s)[z])))) {
       const scores = cs.map((z) => (own.includes(z) ? Math.log(proposerDist(s)[z]) : -Infinity));
-      choose(scores, p.selection, 1).forEach((w, i) => (out[cs[i]] = w));
+      choiceWeights(scores, p.selection, 1).forEach((w, i) => (out[cs[i]] = w));
     } else {
       if (rankBy) {
         const lb = cs.map((z) => Math.log(pb[z]));
@@ -104,7 +93,7 @@ function steeredPolicy(
       const lb = cs.map((z) => Math.log(pb[z]));
       const qs = cs.map((z) => value(s, z));
       const a = alphaOf(lb, qs);
-      choose(lb.map((l, i) => l + a * qs[i]), p.selection, p.selectionTemperature).forEach((w, i) => (out[cs[i]] = w));
+      choiceWeights(lb.map((l, i) => l + a * qs[i]), p.selection, p.selectionTemperature).forEach((w, i) => (out[cs[i]] = w));
     }
     memo.set(key, out);
     return out;
