@@ -67,9 +67,10 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
     tip.appendText(`Transfer Q* ${progressText(p)}`);
     tip.appendMarkdown('\n\n$(stop-circle) Click to cancel the run.');
     ctx.statusBar.tooltip = tip;
-    ctx.statusBar.command = 'tqstar.cancel';
-    ctx.statusBar.backgroundColor = undefined;
   };
+  // The item cancels while the run lasts (the last run may have left it an error item).
+  ctx.statusBar.command = 'tqstar.cancel';
+  ctx.statusBar.backgroundColor = undefined;
   showProgress(run);
   ctx.statusBar.show();
   // Before the first token (servers probed, a local engine loading), the item still ticks.
@@ -107,7 +108,6 @@ export async function startRun(ctx: Ctx, req: RunRequest): Promise<RunView | nul
         },
       });
     })();
-    clearInterval(ticker);
     ctx.panel.endRun(run.id, outcome.status, outcome.result, outcome.error);
     ctx.log.info(`run ${run.id}: ${outcome.status}`);
     await ctx.history.add(outcome.view);
