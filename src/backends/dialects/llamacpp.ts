@@ -70,7 +70,8 @@ export const llamacpp: ServerDialect = {
     };
   },
   async probe(ep, caps: Capabilities, _ids, opts) {
-    if (caps.logprobsShape !== 'llamacpp') return undefined;
+    // The dialect, not the logprobs shape: SGLang's native /generate answers in the same shape (dialects/sglang.ts).
+    if (caps.dialect !== 'llamacpp') return undefined;
     const info: string[] = [];
     const props = await llamacppProps(ep, opts.signal, opts.onRequest);
     if (props?.slots) info.push(`n per request up to the server's ${props.slots} slot(s) (/props total_slots)`);
