@@ -119,6 +119,11 @@ export class Endpoint {
     return this.requestCount;
   }
 
+  /** Whether a request's prefix keys choose its replica (several replicas, affinity routing): else callers need not compute them. */
+  get routesByPrefix(): boolean {
+    return this.replicas.length > 1 && this.opts.routing !== 'least-outstanding';
+  }
+
   /** The URL a route resolves to on the first replica (for messages). */
   urlOf(route: Route, absoluteUrl?: string): string {
     return resolve(this.replicas[0]!, route, absoluteUrl);
@@ -277,7 +282,7 @@ export class Endpoint {
    * outstanding requests; waits when every replica is at maxConcurrency.
    */
   private async acquire(signal?: AbortSignal, affinity?: readonly string[]): Promise<Replica> {
-    const keyed = affinity !== undefined && affinity.length > 0 && this.replicas.length > 1 && this.opts.routing !== 'least-outstanding';
+    const keyed = affinity !== undefined && affinity.length > 0 && this.routesByPrefix;
     for (;;) {
       if (signal?.aborted) throw new TqError('aborted', 'cancelled');
       let best = keyed ? this.served.lookup(affinity) : undefined;
