@@ -11,7 +11,7 @@
 import { TqError } from '../../core/errors';
 import type { Endpoint } from '../endpoint';
 import { parseCompletion } from '../parse';
-import { describeValue, finishOf, rejectErrorBody } from '../validate';
+import { arrayAt, describeValue, finishOf, objectAt, rejectErrorBody } from '../validate';
 import type { RequestOptions, ServerDialect } from './dialect';
 
 const ROUTE = { root: '/api/generate' } as const;
@@ -44,13 +44,13 @@ export function ollamaGenerateBody(a: OllamaAsk): Record<string, unknown> {
 /** A native answer, checked, in the completions shape the parser reads (chat-style logprobs without ids). */
 export function asCompletion(body: unknown, url: string): { choices: unknown[] } {
   rejectErrorBody(body, url);
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new TqError('protocol', `${url}: the answer is ${describeValue(body)}, not an object`, { url });
-  const b = body as { response?: unknown; done_reason?: unknown; logprobs?: unknown };
+  const b = objectAt(body, url, 'the answer');
   if (typeof b.response !== 'string') throw new TqError('protocol', `${url}: "response" is ${describeValue(b.response)}, not a string`, { url });
   const finish = finishOf(b.done_reason, url, 'done_reason');
   if (finish === null) throw new TqError('protocol', `${url}: the answer has no "done_reason" (a finished generation says "stop" or "length")`, { url });
-  if (b.logprobs !== undefined && b.logprobs !== null && !Array.isArray(b.logprobs)) throw new TqError('protocol', `${url}: "logprobs" is ${describeValue(b.logprobs)}, not a list`, { url });
-  return { choices: [{ index: 0, text: b.response, logprobs: Array.isArray(b.logprobs) ? { content: b.logprobs } : null, finish_reason: finish }] };
+  // No logprobs (null or missing) read as null, not as an empty list.
+  const logprobs = b.logprobs === undefined || b.logprobs === null ? null : { content: arrayAt(b.logprobs, url, '"logprobs"') };
+  return { choices: [{ index: 0, text: b.response, logprobs, finish_reason: finish }] };
 }
 
 export async function ollamaGenerate(ep: Endpoint, a: OllamaAsk, opts: RequestOptions): Promise<{ choices: unknown[] }> {
