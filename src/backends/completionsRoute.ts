@@ -8,14 +8,14 @@ import { parseCompletionBody } from './leanJson';
 import { parseCompletion } from './parse';
 import { isSampledTokenFailure } from './retry';
 
-export const COMPLETIONS = { v1: '/completions' } as const;
+const COMPLETIONS = { v1: '/completions' } as const;
 
 /** Counts redraws for the diagnostics (one per model). */
-export interface RedrawCount {
+interface RedrawCount {
   redrawn: number;
 }
 
-export async function sendCompletions(ctx: DialectContext, neutral: Readonly<Record<string, number>>, ask: GenerationAsk, count: RedrawCount, opts?: RequestOptions): Promise<ParsedChoice[]> {
+async function sendCompletions(ctx: DialectContext, neutral: Readonly<Record<string, number>>, ask: GenerationAsk, count: RedrawCount, opts?: RequestOptions): Promise<ParsedChoice[]> {
   // Sampling fields neutral on every request: a server default left on (vLLM's generation_config top_k,
   // llama-server's top_k 40 / min_p 0.05) would draw rollouts from another distribution than the raw logprobs.
   const body: Record<string, unknown> = { model: ctx.cfg.model, ...neutral, ...ask.body };
@@ -70,7 +70,7 @@ function explain(e: unknown, setting: string): unknown {
 }
 
 /** vLLM: finish "stop" with an explicit stop_reason null means EOS (and EOS is the last logprobs entry). */
-export function completionsEndedByEos(c: ParsedChoice, stop: readonly string[]): boolean {
+function completionsEndedByEos(c: ParsedChoice, stop: readonly string[]): boolean {
   return 'stop_reason' in c.raw && c.stopReason === null && stop.length === 0;
 }
 
