@@ -49,7 +49,7 @@ export class HttpLanguageModel implements LanguageModel, ScoringHost {
     this.caps = caps;
     this.label = `${ep.baseUrl} (${cfg.model})`;
     this.dialect = dialectOf(caps);
-    this.session = this.dialect.open({ ep, cfg, caps, label: this.label, warn: (note) => this.warn(note) });
+    this.session = this.dialect.open({ ep, cfg, caps, neutral: this.dialect.neutral, label: this.label, warn: (note) => this.warn(note) });
     this.url = ep.urlOf(this.session.route);
     this.eosKey = `${ep.rootUrl}|${cfg.model}|${caps.idsBack}`;
     this.eos = cfg.eosTokenId ?? KNOWN_EOS.get(this.eosKey) ?? null;

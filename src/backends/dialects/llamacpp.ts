@@ -41,7 +41,7 @@ export const llamacpp: ServerDialect = {
       }));
     const url = ep.urlOf({ root: '/tokenize' });
     return {
-      ...completionsSession(ctx, NEUTRAL),
+      ...completionsSession(ctx),
       // llama-server fails the request when the greedy token alone is not valid UTF-8: top-k is read from a seeded draw.
       drawsForTopK: true,
       /** Most samples one request may ask for: the slot count (1 when the server does not say). */

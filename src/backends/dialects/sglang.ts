@@ -155,7 +155,7 @@ export const sglang: ServerDialect = {
   name: 'sglang',
   caps: { dialect: 'sglang', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: true, tokenize: 'v1', idsBack: 'none', logprobsShape: 'legacy' },
   neutral: VLLM_NEUTRAL,
-  open: (ctx) => (ctx.caps.idsBack === 'generate' ? nativeSession(ctx) : completionsSession(ctx, VLLM_NEUTRAL)),
+  open: (ctx) => (ctx.caps.idsBack === 'generate' ? nativeSession(ctx) : completionsSession(ctx)),
   // SGLang's /v1/completions gives texts only; its native /generate gives ids end to end when it answers. Newer
   // SGLang also serves /tokenize at the root (SERVERS-AUDIT.md), which looks like "openai" with a tokenizer.
   async probe(ep, caps, ids, opts) {
