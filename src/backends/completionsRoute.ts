@@ -8,17 +8,17 @@ import { parseCompletionBody } from './leanJson';
 import { parseCompletion } from './parse';
 import { isSampledTokenFailure } from './retry';
 
-export const COMPLETIONS = { v1: '/completions' } as const;
+const COMPLETIONS = { v1: '/completions' } as const;
 
 /** Counts redraws for the diagnostics (one per model). */
-export interface RedrawCount {
+interface RedrawCount {
   redrawn: number;
 }
 
-export async function sendCompletions(ctx: DialectContext, neutral: Readonly<Record<string, number>>, ask: GenerationAsk, count: RedrawCount, opts?: RequestOptions): Promise<ParsedChoice[]> {
+async function sendCompletions(ctx: DialectContext, ask: GenerationAsk, count: RedrawCount, opts?: RequestOptions): Promise<ParsedChoice[]> {
   // Sampling fields neutral on every request: a server default left on (vLLM's generation_config top_k,
   // llama-server's top_k 40 / min_p 0.05) would draw rollouts from another distribution than the raw logprobs.
-  const body: Record<string, unknown> = { model: ctx.cfg.model, ...neutral, ...ask.body };
+  const body: Record<string, unknown> = { model: ctx.cfg.model, ...ctx.neutral, ...ask.body };
   if (ctx.caps.idsBack === 'token_id') body.return_tokens_as_token_ids = true;
   body.prompt = ask.prompts.length === 1 && typeof ask.prompts[0] === 'string' ? ask.prompts[0] : ask.prompts;
   body.n = ask.n;
@@ -70,16 +70,16 @@ function explain(e: unknown, setting: string): unknown {
 }
 
 /** vLLM: finish "stop" with an explicit stop_reason null means EOS (and EOS is the last logprobs entry). */
-export function completionsEndedByEos(c: ParsedChoice, stop: readonly string[]): boolean {
+function completionsEndedByEos(c: ParsedChoice, stop: readonly string[]): boolean {
   return 'stop_reason' in c.raw && c.stopReason === null && stop.length === 0;
 }
 
 /** A session on /v1/completions alone (vLLM, hosted OpenAI, SGLang in text mode; llama.cpp adds its extras). */
-export function completionsSession(ctx: DialectContext, neutral: Readonly<Record<string, number>>): DialectSession {
+export function completionsSession(ctx: DialectContext): DialectSession {
   const count = { redrawn: 0 };
   return {
     route: COMPLETIONS,
-    generate: (ask, opts) => sendCompletions(ctx, neutral, ask, count, opts),
+    generate: (ask, opts) => sendCompletions(ctx, ask, count, opts),
     endedByEos: completionsEndedByEos,
     redrawn: () => count.redrawn,
   };

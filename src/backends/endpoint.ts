@@ -119,6 +119,11 @@ export class Endpoint {
     return this.requestCount;
   }
 
+  /** Whether a request's prefix keys choose its replica (several replicas, affinity routing): else callers need not compute them. */
+  get routesByPrefix(): boolean {
+    return this.replicas.length > 1 && this.opts.routing !== 'least-outstanding';
+  }
+
   /** The URL a route resolves to on the first replica (for messages). */
   urlOf(route: Route, absoluteUrl?: string): string {
     return resolve(this.replicas[0]!, route, absoluteUrl);
@@ -166,7 +171,7 @@ export class Endpoint {
       } catch (e) {
         // A refused connection is not retried on the same server (nothing listens there), but with several replicas the
         // request moves at once to one that has not refused (acquire() passes over the refusing one for a while).
-        if (e instanceof TqError && isRefused(e) && attempt + 1 < policy.attempts && !opts.signal?.aborted && this.replicas.some((r) => !this.isRefusing(r))) continue;
+        if (e instanceof TqError && isRefused(e) && attempt + 1 < policy.attempts && !opts.signal?.aborted && this.hasLiveReplica()) continue;
         if (!(e instanceof TqError) || !isRetryable(e) || attempt + 1 >= policy.attempts || opts.signal?.aborted) {
           if (e instanceof TqError && attempt > 0 && isRetryable(e)) throw new TqError(e.kind, `${e.message} (gave up after ${attempt + 1} attempts)`, { url: e.url, setting: e.setting, status: e.status, cause: e });
           throw e;
@@ -277,14 +282,14 @@ export class Endpoint {
    * outstanding requests; waits when every replica is at maxConcurrency.
    */
   private async acquire(signal?: AbortSignal, affinity?: readonly string[]): Promise<Replica> {
-    const keyed = affinity !== undefined && affinity.length > 0 && this.replicas.length > 1 && this.opts.routing !== 'least-outstanding';
+    const keyed = affinity !== undefined && affinity.length > 0 && this.routesByPrefix;
     for (;;) {
       if (signal?.aborted) throw new TqError('aborted', 'cancelled');
       let best = keyed ? this.served.lookup(affinity) : undefined;
       if (best && best.outstanding >= this.opts.maxConcurrency) best = undefined;
       if (best && this.isRefusing(best)) best = undefined;
       // Replicas that refused a connection lately are taken only when every replica has.
-      const live = this.replicas.some((r) => !this.isRefusing(r));
+      const live = this.hasLiveReplica();
       if (!best) for (const r of this.replicas) if (r.outstanding < this.opts.maxConcurrency && (!live || !this.isRefusing(r)) && (!best || r.outstanding < best.outstanding)) best = r;
       if (best) {
         best.outstanding++;
@@ -309,6 +314,11 @@ export class Endpoint {
 
   private isRefusing(r: Replica): boolean {
     return r.refusedUntil !== undefined && r.refusedUntil > Date.now();
+  }
+
+  /** Some replica has not refused a connection lately. */
+  private hasLiveReplica(): boolean {
+    return this.replicas.some((r) => !this.isRefusing(r));
   }
 
   private release(): void {

@@ -7,7 +7,7 @@ import type { CallOptions, Completion, LanguageModel, SampleRequest, SampledToke
 import { prefixKeys } from './affinity';
 import type { ParsedChoice, ParsedTop, TokenKey } from './answer';
 import { logprobTokenIdsLimit, usesTokenIds, type Capabilities } from './capabilities';
-import type { DialectSession, ServerDialect } from './dialects/dialect';
+import type { DialectSession, RequestOptions, ServerDialect } from './dialects/dialect';
 import { dialectOf } from './dialects/registry';
 import type { Endpoint } from './endpoint';
 import { Scorer, type ScoringHost } from './httpScoring';
@@ -49,7 +49,7 @@ export class HttpLanguageModel implements LanguageModel, ScoringHost {
     this.caps = caps;
     this.label = `${ep.baseUrl} (${cfg.model})`;
     this.dialect = dialectOf(caps);
-    this.session = this.dialect.open({ ep, cfg, caps, label: this.label, warn: (note) => this.warn(note) });
+    this.session = this.dialect.open({ ep, cfg, caps, neutral: this.dialect.neutral, label: this.label, warn: (note) => this.warn(note) });
     this.url = ep.urlOf(this.session.route);
     this.eosKey = `${ep.rootUrl}|${cfg.model}|${caps.idsBack}`;
     this.eos = cfg.eosTokenId ?? KNOWN_EOS.get(this.eosKey) ?? null;
@@ -317,6 +317,11 @@ export class HttpLanguageModel implements LanguageModel, ScoringHost {
     return (this.eos !== null && id === this.eos) || looksLikeEos(this.vocab!.text(id));
   }
 
+  /** The call's options, with the prompt's prefix keys (affinity.ts) only where the endpoint routes by them: hashed for nothing otherwise. */
+  routed(prompt: readonly number[] | string, opts?: CallOptions): RequestOptions | undefined {
+    return this.ep.routesByPrefix ? { ...opts, affinity: prefixKeys(prompt) } : opts;
+  }
+
   /**
    * One request when the server takes several prompts and `n`; otherwise as many concurrent requests
    * as it needs (each sample gets its own seed so that split requests do not repeat each other).
@@ -334,7 +339,7 @@ export class HttpLanguageModel implements LanguageModel, ScoringHost {
       }
     };
     // Every request of this call extends the first prompt: routed by its prefix (replica affinity, affinity.ts).
-    const routed = { ...opts, affinity: prefixKeys(wire[0]!) };
+    const routed = this.routed(wire[0]!, opts);
     const send = (ps: typeof wire, nPer: number, s: number | undefined) => this.session.generate({ prompts: ps, n: nPer, body, seed: s, topPositions, topK }, routed);
     // A server may take fewer samples per request than asked (llama-server: its slot count, n_cmpl's hard limit in
     // server-schema.cpp): a request per that many samples, every prompt in each, instead of one request per sample.

@@ -2,10 +2,9 @@
 // prompt_logprobs, a dialect's native route (SGLang /generate), or a lookup in the top-k after the prompt.
 import { TqError } from '../core/errors';
 import type { CallOptions, ScoreRequest, ScoreResult, Token, TokenId, TokenLogprob } from '../core/model';
-import { prefixKeys } from './affinity';
 import type { ParsedChoice, ParsedPosition, ParsedTop, TokenKey } from './answer';
 import type { Capabilities } from './capabilities';
-import type { DialectSession } from './dialects/dialect';
+import type { DialectSession, RequestOptions } from './dialects/dialect';
 import { promptLogprobsFor } from './parse';
 import type { StringVocab } from './tokenTexts';
 import { tokenLogprob } from './topList';
@@ -21,6 +20,8 @@ export interface ScoringHost {
   /** The setting that names the dialect ("tqstar.base.dialect"). */
   readonly dialectSetting: string;
   warn(note: string): void;
+  /** The call's options, with the prompt's prefix keys where the endpoint routes by them (replica affinity). */
+  routed(prompt: readonly number[] | string, opts?: CallOptions): RequestOptions | undefined;
   complete(prompts: TokenId[][], n: number, body: Record<string, unknown>, seed: number | undefined, opts?: CallOptions, topPositions?: number, topK?: boolean): Promise<ParsedChoice[][]>;
   nextTokens(prompts: TokenId[][], k: number, opts?: CallOptions): Promise<TokenLogprob[][]>;
   resolveKeys(keys: TokenKey[], opts?: CallOptions): Promise<void>;
@@ -120,7 +121,7 @@ export class Scorer {
   private async scoreEcho(req: ScoreRequest, opts?: CallOptions): Promise<ScoreResult[]> {
     const { caps, vocab } = this.m;
     if (this.m.session.scoreNative) {
-      const results = await this.m.session.scoreNative(req, { ...opts, affinity: prefixKeys(req.items[0]!.prompt) });
+      const results = await this.m.session.scoreNative(req, this.m.routed(req.items[0]!.prompt, opts));
       if (req.nextTopK) {
         if (results.some((r) => r.next === null)) throw this.m.ignoredLogprobs();
         await this.m.resolveKeys(results.flatMap((r) => r.next?.map((t) => t.key) ?? []), opts);

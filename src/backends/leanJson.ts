@@ -173,7 +173,7 @@ function stringEnd(text: string, open: number): number {
  * none does. Keys are compared as written (escapes not decoded: "\u0061" and "a" count as different, as a hostile
  * answer that relies on that is then read as JSON.parse reads it).
  */
-export function duplicateKey(text: string, from: number, to: number): string | undefined {
+function duplicateKey(text: string, from: number, to: number): string | undefined {
   const stack: Array<Set<string> | null> = [];
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);

@@ -6,7 +6,7 @@ import { RawTops } from './leanJson';
 import { uniqueTop } from './topList';
 import { arrayAt, checkTopAgainstOwn, describeValue, finishOf, logprobOf, objectAt, rejectErrorBody, sameLength } from './validate';
 
-export interface ReadOptions {
+interface ReadOptions {
   /** The lists are the server's top-k (false: they name given ids, vLLM logprob_token_ids). Default true. */
   topK?: boolean;
 }

@@ -70,7 +70,7 @@ export function oneScorePerInput<T extends { index?: unknown }>(data: unknown, n
 // ——— The checks every dialect's answer passes (parse.ts and the dialect modules call them; README "what each dialect guarantees"). ———
 
 /** How far two values one answer gives for the same token may differ (log space): servers compute both from one distribution. */
-export const LOGPROB_AGREEMENT = 1e-3;
+const LOGPROB_AGREEMENT = 1e-3;
 
 const protocol = (url: string, detail: string) => new TqError('protocol', `${url}: ${detail}`, { url });
 

@@ -190,3 +190,25 @@ test('end to end with dialect "auto" and explicit dialects: TQ* and best-of-N de
     }
   }
 });
+
+test('the probe asks /props of a llama.cpp server only: an SGLang server (native /generate) is not asked', { timeout: 30_000 }, async () => {
+  for (const dialect of ['sglang', 'llamacpp'] as const) {
+    const server = await startServer({ port: 0, quiet: true, dialect });
+    try {
+      const paths: Record<string, number> = {};
+      const count = (url: string) => {
+        const p = new URL(url).pathname;
+        paths[p] = (paths[p] ?? 0) + 1;
+      };
+      const ep = new Endpoint({ role: 'base', baseUrls: [`${server.url}/v1`], timeoutMs: 10_000, maxConcurrency: 8, settingPrefix: 'tqstar.base', log: (l) => count(l.url) });
+      const { caps } = await detectCapabilities(ep, 'demo-base');
+      assert.equal(caps.dialect, dialect);
+      if (dialect === 'sglang') {
+        assert.equal(caps.idsBack, 'generate', 'SGLang detected with its native /generate');
+        assert.equal(paths['/props'], undefined, `an SGLang server is not asked for /props: ${JSON.stringify(paths)}`);
+      } else assert.equal(paths['/props'], 1, `a llama.cpp server is asked for /props once: ${JSON.stringify(paths)}`);
+    } finally {
+      await server.close();
+    }
+  }
+});

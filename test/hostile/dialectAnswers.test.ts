@@ -184,6 +184,11 @@ for (const k of ['vllm', 'sglang', 'openai'] as const) {
   });
 }
 
+test('ollama: an answer that is not an object, or "logprobs" that is not a list, is a protocol error naming /api/generate', { timeout: 10_000 }, async () => {
+  assertError(await outcome('ollama', { raw: { json: [1] } }, top), 'protocol', /the answer is .*, not an object/, 'ollama');
+  assertError(await outcome('ollama', { raw: { json: { response: '', done_reason: 'length', logprobs: 5 } } }, top), 'protocol', /"logprobs" is 5, not a list/, 'ollama');
+});
+
 test('sglang-native: input_token_logprobs are checked like every log-probability (+5, null entries), naming /generate', { timeout: 10_000 }, async () => {
   const scored = (input: unknown[]) => [{ text: '', meta_info: { finish_reason: { type: 'length', length: 1 }, output_token_logprobs: [[-0.2, 5, null]], output_top_logprobs: [[[-0.2, 5, null]]], input_token_logprobs: input } }];
   const score = (m: HttpLanguageModel) => m.score({ items: [{ prompt: [1, 2], continuation: [3, 4] }] });

@@ -44,6 +44,8 @@ export interface DialectContext {
   ep: Endpoint;
   cfg: ModelEndpoint;
   caps: Capabilities;
+  /** The dialect's neutral sampling fields (ServerDialect.neutral), put on every /v1/completions request. */
+  neutral: Readonly<Record<string, number>>;
   label: string;
   /** Adds a run warning (once per text). */
   warn(note: string): void;
@@ -98,7 +100,7 @@ export interface ServerDialect {
   readonly name: ConcreteDialect;
   /** What the server is documented to do; `auto` replaces this with what the probe measured. */
   readonly caps: Capabilities;
-  /** Request fields that make the server sample from the model's own distribution (its defaults may truncate or penalise). */
+  /** Request fields that make the server sample from the model's own distribution (its defaults may truncate or penalise); sessions read them as DialectContext.neutral. */
   readonly neutral: Readonly<Record<string, number>>;
   /** How to raise the top-k limit, beyond lowering tqstar.decoding.topK. */
   readonly topKHint?: string;

@@ -41,7 +41,7 @@ export const llamacpp: ServerDialect = {
       }));
     const url = ep.urlOf({ root: '/tokenize' });
     return {
-      ...completionsSession(ctx, NEUTRAL),
+      ...completionsSession(ctx),
       // llama-server fails the request when the greedy token alone is not valid UTF-8: top-k is read from a seeded draw.
       drawsForTopK: true,
       /** Most samples one request may ask for: the slot count (1 when the server does not say). */
@@ -70,7 +70,8 @@ export const llamacpp: ServerDialect = {
     };
   },
   async probe(ep, caps: Capabilities, _ids, opts) {
-    if (caps.logprobsShape !== 'llamacpp') return undefined;
+    // The dialect, not the logprobs shape: SGLang's native /generate answers in the same shape (dialects/sglang.ts).
+    if (caps.dialect !== 'llamacpp') return undefined;
     const info: string[] = [];
     const props = await llamacppProps(ep, opts.signal, opts.onRequest);
     if (props?.slots) info.push(`n per request up to the server's ${props.slots} slot(s) (/props total_slots)`);

@@ -9,17 +9,16 @@
 // done_reason is "stop" or "length" for a finished generation (api/types.go DoneReason); anything else, or none,
 // is refused. One prompt and one sample per request: Ollama has no `n` and no prompt lists; text prompts, token texts back.
 import { TqError } from '../../core/errors';
-import type { Endpoint } from '../endpoint';
 import { parseCompletion } from '../parse';
-import { describeValue, finishOf, rejectErrorBody } from '../validate';
-import type { RequestOptions, ServerDialect } from './dialect';
+import { arrayAt, describeValue, finishOf, objectAt, rejectErrorBody } from '../validate';
+import type { ServerDialect } from './dialect';
 
 const ROUTE = { root: '/api/generate' } as const;
 
 /** The model's own distribution: every truncation and penalty of Ollama's Options off (top_k 0 disables it). */
 const NEUTRAL_OPTIONS = { top_k: 0, top_p: 1, min_p: 0, typical_p: 1, repeat_penalty: 1, repeat_last_n: 0, presence_penalty: 0, frequency_penalty: 0 };
 
-export interface OllamaAsk {
+interface OllamaAsk {
   model: string;
   prompt: string;
   temperature: number;
@@ -29,7 +28,7 @@ export interface OllamaAsk {
   stop?: string[];
 }
 
-export function ollamaGenerateBody(a: OllamaAsk): Record<string, unknown> {
+function ollamaGenerateBody(a: OllamaAsk): Record<string, unknown> {
   return {
     model: a.model,
     prompt: a.prompt,
@@ -42,19 +41,15 @@ export function ollamaGenerateBody(a: OllamaAsk): Record<string, unknown> {
 }
 
 /** A native answer, checked, in the completions shape the parser reads (chat-style logprobs without ids). */
-export function asCompletion(body: unknown, url: string): { choices: unknown[] } {
+function asCompletion(body: unknown, url: string): { choices: unknown[] } {
   rejectErrorBody(body, url);
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new TqError('protocol', `${url}: the answer is ${describeValue(body)}, not an object`, { url });
-  const b = body as { response?: unknown; done_reason?: unknown; logprobs?: unknown };
+  const b = objectAt(body, url, 'the answer');
   if (typeof b.response !== 'string') throw new TqError('protocol', `${url}: "response" is ${describeValue(b.response)}, not a string`, { url });
   const finish = finishOf(b.done_reason, url, 'done_reason');
   if (finish === null) throw new TqError('protocol', `${url}: the answer has no "done_reason" (a finished generation says "stop" or "length")`, { url });
-  if (b.logprobs !== undefined && b.logprobs !== null && !Array.isArray(b.logprobs)) throw new TqError('protocol', `${url}: "logprobs" is ${describeValue(b.logprobs)}, not a list`, { url });
-  return { choices: [{ index: 0, text: b.response, logprobs: Array.isArray(b.logprobs) ? { content: b.logprobs } : null, finish_reason: finish }] };
-}
-
-export async function ollamaGenerate(ep: Endpoint, a: OllamaAsk, opts: RequestOptions): Promise<{ choices: unknown[] }> {
-  return asCompletion(await ep.request(ROUTE, ollamaGenerateBody(a), opts), ep.urlOf(ROUTE));
+  // No logprobs (null or missing) read as null, not as an empty list.
+  const logprobs = b.logprobs === undefined || b.logprobs === null ? null : { content: arrayAt(b.logprobs, url, '"logprobs"') };
+  return { choices: [{ index: 0, text: b.response, logprobs, finish_reason: finish }] };
 }
 
 export const ollama: ServerDialect = {
@@ -67,20 +62,17 @@ export const ollama: ServerDialect = {
       route: ROUTE,
       async generate(ask, opts) {
         const b = ask.body;
-        const answer = await ollamaGenerate(
-          ctx.ep,
-          {
-            model: ctx.cfg.model,
-            prompt: String(ask.prompts[0]),
-            temperature: b.temperature as number,
-            maxTokens: b.max_tokens as number,
-            logprobs: Math.max(1, Number(b.logprobs ?? 1)),
-            ...(ask.seed !== undefined ? { seed: ask.seed } : {}),
-            ...(Array.isArray(b.stop) ? { stop: b.stop as string[] } : {}),
-          },
-          opts ?? {},
-        );
-        return parseCompletion(answer, ctx.caps, ctx.ep.urlOf(ROUTE), 1, ask.topPositions, { topK: ask.topK });
+        const url = ctx.ep.urlOf(ROUTE);
+        const body = ollamaGenerateBody({
+          model: ctx.cfg.model,
+          prompt: String(ask.prompts[0]),
+          temperature: b.temperature as number,
+          maxTokens: b.max_tokens as number,
+          logprobs: Math.max(1, Number(b.logprobs ?? 1)),
+          ...(ask.seed !== undefined ? { seed: ask.seed } : {}),
+          ...(Array.isArray(b.stop) ? { stop: b.stop as string[] } : {}),
+        });
+        return parseCompletion(asCompletion(await ctx.ep.request(ROUTE, body, opts ?? {}), url), ctx.caps, url, 1, ask.topPositions, { topK: ask.topK });
       },
     };
   },

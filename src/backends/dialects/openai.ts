@@ -4,11 +4,9 @@
 import { completionsSession } from '../completionsRoute';
 import type { ServerDialect } from './dialect';
 
-const NEUTRAL = { top_p: 1 };
-
 export const openai: ServerDialect = {
   name: 'openai',
   caps: { dialect: 'openai', maxTopK: 5, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'none', echoNeedsToken: false, tokenize: 'none', idsBack: 'none', logprobsShape: 'legacy' },
-  neutral: NEUTRAL,
-  open: (ctx) => completionsSession(ctx, NEUTRAL),
+  neutral: { top_p: 1 },
+  open: completionsSession,
 };

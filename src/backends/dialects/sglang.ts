@@ -38,7 +38,7 @@ export const SGLANG_NATIVE: Capabilities = {
   logprobsShape: 'llamacpp',
 };
 
-export interface GenerateAsk {
+interface GenerateAsk {
   prompts: number[][];
   n: number;
   temperature: number;
@@ -49,7 +49,7 @@ export interface GenerateAsk {
   logprobStart?: number[];
 }
 
-export function generateBody(a: GenerateAsk): Record<string, unknown> {
+function generateBody(a: GenerateAsk): Record<string, unknown> {
   return {
     input_ids: a.prompts,
     sampling_params: { ...VLLM_NEUTRAL, temperature: a.temperature, max_new_tokens: a.maxTokens, n: a.n, ...(a.stop?.length ? { stop: a.stop } : {}) },
@@ -68,7 +68,7 @@ function triple(x: unknown, url: string, field: string): { id: number; token?: s
 }
 
 /** The answer as completion choices in the content shape (with ids), and the checked input log-probabilities of each prompt. */
-export function asCompletion(answer: unknown, url: string): { choices: unknown[]; input: Array<Array<number | null>> } {
+function asCompletion(answer: unknown, url: string): { choices: unknown[]; input: Array<Array<number | null>> } {
   rejectErrorBody(answer, url);
   const items = (Array.isArray(answer) ? answer : [answer]).map((x, i) => {
     const it = objectAt(x, url, `[${i}]`);
@@ -108,7 +108,7 @@ export function asCompletion(answer: unknown, url: string): { choices: unknown[]
 }
 
 /** Whether the server answers /generate with ids in that shape (a one-token greedy ask). */
-export async function hasGenerate(ep: Endpoint, ids: number[], opts: CallOptions): Promise<boolean> {
+async function hasGenerate(ep: Endpoint, ids: number[], opts: CallOptions): Promise<boolean> {
   try {
     const r = asCompletion(await ep.request(ROUTE, generateBody({ prompts: [ids], n: 1, temperature: 0, maxTokens: 1, topK: 2 }), opts), ep.urlOf(ROUTE));
     const c = r.choices[0] as { logprobs: { content: Array<{ id: unknown; top_logprobs: unknown[] }> } } | undefined;
@@ -155,7 +155,7 @@ export const sglang: ServerDialect = {
   name: 'sglang',
   caps: { dialect: 'sglang', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: true, tokenize: 'v1', idsBack: 'none', logprobsShape: 'legacy' },
   neutral: VLLM_NEUTRAL,
-  open: (ctx) => (ctx.caps.idsBack === 'generate' ? nativeSession(ctx) : completionsSession(ctx, VLLM_NEUTRAL)),
+  open: (ctx) => (ctx.caps.idsBack === 'generate' ? nativeSession(ctx) : completionsSession(ctx)),
   // SGLang's /v1/completions gives texts only; its native /generate gives ids end to end when it answers. Newer
   // SGLang also serves /tokenize at the root (SERVERS-AUDIT.md), which looks like "openai" with a tokenizer.
   async probe(ep, caps, ids, opts) {

@@ -14,5 +14,5 @@ export const vllm: ServerDialect = {
   caps: { dialect: 'vllm', maxTopK: 20, tokenIdPrompts: true, multiPrompt: true, n: true, scoring: 'echo', echoNeedsToken: false, tokenize: 'root', idsBack: 'token_id', logprobsShape: 'legacy' },
   neutral: VLLM_NEUTRAL,
   topKHint: 'restart vLLM with a larger --max-logprobs',
-  open: (ctx) => completionsSession(ctx, VLLM_NEUTRAL),
+  open: completionsSession,
 };
